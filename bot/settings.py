@@ -1,0 +1,91 @@
+"""Service settings: every `SCRM_*` environment variable, validated by pydantic-settings."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All configuration. Names map to `SCRM_<FIELD>`; `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SCRM_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- storage -------------------------------------------------------------------------
+    database_url: str = "sqlite://./scrm.db"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # Master key for secrets at rest (corp secrets, AES keys, phone numbers). When empty a
+    # random key is created in `secret_key_file` on first start, so a demo needs no setup.
+    secret_key: SecretStr = SecretStr("")
+    secret_key_file: str = ".scrm_secret_key"
+
+    # --- web -----------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""  # how WeCom reaches us, e.g. https://scrm.example.com; shown in docs/logs
+    callback_max_body: int = 64 * 1024
+    # WeCom documents no timestamp check; a wide window plus dedup hardens against replays.
+    callback_max_skew_seconds: int = 3600
+
+    # --- first corp (bootstrap) ----------------------------------------------------------
+    wecom_corp_id: str = ""
+    wecom_token: SecretStr = SecretStr("")
+    wecom_aes_key: SecretStr = SecretStr("")
+    wecom_secret: SecretStr = SecretStr("")
+    wecom_agent_id: int = 0
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"
+
+    # --- outbound WeCom client -----------------------------------------------------------
+    wecom_rate_per_minute: int = 6000  # per corp per API; WeCom refuses above 10 000/min
+    wecom_timeout_seconds: float = 10.0
+    wecom_max_retries: int = 3
+
+    # --- inbox / jobs --------------------------------------------------------------------
+    inbox_sweep_seconds: float = 5.0
+    inbox_max_attempts: int = 6
+    inbox_backoff_seconds: float = 10.0
+    worker_max_jobs: int = 50
+
+    # --- behaviour -----------------------------------------------------------------------
+    timezone: str = "Asia/Shanghai"
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "console"
+
+    # --- sandbox -------------------------------------------------------------------------
+    sandbox_port: int = 8090
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgres://", "postgresql://", "asyncpg://"))
+
+    def model_post_init(self, __context: object) -> None:
+        if self.callback_max_body < 1024:
+            raise ValueError("SCRM_CALLBACK_MAX_BODY must be at least 1024 bytes")
+
+
+class _Bound:
+    value: Settings | None = None
+
+
+def get_settings() -> Settings:
+    """The process-wide settings (tests replace them with `override_settings`)."""
+    if _Bound.value is None:
+        _Bound.value = _load()
+    return _Bound.value
+
+
+def override_settings(settings: Settings | None) -> None:
+    _Bound.value = settings
+
+
+@lru_cache(maxsize=1)
+def _load() -> Settings:
+    return Settings()
+
+
+__all__ = ["Settings", "get_settings", "override_settings"]

@@ -1,0 +1,1 @@
+"""livecode package."""
