@@ -1,1 +1,22 @@
-"""handlers package."""
+"""Feature routers, composed in priority order: the first matching handler wins."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from bot.dispatch import Dispatcher, Router
+from handlers import contacts, fallback, groups, tags
+
+
+def routers() -> list[Router]:
+    # Order matters: feature routers that claim specific events (live codes, later SOP and
+    # compliance) come before the plain mirror handlers, and the fallback logger comes last.
+    return [contacts.router, groups.router, tags.router, fallback.router]
+
+
+@lru_cache(maxsize=1)
+def build_dispatcher() -> Dispatcher:
+    """The process's dispatcher; routers are module singletons, so it is built once."""
+    dispatcher = Dispatcher()
+    dispatcher.include_routers(*routers())
+    return dispatcher

@@ -1,0 +1,90 @@
+"""The aiohttp application factory: routes, middlewares and every resource's lifetime."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import aiohttp
+import structlog
+from aiohttp import web
+from arq.connections import ArqRedis
+from redis.asyncio import ConnectionPool
+
+from bot import health, inbox, keys
+from bot.corps import CorpRegistry, bootstrap_corp
+from bot.db import close_db, init_db
+from bot.logging import get_logger
+from bot.settings import Settings
+from bot.webhooks import wecom as wecom_webhook
+
+log = get_logger("bot.app")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def make_arq(settings: Settings) -> ArqRedis:
+    """A lazily connecting pool: the app starts, and keeps acking, while Redis is down."""
+    pool = ConnectionPool.from_url(
+        settings.redis_url, socket_connect_timeout=0.5, socket_timeout=2.0
+    )
+    return ArqRedis(pool)
+
+
+@web.middleware
+async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        exc.headers["X-Request-Id"] = request_id
+        raise
+    except Exception:
+        # Bad input must never reach here; if something does, say so without leaking details.
+        log.exception("request.unhandled", path=request.path)
+        return web.json_response({"error": "internal error", "request_id": request_id}, status=500)
+    finally:
+        structlog.contextvars.unbind_contextvars("request_id")
+    response.headers["X-Request-Id"] = request_id
+    return response
+
+
+def create_app(settings: Settings, *, run_sweeper: bool = True) -> web.Application:
+    # The body limit is enforced per route (64 KiB on the callback); this bounds everything else.
+    app = web.Application(middlewares=[request_context], client_max_size=1024 * 1024)
+    app[keys.SETTINGS] = settings
+
+    async def database(app: web.Application) -> AsyncIterator[None]:
+        await init_db(settings)
+        await bootstrap_corp(settings)
+        app[keys.CORPS] = CorpRegistry()
+        yield
+        await close_db()
+
+    async def redis(app: web.Application) -> AsyncIterator[None]:
+        app[keys.ARQ] = make_arq(settings)
+        yield
+        await wecom_webhook.drain_background()
+        await app[keys.ARQ].aclose()
+
+    async def http(app: web.Application) -> AsyncIterator[None]:
+        app[keys.HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        yield
+        await app[keys.HTTP].close()
+
+    async def sweeper(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(inbox.run_sweeper(app[keys.ARQ], settings.inbox_sweep_seconds))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    app.cleanup_ctx.extend([database, redis, http])
+    if run_sweeper:
+        app.cleanup_ctx.append(sweeper)
+    app.add_routes(wecom_webhook.routes)
+    app.add_routes(health.routes)
+    return app

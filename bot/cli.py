@@ -1,0 +1,111 @@
+"""The `scrm-bot` command line: migrate, up, serve, worker, sandbox, demo, inbox."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from bot.logging import setup_logging
+from bot.settings import Settings, get_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scrm-bot", description="WeCom SCRM service (settings: SCRM_* environment)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="create or upgrade the schema at SCRM_DATABASE_URL")
+    for name, text in (
+        ("up", "web + worker + scheduler in one process"),
+        ("serve", "the web half only (callbacks, webhooks, API)"),
+    ):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("--host", default=None)
+        cmd.add_argument("--port", type=int, default=None)
+    sub.add_parser("worker", help="the arq worker only")
+    sandbox = sub.add_parser("sandbox", help="run the WeCom sandbox (a stand-in for WeCom)")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=None)
+    demo = sub.add_parser("demo", help="sandbox + bot + seeded demo corp, end to end")
+    demo.add_argument("--port", type=int, default=8080, help="bot port (sandbox: port+10)")
+    demo.add_argument("--scans", type=int, default=5)
+    demo.add_argument("--exit", action="store_true", help="stop after the scripted scans")
+    box = sub.add_parser("inbox", help="inspect and replay stored callbacks")
+    box_sub = box.add_subparsers(dest="inbox_command", required=True)
+    ls = box_sub.add_parser("list", help="recent rows")
+    ls.add_argument("--status", choices=["pending", "failed", "dead", "handled"])
+    ls.add_argument("--limit", type=int, default=50)
+    rp = box_sub.add_parser("replay", help="re-run failed/dead rows (or the given ids)")
+    rp.add_argument("ids", nargs="*", type=int)
+    rp.add_argument("--include-failed", action="store_true", help="also rows still retrying")
+    return parser
+
+
+async def _inbox(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import inbox_admin
+    from bot.app import make_arq
+    from bot.db import close_db, init_db
+    from scrm.enums import InboxStatus
+
+    await init_db(settings)
+    try:
+        if args.inbox_command == "list":
+            for row in await inbox_admin.list_rows(args.status, args.limit):
+                print(
+                    f"{row.id}\t{row.status.value}\t{row.attempts}\t{row.kind}\t"
+                    f"{row.received_at:%Y-%m-%d %H:%M:%S}\t{row.last_error[:80]}"
+                )
+            return 0
+        statuses = [InboxStatus.DEAD] + ([InboxStatus.FAILED] if args.include_failed else [])
+        arq = make_arq(settings)
+        try:
+            count = await inbox_admin.replay(arq, args.ids or None, statuses)
+        finally:
+            await arq.aclose()
+        print(f"replayed {count} row(s)")
+        return 0
+    finally:
+        await close_db()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = get_settings()
+    setup_logging(settings.log_level, settings.log_format)
+    from bot import db, runner
+
+    if args.command == "migrate":
+        asyncio.run(db.migrate(settings))
+        print(f"schema is up to date at {settings.database_url}")
+        return 0
+    if args.command in ("up", "serve", "worker"):
+        host = getattr(args, "host", None) or settings.host
+        port = getattr(args, "port", None) or settings.port
+        asyncio.run(
+            runner.run(
+                settings,
+                web_on=args.command != "worker",
+                worker_on=args.command != "serve",
+                host=host,
+                port=port,
+            )
+        )
+        return 0
+    if args.command == "sandbox":
+        from bot.sandbox_cmd import run_sandbox_from_settings
+
+        asyncio.run(run_sandbox_from_settings(settings, args.host, args.port))
+        return 0
+    if args.command == "demo":
+        from bot.demo import run_demo
+
+        return asyncio.run(run_demo(settings, port=args.port, scans=args.scans, once=args.exit))
+    if args.command == "inbox":
+        return asyncio.run(_inbox(settings, args))
+    return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

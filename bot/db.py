@@ -1,0 +1,75 @@
+"""Database wiring: the Tortoise config (shared by app, worker, CLI and migrations)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as migrate_api
+
+from bot.settings import Settings, get_settings
+from scrm import vault
+
+log = logging.getLogger("bot.db")
+
+MODEL_MODULES = ["scrm.models", "livecode.models"]
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    return {
+        "connections": {"default": database_url},
+        "apps": {
+            "models": {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "scrm.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def configure_vault(settings: Settings) -> None:
+    key = vault.load_master_key(settings.secret_key.get_secret_value(), settings.secret_key_file)
+    vault.configure(vault.Vault(key))
+
+
+class _Users:
+    # `scrm-bot up` runs the web app and the worker in one process: both "open" the DB,
+    # but Tortoise holds one global context, so it is opened once and closed by the last user.
+    count = 0
+
+
+async def init_db(settings: Settings) -> None:
+    """Open the connections; the schema must already exist (`scrm-bot migrate`)."""
+    if _Users.count == 0:
+        configure_vault(settings)
+        await Tortoise.init(
+            config=tortoise_config(settings.database_url), _enable_global_fallback=True
+        )
+    _Users.count += 1
+
+
+async def close_db() -> None:
+    _Users.count = max(_Users.count - 1, 0)
+    if _Users.count == 0:
+        await Tortoise.close_connections()
+
+
+async def migrate(settings: Settings) -> None:
+    """Create or upgrade the schema; applying twice is a no-op (tortoise records each step)."""
+    configure_vault(settings)
+    try:
+        await migrate_api(config=tortoise_config(settings.database_url))
+    finally:
+        await Tortoise.close_connections()
+
+
+def _module_config() -> dict[str, Any]:
+    # `tortoise -c bot.db.TORTOISE_ORM makemigrations` reads this at import time.
+    return tortoise_config(get_settings().database_url)
+
+
+TORTOISE_ORM = _module_config()

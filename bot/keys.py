@@ -1,0 +1,19 @@
+"""Typed aiohttp application keys: every shared resource the web app holds."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import aiohttp
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from arq.connections import ArqRedis
+
+    from bot.corps import CorpRegistry
+    from bot.settings import Settings
+
+SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
+ARQ: web.AppKey[ArqRedis] = web.AppKey("arq")
+HTTP: web.AppKey[aiohttp.ClientSession] = web.AppKey("http")
+CORPS: web.AppKey[CorpRegistry] = web.AppKey("corps")

@@ -1,0 +1,26 @@
+"""Prometheus metrics for the edge, the inbox and the jobs."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+CALLBACKS_RECEIVED = Counter(
+    "scrm_callbacks_received_total", "WeCom callbacks accepted and stored", ["kind"]
+)
+CALLBACKS_DUPLICATE = Counter(
+    "scrm_callbacks_duplicate_total", "Redeliveries of an already stored callback"
+)
+CALLBACKS_REFUSED = Counter(
+    "scrm_callbacks_refused_total", "WeCom callbacks refused at the edge", ["reason"]
+)
+ACK_LATENCY = Histogram(
+    "scrm_callback_ack_seconds",
+    "Time from request start to the 200 ack",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+ENQUEUE_FAILED = Counter(
+    "scrm_inbox_enqueue_failed_total", "Stored events whose job could not be enqueued (Redis)"
+)
+JOBS_PROCESSED = Counter("scrm_jobs_processed_total", "Inbox jobs handled", ["kind"])
+JOBS_FAILED = Counter("scrm_jobs_failed_total", "Inbox jobs that raised", ["kind"])
+INBOX_BACKLOG = Gauge("scrm_inbox_backlog", "Inbox rows not yet handled", ["status"])

@@ -1,0 +1,99 @@
+"""Process orchestration: run the web app and/or the worker until SIGTERM, then stop cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+
+from aiohttp import web
+from arq.worker import Worker
+
+from bot.app import create_app
+from bot.logging import get_logger
+from bot.settings import Settings
+from bot.worker import build_worker
+
+log = get_logger("bot.runner")
+
+WORKER_RESTART_SECONDS = 2.0
+JOB_DRAIN_SECONDS = 10.0
+
+
+def stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def start_web(settings: Settings, host: str, port: int) -> web.AppRunner:
+    # access_log off: one line per callback at 800/s is noise; the edge logs what matters.
+    runner = web.AppRunner(create_app(settings), access_log=None, shutdown_timeout=10)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    log.info("web.started", url=f"http://{host}:{port}")
+    return runner
+
+
+async def _close_worker(worker: Worker) -> None:
+    worker.allow_pick_jobs = False
+    running = [t for t in worker.tasks.values() if not t.done()]
+    if running:  # let jobs in flight finish; what does not finish is re-run after restart
+        await asyncio.wait(running, timeout=JOB_DRAIN_SECONDS)
+    try:
+        await worker.close()
+    except Exception:
+        # close() needs Redis; when Redis is what failed, release our resources ourselves.
+        if worker.on_shutdown and not worker.ctx.get("shut_down"):
+            await worker.on_shutdown(worker.ctx)
+
+
+async def supervise_worker(settings: Settings, stop: asyncio.Event, *, sweeper: bool) -> None:
+    """Keep one arq worker running; a Redis outage kills arq's loop, so restart it after."""
+    while not stop.is_set():
+        worker = build_worker(settings, sweeper=sweeper)
+        run_task = asyncio.create_task(worker.async_run())
+        stop_task = asyncio.create_task(stop.wait())
+        await asyncio.wait({run_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+        stop_task.cancel()
+        if stop.is_set():
+            await _close_worker(worker)
+            run_task.cancel()
+            with contextlib.suppress(BaseException):
+                await run_task
+            return
+        error = run_task.exception() if not run_task.cancelled() else None
+        log.warning("worker.stopped", error=repr(error), restart_in=WORKER_RESTART_SECONDS)
+        await _close_worker(worker)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), WORKER_RESTART_SECONDS)
+
+
+async def run(
+    settings: Settings,
+    *,
+    web_on: bool,
+    worker_on: bool,
+    host: str,
+    port: int,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Serve until `stop` (SIGTERM/SIGINT by default). Accepted events are in the DB before
+    their ack, so stopping mid-stream loses nothing: unfinished jobs are re-run later."""
+    stop = stop or stop_on_signals()
+    runner = await start_web(settings, host, port) if web_on else None
+    worker_task = (
+        asyncio.create_task(supervise_worker(settings, stop, sweeper=not web_on))
+        if worker_on
+        else None
+    )
+    await stop.wait()
+    log.info("shutdown.begin")
+    if runner:
+        await runner.cleanup()  # stops accepting, lets in-flight requests finish
+    if worker_task:
+        await worker_task
+    log.info("shutdown.done")

@@ -1,0 +1,30 @@
+"""`scrm-bot sandbox`: run the WeCom sandbox with the corp from SCRM_WECOM_* settings."""
+
+from __future__ import annotations
+
+from wecom.sandbox import SandboxConfig, SandboxCorp, run_sandbox
+
+from bot.settings import Settings
+
+
+def sandbox_corp(settings: Settings, callback_base: str) -> SandboxCorp:
+    return SandboxCorp(
+        corp_id=settings.wecom_corp_id,
+        secret=settings.wecom_secret.get_secret_value(),
+        token=settings.wecom_token.get_secret_value(),
+        aes_key=settings.wecom_aes_key.get_secret_value(),
+        agent_id=settings.wecom_agent_id or 1000002,
+        callback_url=f"{callback_base}/wecom/callback/{settings.wecom_corp_id}",
+    )
+
+
+async def run_sandbox_from_settings(settings: Settings, host: str, port: int | None) -> None:
+    if not settings.wecom_corp_id:
+        raise SystemExit(
+            "scrm-bot sandbox needs SCRM_WECOM_CORP_ID, SCRM_WECOM_TOKEN, SCRM_WECOM_AES_KEY and "
+            "SCRM_WECOM_SECRET (the sandbox plays that corp and calls back the bot); "
+            "`scrm-bot demo` sets them up for you"
+        )
+    bot_url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    config = SandboxConfig(corps=[sandbox_corp(settings, bot_url.rstrip("/"))])
+    await run_sandbox(config, host, port or settings.sandbox_port)

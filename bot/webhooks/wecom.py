@@ -1,0 +1,137 @@
+"""The WeCom callback edge: verify, decrypt, parse, store in the inbox, ack, enqueue."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from aiohttp import web
+
+from bot import inbox, keys, metrics
+from bot.corps import CorpEntry
+from bot.logging import get_logger
+from wecom.crypto import CryptoError, ReceiveIdError, SignatureError
+from wecom.xmlparse import XmlError, parse_xml
+
+log = get_logger("bot.webhooks.wecom")
+routes = web.RouteTableDef()
+
+# Jobs enqueued after the ack: kept referenced so they are not garbage-collected mid-flight.
+_background: set[asyncio.Task[bool]] = set()
+
+
+def _refuse(status: int, reason: str, corp_id: str) -> web.Response:
+    metrics.CALLBACKS_REFUSED.labels(reason=reason).inc()
+    log.warning("callback.refused", reason=reason, corp_id=corp_id[:64], status=status)
+    return web.Response(status=status, text=reason)
+
+
+def _query(request: web.Request, *names: str) -> list[str] | None:
+    values = [request.query.get(n, "") for n in names]
+    return values if all(values) else None
+
+
+async def _corp(request: web.Request) -> tuple[str, CorpEntry | None]:
+    corp_id = request.match_info["corp_id"]
+    return corp_id, await request.app[keys.CORPS].get(corp_id)
+
+
+def _skew_ok(request: web.Request, timestamp: str) -> bool:
+    max_skew = request.app[keys.SETTINGS].callback_max_skew_seconds
+    if max_skew <= 0:
+        return True
+    try:
+        return abs(time.time() - int(timestamp)) <= max_skew
+    except ValueError:
+        return False
+
+
+@routes.get("/wecom/callback/{corp_id}")
+async def verify_url(request: web.Request) -> web.Response:
+    """URL verification: echo the decrypted echostr as plain text (no quotes, BOM or newline)."""
+    corp_id, corp = await _corp(request)
+    params = _query(request, "msg_signature", "timestamp", "nonce", "echostr")
+    if params is None:
+        return _refuse(400, "missing_params", corp_id)
+    if corp is None:
+        return _refuse(404, "unknown_corp", corp_id)
+    signature, timestamp, nonce, echostr = params
+    try:
+        echo = corp.crypto.verify_and_decrypt(signature, timestamp, nonce, echostr)
+    except SignatureError:
+        return _refuse(403, "bad_signature", corp_id)
+    except ReceiveIdError:
+        return _refuse(403, "foreign_receiveid", corp_id)
+    except CryptoError:
+        return _refuse(400, "bad_ciphertext", corp_id)
+    log.info("callback.url_verified", corp_id=corp_id)
+    return web.Response(body=echo, content_type="text/plain")
+
+
+@routes.post("/wecom/callback/{corp_id}")
+async def receive(request: web.Request) -> web.Response:
+    started = time.perf_counter()
+    settings = request.app[keys.SETTINGS]
+    corp_id, corp = await _corp(request)
+    params = _query(request, "msg_signature", "timestamp", "nonce")
+    if params is None:
+        return _refuse(400, "missing_params", corp_id)
+    if request.content_length is not None and request.content_length > settings.callback_max_body:
+        return _refuse(413, "too_large", corp_id)
+    if corp is None:
+        return _refuse(404, "unknown_corp", corp_id)
+    # Read at most one byte past the limit, so a lying or absent Content-Length is caught too.
+    body = await request.content.read(settings.callback_max_body + 1)
+    if len(body) > settings.callback_max_body:
+        return _refuse(413, "too_large", corp_id)
+    signature, timestamp, nonce = params
+    try:
+        encrypt = parse_xml(body).get("Encrypt")
+    except XmlError:
+        return _refuse(400, "malformed_envelope", corp_id)
+    if not isinstance(encrypt, str) or not encrypt:
+        return _refuse(400, "missing_encrypt", corp_id)
+    try:
+        corp.crypto.verify(signature, timestamp, nonce, encrypt)
+    except SignatureError:
+        return _refuse(403, "bad_signature", corp_id)
+    if not _skew_ok(request, timestamp):
+        return _refuse(403, "stale_timestamp", corp_id)
+    try:
+        plain = corp.crypto.decrypt(encrypt)
+    except ReceiveIdError:
+        return _refuse(403, "foreign_receiveid", corp_id)
+    except CryptoError:
+        return _refuse(400, "bad_ciphertext", corp_id)
+    try:
+        fields = parse_xml(plain)
+        payload = plain.decode("utf-8")
+    except (XmlError, UnicodeDecodeError):
+        return _refuse(400, "malformed_event", corp_id)
+    if fields.get("ToUserName") not in (None, "", corp_id):
+        return _refuse(403, "foreign_corp", corp_id)
+
+    try:
+        row = await inbox.store(corp_id, fields, payload)
+    except Exception as exc:
+        # Not stored means not accepted: a non-200 makes WeCom deliver it again.
+        log.error("callback.store_failed", corp_id=corp_id, error=type(exc).__name__)
+        return _refuse(503, "store_failed", corp_id)
+    if row is None:
+        metrics.CALLBACKS_DUPLICATE.inc()
+        log.info("callback.duplicate", corp_id=corp_id, kind=inbox.event_kind(fields))
+    else:
+        metrics.CALLBACKS_RECEIVED.labels(kind=row.kind).inc()
+        # The event is durable now; enqueueing after the ack keeps Redis off the ack path,
+        # and the sweeper covers a process that dies in between.
+        task = asyncio.create_task(inbox.enqueue(request.app[keys.ARQ], row.id))
+        _background.add(task)
+        task.add_done_callback(_background.discard)
+    metrics.ACK_LATENCY.observe(time.perf_counter() - started)
+    return web.Response(status=200)
+
+
+async def drain_background() -> None:
+    """On shutdown, let enqueues already started finish (the sweeper would redo them anyway)."""
+    if _background:
+        await asyncio.wait(list(_background), timeout=5)

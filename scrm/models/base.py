@@ -1,0 +1,46 @@
+"""Abstract bases: timestamps, the corp (tenant) foreign key, and encrypted text fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import fields
+from tortoise.models import Model
+
+from scrm import vault
+
+
+class EncryptedTextField(fields.TextField):
+    """A text column stored encrypted with the vault's master key (secrets, AES keys, phones)."""
+
+    def to_db_value(self, value: Any, instance: Any) -> Any:
+        if value is None or value == "":
+            return value
+        return vault.current().encrypt(str(value))
+
+    def to_python_value(self, value: Any) -> Any:
+        if value is None or value == "":
+            return value
+        if isinstance(value, str) and value.startswith("gAAAA"):
+            return vault.current().decrypt(value)
+        return value
+
+
+class TimestampedModel(Model):
+    id = fields.BigIntField(primary_key=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class CorpScopedModel(TimestampedModel):
+    """Every tenant row carries its corp."""
+
+    corp: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
+        "models.Corp", related_name=False, on_delete=fields.CASCADE
+    )
+
+    class Meta:
+        abstract = True
