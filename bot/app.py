@@ -13,12 +13,18 @@ from aiohttp import web
 from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
 
+from admin.api import API
+from admin.api.auth import bearer_auth
 from bot import health, inbox, keys
+from bot.clients import WeComClients
 from bot.corps import CorpRegistry, bootstrap_corp
 from bot.db import close_db, init_db
+from bot.enqueue import BatchEnqueuer
 from bot.logging import get_logger
 from bot.settings import Settings
+from bot.webhooks import leads as leads_webhook
 from bot.webhooks import wecom as wecom_webhook
+from livecode import landing
 
 log = get_logger("bot.app")
 
@@ -54,7 +60,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
 
 def create_app(settings: Settings, *, run_sweeper: bool = True) -> web.Application:
     # The body limit is enforced per route (64 KiB on the callback); this bounds everything else.
-    app = web.Application(middlewares=[request_context], client_max_size=1024 * 1024)
+    app = web.Application(middlewares=[request_context, bearer_auth], client_max_size=1024 * 1024)
     app[keys.SETTINGS] = settings
 
     async def database(app: web.Application) -> AsyncIterator[None]:
@@ -66,12 +72,15 @@ def create_app(settings: Settings, *, run_sweeper: bool = True) -> web.Applicati
 
     async def redis(app: web.Application) -> AsyncIterator[None]:
         app[keys.ARQ] = make_arq(settings)
+        app[keys.ENQUEUER] = BatchEnqueuer(app[keys.ARQ])
+        app[keys.ENQUEUER].start()
         yield
-        await wecom_webhook.drain_background()
+        await app[keys.ENQUEUER].stop()
         await app[keys.ARQ].aclose()
 
     async def http(app: web.Application) -> AsyncIterator[None]:
         app[keys.HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        app[keys.CLIENTS] = WeComClients(settings, app[keys.HTTP], app[keys.ARQ])
         yield
         await app[keys.HTTP].close()
 
@@ -86,5 +95,13 @@ def create_app(settings: Settings, *, run_sweeper: bool = True) -> web.Applicati
     if run_sweeper:
         app.cleanup_ctx.append(sweeper)
     app.add_routes(wecom_webhook.routes)
+    app.add_routes(leads_webhook.routes)
     app.add_routes(health.routes)
+    app.add_routes(landing.routes)
+    app.add_routes(API.routes)
+    app.router.add_get("/api/openapi.json", openapi_document)
     return app
+
+
+async def openapi_document(request: web.Request) -> web.Response:
+    return web.json_response(API.document())

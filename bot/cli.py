@@ -28,6 +28,12 @@ def _parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="run the WeCom sandbox (a stand-in for WeCom)")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=None)
+    sandbox.add_argument("--state-file", default="", help="load the world at start, save at stop")
+    sandbox.add_argument(
+        "--staff",
+        default="zhangsan:张三,lisi:李四,wangwu:王五",
+        help="members of the corp as userid:name,… (more via POST /sandbox/staff)",
+    )
     demo = sub.add_parser("demo", help="sandbox + bot + seeded demo corp, end to end")
     demo.add_argument("--port", type=int, default=8080, help="bot port (sandbox: port+10)")
     demo.add_argument("--scans", type=int, default=5)
@@ -74,13 +80,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = get_settings()
     setup_logging(settings.log_level, settings.log_format)
-    from bot import db, runner
+    from bot import db
 
     if args.command == "migrate":
         asyncio.run(db.migrate(settings))
         print(f"schema is up to date at {settings.database_url}")
         return 0
     if args.command in ("up", "serve", "worker"):
+        from bot import runner
+
         host = getattr(args, "host", None) or settings.host
         port = getattr(args, "port", None) or settings.port
         asyncio.run(
@@ -96,7 +104,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "sandbox":
         from bot.sandbox_cmd import run_sandbox_from_settings
 
-        asyncio.run(run_sandbox_from_settings(settings, args.host, args.port))
+        asyncio.run(
+            run_sandbox_from_settings(
+                settings, args.host, args.port, state_file=args.state_file, staff=args.staff
+            )
+        )
         return 0
     if args.command == "demo":
         from bot.demo import run_demo

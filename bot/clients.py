@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import aiohttp
 from redis.asyncio import Redis
-from wecom.client import WeComClient
 
 from bot.settings import Settings
 from scrm.models import Corp
+from wecom.client import WeComClient
 
 
 class WeComClients:

@@ -16,9 +16,17 @@ log = logging.getLogger("bot.db")
 MODEL_MODULES = ["scrm.models", "livecode.models"]
 
 
+def _with_sqlite_pragmas(url: str) -> str:
+    """SQLite runs in WAL mode (tortoise's default); with synchronous=NORMAL a commit is safe
+    from application crashes and corruption, and costs no fsync (docs/decisions/0004)."""
+    if not url.startswith("sqlite") or "synchronous=" in url:
+        return url
+    return url + ("&" if "?" in url else "?") + "synchronous=NORMAL"
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": _with_sqlite_pragmas(database_url)},
         "apps": {
             "models": {
                 "models": MODEL_MODULES,

@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from arq.connections import ArqRedis
+from arq.constants import result_key_prefix
 from redis.exceptions import RedisError
-from tortoise.exceptions import IntegrityError
 
-from bot import metrics
-from bot.jobs.names import PROCESS_INBOX, inbox_job_id
+from bot import inbox_writer, metrics
+from bot.enqueue import JobRef, enqueue_inbox_jobs
+from bot.jobs.names import inbox_job_id
 from bot.logging import get_logger
 from bot.settings import Settings
 from scrm.enums import InboxStatus
@@ -38,27 +39,24 @@ def event_kind(fields: dict[str, Any]) -> str:
     return ".".join(str(p) for p in parts if p)[:96]
 
 
-async def store(corp_id: str, fields: dict[str, Any], payload: str) -> Inbox | None:
-    """Insert the event; None when this identity is already stored (a WeCom retry)."""
-    try:
-        return await Inbox.create(
-            key=inbox_key(corp_id, fields),
-            corp_id=corp_id,
-            kind=event_kind(fields),
-            payload=payload,
-        )
-    except IntegrityError:
-        return None
+async def store(corp_id: str, fields: dict[str, Any], payload: str) -> tuple[int, str, str] | None:
+    """Insert the event; (row id, kind), or None when it is already stored (a WeCom retry)."""
+    kind = event_kind(fields)
+    values = [
+        inbox_key(corp_id, fields), corp_id, kind, payload, InboxStatus.PENDING.value, 0, 0, "",
+        datetime.now(UTC),
+    ]  # fmt: skip
+    row_id = await inbox_writer.insert(values)
+    return None if row_id is None else (row_id, kind, str(values[0]))
 
 
-async def enqueue(arq: ArqRedis, inbox_id: int, attempt: int = 0, replay: int = 0) -> bool:
-    """Hand the row to a worker; False (and a metric) when Redis cannot be reached."""
-    job_id = inbox_job_id(inbox_id, attempt, replay)
+async def enqueue(arq: ArqRedis, refs: list[JobRef]) -> bool:
+    """Hand rows to the workers; False (and a metric) when Redis cannot be reached."""
     try:
-        await arq.enqueue_job(PROCESS_INBOX, inbox_id, _job_id=job_id)
-    except (TimeoutError, RedisError, OSError) as exc:
-        metrics.ENQUEUE_FAILED.inc()
-        log.warning("inbox.enqueue_failed", inbox_id=inbox_id, error=type(exc).__name__)
+        await enqueue_inbox_jobs(arq, refs)
+    except (RedisError, OSError, TimeoutError) as exc:
+        metrics.ENQUEUE_FAILED.inc(len(refs))
+        log.warning("inbox.enqueue_failed", jobs=len(refs), error=type(exc).__name__)
         return False
     return True
 
@@ -73,18 +71,48 @@ async def sweep_once(arq: ArqRedis, now: datetime | None = None) -> int:
     now = now or datetime.now(UTC)
     stale = await Inbox.filter(
         status=InboxStatus.PENDING, received_at__lt=now - SWEEP_GRACE
-    ).values_list("id", "attempts", "replays")
+    ).values_list("id", "key", "attempts", "replays")
     due = await Inbox.filter(status=InboxStatus.FAILED, next_attempt_at__lte=now).values_list(
-        "id", "attempts", "replays"
+        "id", "key", "attempts", "replays"
     )
+    stale = await _unstick(arq, stale, now)
+    refs: list[JobRef] = [*stale, *due]
     sent = 0
-    for inbox_id, attempts, replays in [*stale, *due]:
-        if not await enqueue(arq, inbox_id, attempts, replays):
+    for start in range(0, len(refs), 500):
+        chunk = refs[start : start + 500]
+        if not await enqueue(arq, chunk):
             break  # Redis is down: try again next sweep rather than hammering it
-        sent += 1
+        sent += len(chunk)
     if sent:
         log.info("inbox.swept", enqueued=sent)
     return sent
+
+
+async def _unstick(arq: ArqRedis, stale: list[JobRef], now: datetime) -> list[JobRef]:
+    """Pending rows whose job already has a result ran without recording an outcome (the
+    worker stopped mid-job). arq would refuse their job id forever, so move them to the next
+    attempt; the others are simply re-offered under their own id (arq drops duplicates)."""
+    if not stale:
+        return stale
+    try:
+        async with arq.pipeline(transaction=False) as pipe:
+            for _, key, attempt, replay in stale:
+                pipe.exists(result_key_prefix + inbox_job_id(key, attempt, replay))
+            finished = await pipe.execute()
+    except (RedisError, OSError, TimeoutError):
+        return stale  # enqueue will fail the same way and be retried next sweep
+    out: list[JobRef] = []
+    for ref, done in zip(stale, finished, strict=True):
+        if not done:
+            out.append(ref)
+            continue
+        inbox_id, key, attempt, replay = ref
+        await Inbox.filter(id=inbox_id, status=InboxStatus.PENDING).update(
+            attempts=attempt + 1, last_error="job ended without recording an outcome"
+        )
+        log.warning("inbox.unstuck", inbox_id=inbox_id, attempt=attempt + 1)
+        out.append((inbox_id, key, attempt + 1, replay))
+    return out
 
 
 async def run_sweeper(arq: ArqRedis, interval: float) -> None:
@@ -92,6 +120,9 @@ async def run_sweeper(arq: ArqRedis, interval: float) -> None:
     while True:
         try:
             await sweep_once(arq)
+            from bot.jobs.leads import sweep_lead_events  # the lead intake's own pending rows
+
+            await sweep_lead_events(arq)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

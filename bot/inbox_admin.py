@@ -30,6 +30,6 @@ async def replay(arq: ArqRedis, ids: list[int] | None, statuses: list[InboxStatu
         await row.save(
             update_fields=["replays", "status", "next_attempt_at", "attempts", "received_at"]
         )
-        if await inbox.enqueue(arq, row.id, 0, row.replays):
+        if await inbox.enqueue(arq, [(row.id, row.key, 0, row.replays)]):
             count += 1
     return count

@@ -10,10 +10,14 @@ from aiohttp import web
 if TYPE_CHECKING:
     from arq.connections import ArqRedis
 
+    from bot.clients import WeComClients
     from bot.corps import CorpRegistry
+    from bot.enqueue import BatchEnqueuer
     from bot.settings import Settings
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 ARQ: web.AppKey[ArqRedis] = web.AppKey("arq")
 HTTP: web.AppKey[aiohttp.ClientSession] = web.AppKey("http")
 CORPS: web.AppKey[CorpRegistry] = web.AppKey("corps")
+ENQUEUER: web.AppKey[BatchEnqueuer] = web.AppKey("enqueuer")
+CLIENTS: web.AppKey[WeComClients] = web.AppKey("clients")

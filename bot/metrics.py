@@ -24,3 +24,11 @@ ENQUEUE_FAILED = Counter(
 JOBS_PROCESSED = Counter("scrm_jobs_processed_total", "Inbox jobs handled", ["kind"])
 JOBS_FAILED = Counter("scrm_jobs_failed_total", "Inbox jobs that raised", ["kind"])
 INBOX_BACKLOG = Gauge("scrm_inbox_backlog", "Inbox rows not yet handled", ["status"])
+WELCOME_SENT = Counter(
+    "scrm_welcome_total", "Welcome messages by outcome (sent, spent, expired, failed)", ["outcome"]
+)
+WELCOME_LATENCY = Histogram(
+    "scrm_welcome_seconds",
+    "From the add event's CreateTime to send_welcome_msg answered (WeCom allows 20 s)",
+    buckets=(0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 20.0),
+)

@@ -12,7 +12,6 @@ from arq.worker import Worker
 from bot.app import create_app
 from bot.logging import get_logger
 from bot.settings import Settings
-from bot.worker import build_worker
 
 log = get_logger("bot.runner")
 
@@ -40,11 +39,23 @@ async def start_web(settings: Settings, host: str, port: int) -> web.AppRunner:
 
 async def _close_worker(worker: Worker) -> None:
     worker.allow_pick_jobs = False
-    running = [t for t in worker.tasks.values() if not t.done()]
-    if running:  # let jobs in flight finish; what does not finish is re-run after restart
-        await asyncio.wait(running, timeout=JOB_DRAIN_SECONDS)
+    # Let jobs in flight finish, including ones arq's poll loop starts while the flag turns:
+    # a job cancelled between "marked in progress" and "ran" would sit out its 60-s timeout.
+    deadline = asyncio.get_running_loop().time() + JOB_DRAIN_SECONDS
+    while (running := [t for t in worker.tasks.values() if not t.done()]) and (
+        left := deadline - asyncio.get_running_loop().time()
+    ) > 0:
+        await asyncio.wait(running, timeout=left)
+        await asyncio.sleep(0.05)  # one more poll-loop turn to surface late starters
     try:
         await worker.close()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise  # we are being cancelled ourselves
+        # A job that was starting when arq closed got cancelled inside close(); its row is
+        # still pending, and the sweeper of the next process re-runs it.
+        log.warning("worker.job_cancelled_at_close")
     except Exception:
         # close() needs Redis; when Redis is what failed, release our resources ourselves.
         if worker.on_shutdown and not worker.ctx.get("shut_down"):
@@ -53,6 +64,8 @@ async def _close_worker(worker: Worker) -> None:
 
 async def supervise_worker(settings: Settings, stop: asyncio.Event, *, sweeper: bool) -> None:
     """Keep one arq worker running; a Redis outage kills arq's loop, so restart it after."""
+    from bot.worker import build_worker  # handlers and the WeCom client: not needed by `serve`
+
     while not stop.is_set():
         worker = build_worker(settings, sweeper=sweeper)
         run_task = asyncio.create_task(worker.async_run())

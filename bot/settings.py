@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "console"
 
+    # --- admin API ---------------------------------------------------------------------
+    # Bearer token for /api/v1 (until staff log-in lands). Empty: the API answers 503.
+    admin_token: SecretStr = SecretStr("")
+
     # --- sandbox -------------------------------------------------------------------------
     sandbox_port: int = 8090
 

@@ -7,7 +7,7 @@ import contextlib
 from typing import Any
 
 import aiohttp
-from arq import func
+from arq import cron, func
 from arq.connections import RedisSettings
 from arq.worker import Worker
 
@@ -15,7 +15,28 @@ from bot import inbox
 from bot.clients import WeComClients
 from bot.db import close_db, init_db
 from bot.jobs.inbox import process_inbox
-from bot.jobs.names import PROCESS_INBOX
+from bot.jobs.leads import (
+    LEAD_UPKEEP,
+    RESCORE_LEADS,
+    drain_lead_events,
+    lead_upkeep,
+    rescore_leads,
+)
+from bot.jobs.livecodes import SYNC_LIVE_CODES, sync_live_codes
+from bot.jobs.names import DRAIN_LEAD_EVENTS, PROCESS_INBOX
+from bot.jobs.sop import (
+    JOURNEY_DATES,
+    JOURNEY_SCAN,
+    SOP_PLAN,
+    SOP_SCAN,
+    SOP_TRACK,
+    journey_dates,
+    journey_scan,
+    sop_plan,
+    sop_scan,
+    sop_track,
+)
+from bot.jobs.tasks import REMIND_TASKS, WATCH_SLA, remind_tasks, watch_sla
 from bot.settings import Settings
 from handlers import build_dispatcher
 
@@ -46,7 +67,26 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
         await close_db()
 
     return Worker(
-        functions=[func(process_inbox, name=PROCESS_INBOX, timeout=60, max_tries=3)],
+        functions=[
+            func(process_inbox, name=PROCESS_INBOX, timeout=60, max_tries=3),
+            func(drain_lead_events, name=DRAIN_LEAD_EVENTS, timeout=600, max_tries=3),
+            func(rescore_leads, name=RESCORE_LEADS, timeout=1800, max_tries=2),
+        ],
+        # Each minute at :00; arq's unique cron ids keep N workers from running it N times.
+        cron_jobs=[]
+        if burst
+        else [
+            cron(sync_live_codes, name=SYNC_LIVE_CODES, timeout=50),
+            cron(lead_upkeep, name=LEAD_UPKEEP, minute={7}, timeout=600),  # hourly at :07
+            cron(remind_tasks, name=REMIND_TASKS, second={30}, timeout=50),
+            cron(watch_sla, name=WATCH_SLA, second={40}, timeout=50),
+            # Every second: SOP lateness is the scan interval plus the WeCom call.
+            cron(sop_scan, name=SOP_SCAN, second=set(range(60)), timeout=55, unique=True),
+            cron(sop_track, name=SOP_TRACK, second={15}, timeout=55),
+            cron(journey_scan, name=JOURNEY_SCAN, second=set(range(60)), timeout=55),
+            cron(journey_dates, name=JOURNEY_DATES, minute={20}, timeout=600),  # hourly
+            cron(sop_plan, name=SOP_PLAN, minute=set(range(0, 60, 10)), second={5}, timeout=500),
+        ],
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
         on_startup=startup,
         on_shutdown=shutdown,

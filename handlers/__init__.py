@@ -5,13 +5,13 @@ from __future__ import annotations
 from functools import lru_cache
 
 from bot.dispatch import Dispatcher, Router
-from handlers import contacts, fallback, groups, tags
+from handlers import contacts, fallback, groups, livecode, tags
 
 
 def routers() -> list[Router]:
     # Order matters: feature routers that claim specific events (live codes, later SOP and
     # compliance) come before the plain mirror handlers, and the fallback logger comes last.
-    return [contacts.router, groups.router, tags.router, fallback.router]
+    return [livecode.router, contacts.router, groups.router, tags.router, fallback.router]
 
 
 @lru_cache(maxsize=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.dispatch import Router
 from bot.logging import get_logger
+from livecode.models import LiveCodeAdd
 from scrm.enums import RelationStatus
 from scrm.models import Corp
 from scrm.services import contacts
@@ -66,6 +67,13 @@ async def on_staff_deleted(event: DelExternalContact, corp: Corp) -> str:
 
 @router.event(DelFollowUser)
 async def on_customer_deleted(event: DelFollowUser, corp: Corp) -> str:
+    # A customer who came through a live code and left: a loss in that code's statistics.
+    await LiveCodeAdd.filter(
+        corp_id=corp.id,
+        userid=event.user_id,
+        external_userid=event.external_user_id,
+        lost_at__isnull=True,
+    ).update(lost_at=event.created_at)
     await contacts.record_removal(
         corp,
         event.user_id,

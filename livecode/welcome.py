@@ -10,6 +10,9 @@ ALIASES = {
     "客户昵称": "customer_name",
     "员工姓名": "staff_name",
     "渠道": "channel",
+    "活动": "campaign",
+    "日期": "date",
+    "原跟进人": "owner_name",
 }
 _VAR = re.compile(r"\{([^{}]{1,20})\}")
 MAX_TEXT_BYTES = 4000  # WeCom's limit for welcome text

@@ -44,3 +44,19 @@ ensure_postgres() {
   echo "PostgreSQL is not reachable at 127.0.0.1:5432 (trust auth expected)" >&2
   return 1
 }
+
+# Posters need a CJK font; Debian's fonts-wqy-microhei is small (5 MB).
+ensure_cjk_font() {
+  for f in /usr/share/fonts/truetype/wqy/wqy-microhei.ttc /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc \
+           /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc; do
+    [ -f "$f" ] && return 0
+  done
+  if [ -n "${SCRM_POSTER_FONT:-}" ] && [ -f "$SCRM_POSTER_FONT" ]; then return 0; fi
+  if need_root fonts-wqy-microhei; then
+    echo "==> installing fonts-wqy-microhei (CJK font for posters)"
+    apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1 \
+      || { apt-get update -qq >/dev/null && apt-get install -y -qq fonts-wqy-microhei >/dev/null; }
+  else
+    echo "posters need a CJK font: install fonts-wqy-microhei or set SCRM_POSTER_FONT" >&2
+  fi
+}

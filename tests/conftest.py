@@ -17,6 +17,8 @@ from bot.db import close_db, init_db, migrate
 from bot.settings import Settings, override_settings
 from wecom.crypto import WeComCrypto
 
+pytest_plugins = ["tests.wecom.sandbox_fixtures"]
+
 # The project's own test corp (wecom-reference.md §1.7 Set D keys).
 CORP_ID = "ww1436e0e65a779aee"
 TOKEN = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo"
@@ -112,8 +114,19 @@ async def redis_client() -> AsyncIterator[aioredis.Redis]:
     await client.aclose()
 
 
+def _clear_process_caches() -> None:
+    """Each test has a fresh database whose ids start again at 1: caches keyed by primary key
+    (sources, corps, scoring rules, tokens) must not carry over from the previous test."""
+    from bot.webhooks import leads as lead_hooks
+    from scrm import cache
+
+    cache.clear_all()
+    lead_hooks._last_kick[0] = 0.0  # a new test's first push must kick a drain
+
+
 @pytest.fixture
 async def settings(database_url: str, redis_client: aioredis.Redis) -> AsyncIterator[Settings]:
+    _clear_process_caches()
     settings = make_settings(database_url)
     override_settings(settings)
     if BACKEND == "postgres":

@@ -145,6 +145,11 @@ class ExternalTagShuffle(WecomEvent):
     id: str = Field("", alias="Id")
     strategy_id: int | None = Field(None, alias="StrategyId")
 
+    @field_validator("strategy_id", mode="before")
+    @classmethod
+    def _blank_int(cls, value: Any) -> Any:
+        return None if value == "" else value
+
 
 class MsgAuditNotify(WecomEvent):
     """New archived chat messages are available to pull (sent at most every 15 s)."""

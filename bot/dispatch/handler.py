@@ -53,10 +53,20 @@ class FilterObject(CallableObject):
 
     def __init__(self, spec: Any) -> None:
         self.spec = spec
+        # Class and F filters are cheap and pure: check them on the loop, not via to_thread
+        # (a thread hop per filter, queued behind any blocking sync handlers).
         if isinstance(spec, type):
-            super().__init__(lambda event: isinstance(event, spec))
+
+            async def is_instance(event: Any) -> bool:
+                return isinstance(event, spec)
+
+            super().__init__(is_instance)
         elif isinstance(spec, MagicFilter):
-            super().__init__(lambda event: spec.resolve(event))
+
+            async def resolve(event: Any) -> Any:
+                return spec.resolve(event)
+
+            super().__init__(resolve)
         elif callable(spec):
             super().__init__(spec)
         else:

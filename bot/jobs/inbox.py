@@ -10,6 +10,7 @@ from bot import inbox, metrics
 from bot.dispatch import UNHANDLED, Dispatcher
 from bot.logging import get_logger
 from bot.settings import Settings
+from scrm.cache import TtlCache
 from scrm.enums import InboxStatus
 from scrm.models import Corp, Inbox
 from wecom.events import parse_event
@@ -27,7 +28,7 @@ async def process_inbox(ctx: dict[str, Any], inbox_id: int) -> str:
         return "missing"
     if row.status in (InboxStatus.HANDLED, InboxStatus.DEAD):
         return row.status.value
-    corp = await Corp.get_or_none(corp_id=row.corp_id)
+    corp = await _corp(ctx, row.corp_id)
     started = time.perf_counter()
     try:
         if corp is None:
@@ -59,6 +60,15 @@ async def process_inbox(ctx: dict[str, Any], inbox_id: int) -> str:
         ms=round((time.perf_counter() - started) * 1000, 1),
     )
     return "handled"
+
+
+# A worker reuses a loaded corp for 30 s (its secrets are decrypted on load); a corp that is
+# missing is looked up again next time (miss_ttl 0).
+_corps: TtlCache[str, Corp | None] = TtlCache(30.0, miss_ttl=0.0)
+
+
+async def _corp(ctx: dict[str, Any], corp_id: str) -> Corp | None:
+    return await _corps.get_or_load(corp_id, lambda: Corp.get_or_none(corp_id=corp_id))
 
 
 async def _failed(row: Inbox, settings: Settings, exc: Exception) -> None:

@@ -1,11 +1,14 @@
 """Job-name constants: producers and the worker agree on these strings."""
 
 PROCESS_INBOX = "process_inbox"
+DRAIN_LEAD_EVENTS = "drain_lead_events"
 
 
-def inbox_job_id(inbox_id: int, attempt: int, replay: int = 0) -> str:
-    """Deterministic arq job id: one job per inbox row per attempt, whoever enqueues it.
+def inbox_job_id(inbox_key: str, attempt: int, replay: int = 0) -> str:
+    """Deterministic arq job id: one job per stored event per attempt, whoever enqueues it.
 
     arq refuses an id whose job or result it still holds, which is what makes the edge's
-    enqueue and the sweeper's re-enqueue of the same attempt collapse into one run."""
-    return f"inbox:{inbox_id}:{replay}:{attempt}"
+    enqueue and the sweeper's re-enqueue of the same attempt collapse into one run. The id
+    comes from the event's idempotency key, not the row id: row ids restart with a fresh
+    database while Redis remembers old results (a demo re-run, a restored backup)."""
+    return f"inbox:{inbox_key[:32]}:{replay}:{attempt}"

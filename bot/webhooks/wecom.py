@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from aiohttp import web
@@ -15,9 +14,6 @@ from wecom.xmlparse import XmlError, parse_xml
 
 log = get_logger("bot.webhooks.wecom")
 routes = web.RouteTableDef()
-
-# Jobs enqueued after the ack: kept referenced so they are not garbage-collected mid-flight.
-_background: set[asyncio.Task[bool]] = set()
 
 
 def _refuse(status: int, reason: str, corp_id: str) -> web.Response:
@@ -112,26 +108,19 @@ async def receive(request: web.Request) -> web.Response:
         return _refuse(403, "foreign_corp", corp_id)
 
     try:
-        row = await inbox.store(corp_id, fields, payload)
+        stored = await inbox.store(corp_id, fields, payload)
     except Exception as exc:
         # Not stored means not accepted: a non-200 makes WeCom deliver it again.
         log.error("callback.store_failed", corp_id=corp_id, error=type(exc).__name__)
         return _refuse(503, "store_failed", corp_id)
-    if row is None:
+    if stored is None:
         metrics.CALLBACKS_DUPLICATE.inc()
         log.info("callback.duplicate", corp_id=corp_id, kind=inbox.event_kind(fields))
     else:
-        metrics.CALLBACKS_RECEIVED.labels(kind=row.kind).inc()
-        # The event is durable now; enqueueing after the ack keeps Redis off the ack path,
-        # and the sweeper covers a process that dies in between.
-        task = asyncio.create_task(inbox.enqueue(request.app[keys.ARQ], row.id))
-        _background.add(task)
-        task.add_done_callback(_background.discard)
+        row_id, kind, key = stored
+        metrics.CALLBACKS_RECEIVED.labels(kind=kind).inc()
+        # The event is durable now; enqueueing after the ack (batched with other requests')
+        # keeps Redis off the ack path, and the sweeper covers a process that dies in between.
+        request.app[keys.ENQUEUER].submit(row_id, key)
     metrics.ACK_LATENCY.observe(time.perf_counter() - started)
     return web.Response(status=200)
-
-
-async def drain_background() -> None:
-    """On shutdown, let enqueues already started finish (the sweeper would redo them anyway)."""
-    if _background:
-        await asyncio.wait(list(_background), timeout=5)

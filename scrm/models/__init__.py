@@ -2,12 +2,56 @@
 
 from scrm.models.corp import Corp
 from scrm.models.customer import Customer, FollowRelation
+from scrm.models.deal import (
+    ApiToken,
+    Campaign,
+    Contract,
+    FollowUp,
+    Opportunity,
+    Payment,
+    Quote,
+    Stage,
+    StageChange,
+    Task,
+)
 from scrm.models.group import GroupChat, GroupMember
 from scrm.models.inbox import Inbox
+from scrm.models.lead import (
+    AssignmentRule,
+    Lead,
+    LeadActivity,
+    LeadEvent,
+    LeadSettings,
+    LeadSource,
+    ScoringRule,
+)
+from scrm.models.sop import Journey, JourneyLog, JourneyRun, SopPlan, SopRun
 from scrm.models.staff import Staff
 from scrm.models.tag import Tag, TagGroup
 
 __all__ = [
+    "Journey",
+    "JourneyLog",
+    "JourneyRun",
+    "SopPlan",
+    "SopRun",
+    "ApiToken",
+    "FollowUp",
+    "Task",
+    "Campaign",
+    "Contract",
+    "Opportunity",
+    "Payment",
+    "Quote",
+    "Stage",
+    "StageChange",
+    "AssignmentRule",
+    "Lead",
+    "LeadActivity",
+    "LeadEvent",
+    "LeadSettings",
+    "LeadSource",
+    "ScoringRule",
     "Corp",
     "Customer",
     "FollowRelation",

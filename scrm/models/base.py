@@ -44,3 +44,8 @@ class CorpScopedModel(TimestampedModel):
 
     class Meta:
         abstract = True
+
+
+def corp_pk(row: Any) -> int:
+    """The corp primary key of a tenant row (tortoise adds `corp_id` at runtime, untyped)."""
+    return int(row.corp_id)

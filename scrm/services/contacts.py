@@ -6,15 +6,16 @@ from datetime import datetime
 
 from scrm.enums import RelationStatus
 from scrm.models import Corp, Customer, FollowRelation, Staff
+from scrm.services.upsert import get_or_create
 
 
 async def ensure_staff(corp: Corp, userid: str) -> Staff:
-    staff, _ = await Staff.get_or_create(corp_id=corp.id, userid=userid)
+    staff, _ = await get_or_create(Staff, corp_id=corp.id, userid=userid)
     return staff
 
 
 async def ensure_customer(corp: Corp, external_userid: str) -> Customer:
-    customer, _ = await Customer.get_or_create(corp_id=corp.id, external_userid=external_userid)
+    customer, _ = await get_or_create(Customer, corp_id=corp.id, external_userid=external_userid)
     return customer
 
 
@@ -30,9 +31,15 @@ async def record_add(
 ) -> FollowRelation:
     """A staff member and a customer became friends (or half-friends, for add_half)."""
     staff = await ensure_staff(corp, userid)
-    customer = await ensure_customer(corp, external_userid)
+    customer, new_customer = await get_or_create(
+        Customer,
+        corp_id=corp.id,
+        external_userid=external_userid,
+        defaults={"first_channel": state, "last_activity_at": at},
+    )
     status = RelationStatus.PENDING if pending else RelationStatus.ACTIVE
-    relation, created = await FollowRelation.get_or_create(
+    relation, created = await get_or_create(
+        FollowRelation,
         corp_id=corp.id,
         staff_id=staff.id,
         customer_id=customer.id,
@@ -46,10 +53,11 @@ async def record_add(
         relation.state = state or relation.state
         relation.welcome_code = welcome_code or relation.welcome_code
         await relation.save()
-    if state and not customer.first_channel:
-        customer.first_channel = state
-    customer.last_activity_at = at
-    await customer.save(update_fields=["first_channel", "last_activity_at", "updated_at"])
+    if not new_customer:  # a new customer got both fields at creation: no second write
+        if state and not customer.first_channel:
+            customer.first_channel = state
+        customer.last_activity_at = at
+        await customer.save(update_fields=["first_channel", "last_activity_at", "updated_at"])
     return relation
 
 
@@ -59,8 +67,12 @@ async def record_removal(
     """Mark the relation ended; who ended it (staff, customer, transfer) is the status."""
     staff = await ensure_staff(corp, userid)
     customer = await ensure_customer(corp, external_userid)
-    relation, _ = await FollowRelation.get_or_create(
-        corp_id=corp.id, staff_id=staff.id, customer_id=customer.id, defaults={"status": status}
+    relation, _ = await get_or_create(
+        FollowRelation,
+        corp_id=corp.id,
+        staff_id=staff.id,
+        customer_id=customer.id,
+        defaults={"status": status},
     )
     relation.status = status
     relation.deleted_at = at

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from scrm.enums import GroupStatus, MemberType
 from scrm.models import Corp, GroupChat, GroupMember
+from scrm.services.upsert import get_or_create
 
 
 def member_type(member_id: str) -> MemberType:
@@ -15,7 +16,7 @@ def member_type(member_id: str) -> MemberType:
 
 
 async def ensure_group(corp: Corp, chat_id: str) -> GroupChat:
-    chat, _ = await GroupChat.get_or_create(corp_id=corp.id, chat_id=chat_id)
+    chat, _ = await get_or_create(GroupChat, corp_id=corp.id, chat_id=chat_id)
     return chat
 
 
@@ -23,7 +24,8 @@ async def members_joined(
     chat: GroupChat, member_ids: Iterable[str], *, at: datetime, join_scene: int | None
 ) -> None:
     for member_id in member_ids:
-        member, created = await GroupMember.get_or_create(
+        member, created = await get_or_create(
+            GroupMember,
             corp_id=chat.corp_id,  # type: ignore[attr-defined]
             chat_id=chat.id,
             member_id=member_id,

@@ -75,9 +75,12 @@ async def test_event_is_stored_and_acked_with_empty_body(
 
 async def test_three_deliveries_make_one_row(client: TestClient, crypto: WeComCrypto) -> None:
     plain = add_contact_xml(CORP_ID, "zhangsan", "wmA", 1700000000, WelcomeCode="W1")
+    dup_before = REGISTRY.get_sample_value("scrm_callbacks_duplicate_total") or 0.0
     for _ in range(3):  # WeCom's retries: new nonce and signature, same event
         assert await post(client, crypto, plain) == 200
     assert await Inbox.filter(corp_id=CORP_ID).count() == 1
+    # The first delivery is new (and enqueued), the other two are recognised as retries.
+    assert REGISTRY.get_sample_value("scrm_callbacks_duplicate_total") == dup_before + 2
 
 
 async def test_two_customers_same_second_are_two_rows(
@@ -202,3 +205,17 @@ async def test_unknown_event_is_stored_not_lost(client: TestClient, crypto: WeCo
     assert await post(client, crypto, plain) == 200
     row = await Inbox.get(corp_id=CORP_ID)
     assert row.kind == "brand_new_event" and row.status == InboxStatus.PENDING
+
+
+async def test_concurrent_callbacks_share_inserts_and_keep_dedup(
+    client: TestClient, crypto: WeComCrypto
+) -> None:
+    import asyncio
+
+    dup_before = REGISTRY.get_sample_value("scrm_callbacks_duplicate_total") or 0.0
+    plains = [add_contact_xml(CORP_ID, "zs", f"wmC{i}", 1700000000) for i in range(20)]
+    # Five events delivered twice at the same moment: they may land in the same batch.
+    statuses = await asyncio.gather(*(post(client, crypto, p) for p in plains + plains[:5]))
+    assert statuses == [200] * 25
+    assert await Inbox.filter(corp_id=CORP_ID).count() == 20
+    assert REGISTRY.get_sample_value("scrm_callbacks_duplicate_total") == dup_before + 5

@@ -1,0 +1,32 @@
+"""The JSON API under /api/v1: importing the route modules registers them on `API`."""
+
+from admin.api import (
+    deals,
+    group_livecodes,
+    journeys,
+    lead_csv,
+    lead_rules,
+    leads,
+    livecodes,
+    posters,
+    reports,
+    sop,
+    tasks,
+)
+from admin.api.openapi import API
+
+ROUTE_MODULES = (
+    deals,
+    group_livecodes,
+    journeys,
+    lead_csv,
+    lead_rules,
+    leads,
+    livecodes,
+    posters,
+    reports,
+    sop,
+    tasks,
+)
+
+__all__ = ["API", "ROUTE_MODULES"]

@@ -1,0 +1,103 @@
+"""Shared pieces of the JSON API: bearer auth, error answers, body parsing, corp lookup."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+from tortoise.models import Model
+
+from admin.api.auth import actor
+from bot.logging import get_logger
+from scrm.models import Corp
+
+log = get_logger("admin.api")
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T", bound=Model)
+
+
+def error(status: int, message: str, **extra: Any) -> web.Response:
+    return web.json_response(
+        {"error": message, **extra},
+        status=status,
+        dumps=lambda v: json.dumps(v, ensure_ascii=False),
+    )
+
+
+def ok(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(
+        data, status=status, dumps=lambda v: json.dumps(v, ensure_ascii=False, default=str)
+    )
+
+
+async def parse(request: web.Request, model: type[M]) -> M:
+    raw = await request.read()
+    try:
+        return model.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        details = [{"loc": ".".join(map(str, e["loc"])), "msg": e["msg"]} for e in exc.errors()]
+        raise web.HTTPUnprocessableEntity(
+            text=json.dumps({"error": "invalid input", "details": details}, ensure_ascii=False),
+            content_type="application/json",
+        ) from exc
+
+
+async def corp_for(request: web.Request) -> Corp:
+    """A person's token is bound to its corp; the admin token takes `?corp_id=` or the only one."""
+    bound = actor(request).corp_pk
+    if bound is not None:
+        return await Corp.get(id=bound)
+    corp_id = request.query.get("corp_id")
+    corps = await Corp.filter(active=True, **({"corp_id": corp_id} if corp_id else {})).limit(2)
+    if len(corps) != 1:
+        raise web.HTTPUnprocessableEntity(
+            text=json.dumps({"error": "unknown corp_id" if corp_id else "pass ?corp_id="}),
+            content_type="application/json",
+        )
+    return corps[0]
+
+
+def not_found(label: str) -> web.HTTPNotFound:
+    return web.HTTPNotFound(
+        text=json.dumps({"error": f"no such {label}"}, ensure_ascii=False),
+        content_type="application/json",
+    )
+
+
+def path_id(request: web.Request, label: str, name: str = "id") -> int:
+    """A path id as a positive 64-bit integer; anything else is simply not found (never 500)."""
+    raw = request.match_info[name]
+    if not raw.isdigit() or not 0 < int(raw) < 2**63:
+        raise not_found(label)
+    return int(raw)
+
+
+def query_int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    """A query parameter as an integer clamped to [low, high]; a non-number is a 422."""
+    raw = request.query.get(name, "")
+    if not raw:
+        return default
+    try:
+        return max(low, min(int(raw), high))
+    except ValueError:
+        raise web.HTTPUnprocessableEntity(
+            text=json.dumps({"error": f"{name} must be a whole number"}),
+            content_type="application/json",
+        ) from None
+
+
+async def owned(request: web.Request, model: type[T], label: str) -> tuple[Corp, T]:
+    """The caller's corp and the row `{id}` of `model` in it, or a 404."""
+    corp = await corp_for(request)
+    row = await model.get_or_none(id=path_id(request, label), corp_id=corp.id)
+    if row is None:
+        raise not_found(label)
+    return corp, row
+
+
+def utc(value: datetime) -> datetime:
+    """An API instant for storage: naive means UTC, an offset is converted (decision 0009)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

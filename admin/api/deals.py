@@ -1,0 +1,253 @@
+"""`/api/v1/opportunities`, quotes, contracts, payments and campaigns."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from admin.api.auth import actor, in_scope, require
+from admin.api.common import corp_for, error, not_found, ok, owned, parse, utc
+from admin.api.openapi import API
+from scrm.models import Campaign, Contract, Lead, Opportunity, Quote
+from scrm.services import deals, quotes
+
+TAG = "deals"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OpportunityIn(Strict):
+    name: str = Field(min_length=1, max_length=128)
+    owner_userid: str = Field(min_length=1)
+    amount: int = Field(default=0, ge=0, description="minor units (分)")
+    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+    lead_id: int | None = None
+    expected_close: date | None = None
+
+
+class MoveIn(Strict):
+    stage: str
+    actor: str = ""
+    updates: dict[str, Any] = {}
+
+
+class OpportunityOut(BaseModel):
+    id: int
+    name: str
+    owner_userid: str
+    stage: str
+    probability: int
+    amount: int
+    currency: str
+    forecast_category: str
+    next_step: str
+    values: dict[str, Any]
+    lost_reason: str
+
+
+class QuoteIn(Strict):
+    lines: list[quotes.QuoteLine] = Field(min_length=1)
+    discount_bp: int = Field(default=0, ge=0, le=10_000)
+    requested_by: str = ""
+
+
+class DecisionIn(Strict):
+    approver: str
+    role: str = Field(pattern="^(manager|director)$")
+    approve: bool
+    note: str = ""
+
+
+class ContractIn(Strict):
+    quote_id: int
+    number: str = Field(min_length=1, max_length=32)
+
+
+class PaymentIn(Strict):
+    amount: int = Field(gt=0)
+    reference: str = Field(min_length=1, max_length=64)
+    paid_at: datetime | None = None
+
+
+class CampaignIn(Strict):
+    name: str = Field(min_length=1, max_length=64)
+    channel: str = ""
+    cost: int = Field(ge=0)
+
+
+async def _out(opp: Opportunity) -> dict[str, Any]:
+    return OpportunityOut(
+        id=opp.id,
+        name=opp.name,
+        owner_userid=opp.owner_userid,
+        stage=await deals.stage_name(opp),
+        probability=opp.probability,
+        amount=opp.amount,
+        currency=opp.currency,
+        forecast_category=opp.forecast_category,
+        next_step=opp.next_step,
+        values=opp.values,
+        lost_reason=opp.lost_reason,
+    ).model_dump(mode="json")
+
+
+async def _opp(request: web.Request) -> Opportunity:
+    _, opp = await owned(request, Opportunity, "opportunity")
+    if not in_scope(request, opp.owner_userid):
+        raise not_found("opportunity")
+    return opp
+
+
+@API.route(
+    "POST",
+    "/api/v1/opportunities",
+    "Open an opportunity (converts its lead)",
+    tag=TAG,
+    body=OpportunityIn,
+    response=OpportunityOut,
+)
+async def create(request: web.Request) -> web.Response:
+    corp = await corp_for(request)
+    body = await parse(request, OpportunityIn)
+    if not in_scope(request, body.owner_userid):
+        return error(403, "you may open opportunities for yourself or your team only")
+    lead = await Lead.get_or_none(id=body.lead_id, corp_id=corp.id) if body.lead_id else None
+    if body.lead_id and lead is None:
+        return error(404, "no such lead")
+    opp = await deals.create(
+        corp.id,
+        name=body.name,
+        owner=body.owner_userid,
+        amount=body.amount,
+        currency=body.currency,
+        lead=lead,
+        expected_close=body.expected_close,
+    )
+    return ok(await _out(opp), status=201)
+
+
+@API.route(
+    "POST",
+    "/api/v1/opportunities/{id}/stage",
+    "Move stage (required fields checked)",
+    tag=TAG,
+    body=MoveIn,
+    response=OpportunityOut,
+)
+async def move(request: web.Request) -> web.Response:
+    opp = await _opp(request)
+    body = await parse(request, MoveIn)
+    try:
+        await deals.move(opp, body.stage, actor=body.actor, updates=body.updates)
+    except deals.StageGateError as exc:
+        return error(422, str(exc))
+    return ok(await _out(opp))
+
+
+@API.route(
+    "POST",
+    "/api/v1/opportunities/{id}/quotes",
+    "Quote it (approval tier by discount)",
+    tag=TAG,
+    body=QuoteIn,
+)
+async def quote(request: web.Request) -> web.Response:
+    opp = await _opp(request)
+    body = await parse(request, QuoteIn)
+    q = await quotes.create_quote(
+        opp, body.lines, discount_bp=body.discount_bp, by=body.requested_by
+    )
+    return ok(_quote_out(q), status=201)
+
+
+def _quote_out(q: Quote) -> dict[str, Any]:
+    return {
+        "id": q.id,
+        "number": q.number,
+        "gross": q.gross,
+        "total": q.total,
+        "discount_bp": q.discount_bp,
+        "approval_level": q.approval_level,
+        "status": q.status,
+        "decided_by": q.decided_by,
+    }
+
+
+@API.route(
+    "POST", "/api/v1/quotes/{id}/decision", "Approve or reject a quote", tag=TAG, body=DecisionIn
+)
+async def decide(request: web.Request) -> web.Response:
+    _, q = await owned(request, Quote, "quote")
+    body = await parse(request, DecisionIn)
+    # A manager's token decides as a manager; deciding as a director takes an admin.
+    if not actor(request).at_least("admin" if body.role == "director" else "manager"):
+        return error(403, f"your token cannot decide as a {body.role}")
+    try:
+        await quotes.decide(
+            q, approver=body.approver, role=body.role, approve=body.approve, note=body.note
+        )
+    except quotes.QuoteError as exc:
+        return error(409, str(exc))
+    return ok(_quote_out(q))
+
+
+@API.route(
+    "POST",
+    "/api/v1/contracts",
+    "Sign an approved quote: contract, opportunity won",
+    tag=TAG,
+    body=ContractIn,
+)
+async def sign(request: web.Request) -> web.Response:
+    corp = await corp_for(request)
+    body = await parse(request, ContractIn)
+    q = await Quote.get_or_none(id=body.quote_id, corp_id=corp.id)
+    if q is None:
+        return error(404, "no such quote")
+    try:
+        contract = await quotes.sign_contract(q, number=body.number)
+    except (quotes.QuoteError, deals.StageGateError) as exc:
+        return error(409, str(exc))
+    return ok(
+        {"id": contract.id, "number": contract.number, "amount": contract.amount}, status=201
+    )
+
+
+@API.route(
+    "POST",
+    "/api/v1/contracts/{id}/payments",
+    "Record a payment (idempotent by ref)",
+    tag=TAG,
+    body=PaymentIn,
+)
+async def pay(request: web.Request) -> web.Response:
+    _, contract = await owned(request, Contract, "contract")
+    body = await parse(request, PaymentIn)
+    try:
+        payment = await quotes.add_payment(
+            contract,
+            body.amount,
+            body.reference,
+            utc(body.paid_at) if body.paid_at else datetime.now(UTC),
+        )
+    except quotes.QuoteError as exc:
+        return error(409, str(exc))
+    return ok({"id": payment.id, "amount": payment.amount, "contract_status": contract.status})
+
+
+@API.route(
+    "POST", "/api/v1/campaigns", "A campaign and its cost (for ROI)", tag=TAG, body=CampaignIn
+)
+async def campaign(request: web.Request) -> web.Response:
+    require(request, "admin")
+    corp = await corp_for(request)
+    body = await parse(request, CampaignIn)
+    row, _ = await Campaign.update_or_create(
+        corp_id=corp.id, name=body.name, defaults={"channel": body.channel, "cost": body.cost}
+    )
+    return ok({"id": row.id, "name": row.name, "cost": row.cost}, status=201)

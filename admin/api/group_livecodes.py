@@ -1,0 +1,163 @@
+"""`/api/v1/group-livecodes`: 群活码 — create, list, statistics and posters."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from admin.api.auth import require
+from admin.api.common import corp_for, error, ok, owned, parse
+from admin.api.openapi import API
+from admin.api.posters import _wecom_qr
+from bot import keys
+from livecode import group_service, poster
+from livecode.group_service import GroupLiveCodeOut, GroupLiveCodeSpec
+from livecode.models import GroupLiveCode, GroupLiveCodeJoin
+from livecode.service import LiveCodeError, local_now
+from scrm.models import Corp, GroupChat
+
+TAG = "group live codes"
+
+
+class GroupDay(BaseModel):
+    day: str
+    joins: int
+
+
+class GroupFill(BaseModel):
+    chat_id: str
+    name: str
+    members: int
+    joins_via_code: int
+    open: bool
+
+
+class GroupCodeStats(BaseModel):
+    code_id: int
+    status: str
+    days: list[GroupDay]
+    groups: list[GroupFill]
+
+
+def _out(code: GroupLiveCode) -> dict[str, object]:
+    return GroupLiveCodeOut(
+        id=code.id,
+        name=code.name,
+        state=code.state,
+        status=code.status,
+        chat_ids=code.chat_ids,
+        current_chat_ids=code.current_chat_ids,
+        threshold=code.threshold,
+        qr_url=code.qr_url,
+        config_id=code.config_id,
+        last_error=code.last_error,
+    ).model_dump(mode="json")
+
+
+async def _code(request: web.Request) -> tuple[Corp, GroupLiveCode]:
+    return await owned(request, GroupLiveCode, "group live code")
+
+
+@API.route(
+    "POST",
+    "/api/v1/group-livecodes",
+    "Create a group live code (WeCom join way)",
+    tag=TAG,
+    body=GroupLiveCodeSpec,
+    response=GroupLiveCodeOut,
+)
+async def create(request: web.Request) -> web.Response:
+    require(request, "admin")
+    corp = await corp_for(request)
+    spec = await parse(request, GroupLiveCodeSpec)
+    if spec.state and await GroupLiveCode.exists(corp_id=corp.id, state=spec.state):
+        return error(409, f"state {spec.state!r} is used by another group live code")
+    try:
+        code = await group_service.create_group_code(
+            corp, request.app[keys.CLIENTS].for_corp(corp), spec
+        )
+    except LiveCodeError as exc:
+        return error(422, str(exc), errcode=exc.errcode)
+    return ok(_out(code), status=201)
+
+
+@API.route(
+    "GET",
+    "/api/v1/group-livecodes",
+    "List group live codes",
+    tag=TAG,
+    response=GroupLiveCodeOut,
+    many=True,
+)
+async def list_codes(request: web.Request) -> web.Response:
+    corp = await corp_for(request)
+    return ok([_out(c) for c in await GroupLiveCode.filter(corp_id=corp.id).order_by("-id")])
+
+
+@API.route(
+    "GET",
+    "/api/v1/group-livecodes/{id}",
+    "One group live code",
+    tag=TAG,
+    response=GroupLiveCodeOut,
+)
+async def get_code(request: web.Request) -> web.Response:
+    return ok(_out((await _code(request))[1]))
+
+
+@API.route(
+    "GET",
+    "/api/v1/group-livecodes/{id}/stats",
+    "Joins per day, fill per group",
+    tag=TAG,
+    response=GroupCodeStats,
+)
+async def stats(request: web.Request) -> web.Response:
+    corp, code = await _code(request)
+    today = local_now(corp).date()
+    days = [today - timedelta(days=i) for i in range(6, -1, -1)]
+    joins = await GroupLiveCodeJoin.filter(code_id=code.id, day__gte=days[0])
+    chats = {
+        c.chat_id: c for c in await GroupChat.filter(corp_id=corp.id, chat_id__in=code.chat_ids)
+    }
+    result = GroupCodeStats(
+        code_id=code.id,
+        status=code.status,
+        days=[GroupDay(day=d.isoformat(), joins=sum(j.day == d for j in joins)) for d in days],
+        groups=[
+            GroupFill(
+                chat_id=c,
+                name=chats[c].name if c in chats else "",
+                members=chats[c].member_count if c in chats else 0,
+                joins_via_code=await GroupLiveCodeJoin.filter(code_id=code.id, chat_id=c).count(),
+                open=c in code.current_chat_ids,
+            )
+            for c in code.chat_ids
+        ],
+    )
+    return ok(result.model_dump(mode="json"))
+
+
+@API.route(
+    "GET",
+    "/api/v1/group-livecodes/{id}/poster.png",
+    "The code's poster (PNG)",
+    tag=TAG,
+    media="image/png",
+)
+async def poster_png(request: web.Request) -> web.Response:
+    _, code = await _code(request)
+    template = poster.PosterTemplate(subtitle="长按识别二维码，加入社群", show_staff=False)
+    key = poster.PosterCache.key("group", code.id, code.updated_at, code.qr_url)
+    png = poster.CACHE.get(key)
+    if png is None:
+        qr = await _wecom_qr(request, code.qr_url)
+        try:
+            png = await asyncio.to_thread(poster.render, template, title=code.name, qr_png=qr)
+        except poster.FontMissing as exc:
+            return error(503, str(exc))
+        poster.CACHE.put(key, png)
+    return web.Response(body=png, content_type="image/png")

@@ -1,0 +1,103 @@
+"""`/api/v1/journeys`: customer journeys (客户SOP) — create, list, pause/resume, statistics."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from admin.api.auth import require
+from admin.api.common import corp_for, ok, owned, parse, query_int
+from admin.api.openapi import API
+from scrm.models import Journey, JourneyLog, JourneyRun
+from scrm.sop.journey_nodes import upcoming
+from scrm.sop.journey_schema import JourneySpec
+
+TAG = "customer journeys"
+
+
+def _out(j: Journey) -> dict[str, Any]:
+    return {
+        "id": j.id,
+        "name": j.name,
+        "status": j.status,
+        "trigger": j.trigger,
+        "nodes": j.nodes,
+        "per_day_cap": j.per_day_cap,
+        "per_week_cap": j.per_week_cap,
+        "quiet_hours": [j.quiet_start, j.quiet_end],
+    }
+
+
+async def _journey(request: web.Request) -> Journey:
+    return (await owned(request, Journey, "journey"))[1]
+
+
+@API.route("POST", "/api/v1/journeys", "Create a customer journey", tag=TAG, body=JourneySpec)
+async def create(request: web.Request) -> web.Response:
+    require(request, "admin")
+    corp = await corp_for(request)
+    spec = await parse(request, JourneySpec)
+    j = await Journey.create(corp_id=corp.id, **spec.model_dump(mode="json"))
+    return ok(_out(j), status=201)
+
+
+@API.route("GET", "/api/v1/journeys", "Journeys", tag=TAG)
+async def list_journeys(request: web.Request) -> web.Response:
+    corp = await corp_for(request)
+    return ok([_out(j) for j in await Journey.filter(corp_id=corp.id).order_by("-id")])
+
+
+async def _set(request: web.Request, status: str) -> web.Response:
+    require(request, "admin")
+    j = await _journey(request)
+    j.status = status
+    await j.save(update_fields=["status", "updated_at"])
+    return ok(_out(j))
+
+
+@API.route("POST", "/api/v1/journeys/{id}/pause", "Pause (customers on it exit)", tag=TAG)
+async def pause(request: web.Request) -> web.Response:
+    return await _set(request, "paused")
+
+
+@API.route("POST", "/api/v1/journeys/{id}/resume", "Resume for new customers", tag=TAG)
+async def resume(request: web.Request) -> web.Response:
+    return await _set(request, "active")
+
+
+@API.route("GET", "/api/v1/journeys/{id}/stats", "Customers by status, actions by node", tag=TAG)
+async def stats(request: web.Request) -> web.Response:
+    j = await _journey(request)
+    runs = Counter(await JourneyRun.filter(journey_id=j.id).values_list("status", flat=True))
+    log = await JourneyLog.filter(run__journey_id=j.id).values("node_id", "action")
+    actions: dict[str, Counter[str]] = {}
+    for row in log:
+        actions.setdefault(row["node_id"], Counter())[row["action"]] += 1
+    return ok({"runs": dict(runs), "nodes": {k: dict(v) for k, v in actions.items()}})
+
+
+@API.route(
+    "GET",
+    "/api/v1/journeys/{id}/preview",
+    "Who receives what, when (customers on it now, next N days)",
+    tag=TAG,
+)
+async def preview(request: web.Request) -> web.Response:
+    j = await _journey(request)
+    days = query_int(request, "days", 30, 1, 90)
+    horizon = datetime.now(UTC) + timedelta(days=days)
+    nodes = {n["id"]: n for n in j.nodes}
+    runs = await JourneyRun.filter(journey_id=j.id, status="active").order_by("due_at").limit(200)
+    return ok(
+        [
+            {
+                "external_userid": r.external_userid,
+                "owner_userid": r.owner_userid,
+                "upcoming": upcoming(nodes, r.node_id, r.due_at, horizon),
+            }
+            for r in runs
+        ]
+    )

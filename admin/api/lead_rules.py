@@ -1,0 +1,145 @@
+"""`/api/v1/scoring-rules`, `/api/v1/assignment-rules`, `/api/v1/lead-settings`: rules as data."""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict
+
+from admin.api.auth import require
+from admin.api.common import corp_for, error, ok, parse
+from admin.api.leads import TAG
+from admin.api.openapi import API
+from bot import keys
+from bot.jobs.leads import RESCORE_LEADS
+from bot.webhooks.leads import kick_drain
+from scrm.leads import schemas as s
+from scrm.models import AssignmentRule, LeadSettings, ScoringRule
+from scrm.services import lead_sources, scoring
+
+
+@API.route(
+    "POST",
+    "/api/v1/scoring-rules",
+    "Add a scoring rule",
+    tag=TAG,
+    body=s.ScoringRuleIn,
+    response=s.ScoringRuleOut,
+)
+async def add_rule(request: web.Request) -> web.Response:
+    require(request, "admin")
+    corp = await corp_for(request)
+    body = await parse(request, s.ScoringRuleIn)
+    data = body.model_dump()
+    scoring.forget(corp.id)
+    await request.app[keys.ARQ].enqueue_job(RESCORE_LEADS, corp.id, _defer_by=1)
+    rule = await ScoringRule.create(
+        corp_id=corp.id, value_json=json.dumps(data.pop("value"), ensure_ascii=False), **data
+    )
+    return ok({**body.model_dump(), "id": rule.id}, status=201)
+
+
+@API.route(
+    "GET", "/api/v1/scoring-rules", "Scoring rules", tag=TAG, response=s.ScoringRuleOut, many=True
+)
+async def list_rules(request: web.Request) -> web.Response:
+    corp = await corp_for(request)
+    rows = await ScoringRule.filter(corp_id=corp.id, active=True).order_by("id")
+    return ok(
+        [
+            s.ScoringRuleOut(
+                id=r.id,
+                name=r.name,
+                kind=r.kind,
+                field=r.field,
+                op=r.op,
+                value=r.value,
+                points=r.points,
+                cap=r.cap,
+            ).model_dump()
+            for r in rows
+        ]
+    )
+
+
+@API.route(
+    "POST",
+    "/api/v1/assignment-rules",
+    "Add an assignment rule",
+    tag=TAG,
+    body=s.AssignmentRuleIn,
+    response=s.AssignmentRuleOut,
+)
+async def add_assignment_rule(request: web.Request) -> web.Response:
+    require(request, "admin")
+    corp = await corp_for(request)
+    body = await parse(request, s.AssignmentRuleIn)
+    rule = await AssignmentRule.create(corp_id=corp.id, **body.model_dump())
+    return ok({**body.model_dump(), "id": rule.id}, status=201)
+
+
+@API.route(
+    "PUT",
+    "/api/v1/lead-settings",
+    "Thresholds, grades, decay, caps, recycling",
+    tag=TAG,
+    body=s.LeadSettingsIO,
+    response=s.LeadSettingsIO,
+)
+async def put_settings(request: web.Request) -> web.Response:
+    require(request, "admin")
+    corp = await corp_for(request)
+    body = await parse(request, s.LeadSettingsIO)
+    await LeadSettings.update_or_create(corp_id=corp.id, defaults=body.model_dump())
+    scoring.forget(corp.id)
+    return ok(body.model_dump())
+
+
+@API.route(
+    "GET", "/api/v1/lead-settings", "Current lead settings", tag=TAG, response=s.LeadSettingsIO
+)
+async def get_settings(request: web.Request) -> web.Response:
+    corp = await corp_for(request)
+    current = await scoring.settings_for(corp.id)
+    return ok(
+        s.LeadSettingsIO.model_validate(
+            {f: getattr(current, f) for f in s.LeadSettingsIO.model_fields}
+        ).model_dump()
+    )
+
+
+class ReplayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[int] = []
+    status: Literal["failed", "ignored", "done"] | None = None
+
+
+@API.route(
+    "POST", "/api/v1/scoring-rules/recompute", "Re-score every lead (background job)", tag=TAG
+)
+async def recompute(request: web.Request) -> web.Response:
+    require(request, "admin")
+    corp = await corp_for(request)
+    await request.app[keys.ARQ].enqueue_job(RESCORE_LEADS, corp.id)
+    return ok({"queued": True}, status=202)
+
+
+@API.route(
+    "POST",
+    "/api/v1/lead-events/replay",
+    "Re-run stored pushes (by ids or status)",
+    tag=TAG,
+    body=ReplayIn,
+)
+async def replay(request: web.Request) -> web.Response:
+    require(request, "admin")
+    corp = await corp_for(request)
+    body = await parse(request, ReplayIn)
+    if not body.ids and not body.status:
+        return error(422, "name ids or a status")
+    count = await lead_sources.replay(corp.id, body.ids, body.status)
+    await kick_drain(request.app[keys.ARQ])
+    return ok({"replayed": count})

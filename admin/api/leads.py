@@ -1,0 +1,251 @@
+"""`/api/v1/leads`: sources, leads with timelines, activities, follow-ups, pool claims, merges."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from tortoise.expressions import Q
+
+from admin.api.auth import actor, in_scope, require
+from admin.api.common import corp_for, error, not_found, ok, owned, parse, query_int
+from admin.api.openapi import API
+from bot import keys
+from scrm.leads import schemas as s
+from scrm.models import Lead, LeadActivity, LeadSource
+from scrm.models.base import corp_pk
+from scrm.services import assignment, leads, pool, prediction
+
+TAG = "leads"
+
+
+def _masked(lead: Lead) -> str:
+    phone = lead.phone or ""
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else ""
+
+
+def lead_out(lead: Lead) -> dict[str, object]:
+    return s.LeadOut(
+        id=lead.id,
+        name=lead.name,
+        phone_masked=_masked(lead),
+        platform=lead.platform,
+        channel=lead.channel,
+        campaign=lead.campaign,
+        city=lead.city,
+        score=lead.score,
+        grade=lead.grade,
+        status=lead.status,
+        owner_userid=lead.owner_userid,
+        in_pool=lead.in_pool,
+        touches=lead.touches,
+        merged_into_id=lead.merged_into_id,
+        customer_id=getattr(lead, "customer_id", None),
+        attributes=lead.attributes,
+    ).model_dump(mode="json")
+
+
+async def _lead(request: web.Request) -> Lead:
+    _, lead = await owned(request, Lead, "lead")
+    # Out of scope looks like absent: staff must not learn which ids exist.
+    if not (lead.in_pool or in_scope(request, lead.owner_userid)):
+        raise not_found("lead")
+    return lead
+
+
+@API.route(
+    "POST",
+    "/api/v1/lead-sources",
+    "Register a platform app or web form",
+    tag=TAG,
+    body=s.LeadSourceIn,
+    response=s.LeadSourceOut,
+)
+async def create_source(request: web.Request) -> web.Response:
+    require(request, "admin")
+    corp = await corp_for(request)
+    body = await parse(request, s.LeadSourceIn)
+    if await LeadSource.exists(platform=body.platform, key=body.key):
+        return error(409, "a source with this platform and key exists")
+    src = await LeadSource.create(corp_id=corp.id, **body.model_dump())
+    return ok(
+        s.LeadSourceOut(
+            id=src.id,
+            platform=src.platform,
+            key=src.key,
+            name=src.name,
+            channel=src.channel,
+            campaign=src.campaign,
+            webhook_path=f"/webhooks/{src.platform}?key={src.key}",
+        ).model_dump(),
+        status=201,
+    )
+
+
+@API.route(
+    "GET",
+    "/api/v1/leads",
+    "Leads (filters: owner, status, grade, pool)",
+    tag=TAG,
+    response=s.LeadOut,
+    many=True,
+)
+async def list_leads(request: web.Request) -> web.Response:
+    corp = await corp_for(request)
+    q = Lead.filter(corp_id=corp.id, merged_into_id=None)
+    owners = actor(request).owners()
+    if owners is not None:  # staff: their own and the pool; managers: their team's too
+        q = q.filter(Q(owner_userid__in=owners) | Q(in_pool=True))
+    for name in ("owner_userid", "status", "grade", "channel"):
+        if request.query.get(name):
+            q = q.filter(**{name: request.query[name]})
+    if request.query.get("pool") in ("1", "true"):
+        q = q.filter(in_pool=True)
+    limit = query_int(request, "limit", 100, 1, 500)
+    return ok([lead_out(x) for x in await q.order_by("-score", "-id").limit(limit)])
+
+
+@API.route(
+    "POST",
+    "/api/v1/leads",
+    "Enter a lead by hand (merged by phone/unionid)",
+    tag=TAG,
+    body=s.LeadIn,
+    response=s.LeadOut,
+)
+async def create_lead(request: web.Request) -> web.Response:
+    corp = await corp_for(request)
+    body = await parse(request, s.LeadIn)
+    source, _ = await LeadSource.get_or_create(
+        platform="manual",
+        key=f"manual-{corp.id}",
+        defaults={"corp_id": corp.id, "secret": "-", "channel": "manual"},
+    )
+    from scrm.leads.platforms import LeadFields
+
+    fields = LeadFields(
+        name=body.name,
+        phone=body.phone,
+        unionid=body.unionid,
+        city=body.city,
+        campaign=body.campaign,
+        attributes=body.attributes,
+    )
+    source.channel = body.channel
+    lead, created = await leads.ingest(source, fields, request.app[keys.ARQ])
+    if created:
+        await assignment.assign(lead, request.app[keys.ARQ])
+    return ok(lead_out(lead), status=201 if created else 200)
+
+
+@API.route(
+    "GET",
+    "/api/v1/leads/{id}",
+    "A lead with its timeline (merged leads included)",
+    tag=TAG,
+    response=s.LeadDetail,
+)
+async def get_lead(request: web.Request) -> web.Response:
+    lead = await _lead(request)
+    ids = [lead.id, *await Lead.filter(merged_into_id=lead.id).values_list("id", flat=True)]
+    acts = await LeadActivity.filter(lead_id__in=ids).order_by("at", "id")
+    timeline = [
+        s.ActivityOut(
+            kind=a.kind, points=a.points, actor=a.actor, at=a.at, data=a.data
+        ).model_dump(mode="json")
+        for a in acts
+    ]
+    table = await prediction.frequency_table(corp_pk(lead))
+    values = {f: getattr(lead, f) for f in prediction.FIELDS}
+    return ok(
+        {
+            **lead_out(lead),
+            "predicted_probability": prediction.predict(values, table),
+            "timeline": timeline,
+        }
+    )
+
+
+@API.route(
+    "POST",
+    "/api/v1/leads/{id}/activities",
+    "Record a behaviour (scored)",
+    tag=TAG,
+    body=s.ActivityIn,
+    response=s.LeadOut,
+)
+async def add_activity(request: web.Request) -> web.Response:
+    lead = await _lead(request)
+    body = await parse(request, s.ActivityIn)
+    await leads.record_activity(lead, body.event, data=body.data)
+    return ok(lead_out(lead))
+
+
+@API.route(
+    "POST",
+    "/api/v1/leads/{id}/followups",
+    "Record a follow-up",
+    tag=TAG,
+    body=s.FollowUpIn,
+    response=s.LeadOut,
+)
+async def add_followup(request: web.Request) -> web.Response:
+    lead = await _lead(request)
+    body = await parse(request, s.FollowUpIn)
+    await leads.record_followup(lead, body.userid, body.note)
+    return ok(lead_out(lead))
+
+
+@API.route(
+    "POST",
+    "/api/v1/leads/{id}/claim",
+    "Claim a lead from the pool",
+    tag=TAG,
+    body=s.ClaimIn,
+    response=s.LeadOut,
+)
+async def claim(request: web.Request) -> web.Response:
+    lead = await _lead(request)
+    body = await parse(request, s.ClaimIn)
+    try:
+        await pool.claim(lead, body.userid, request.app[keys.ARQ])
+    except pool.ClaimRefused as exc:
+        return error(409, str(exc))
+    return ok(lead_out(lead))
+
+
+@API.route(
+    "POST",
+    "/api/v1/leads/{id}/merge",
+    "Merge another lead into this one",
+    tag=TAG,
+    body=s.MergeIn,
+    response=s.LeadOut,
+)
+async def merge(request: web.Request) -> web.Response:
+    require(request, "manager")
+    lead = await _lead(request)
+    body = await parse(request, s.MergeIn)
+    other = await Lead.get_or_none(id=body.other_id, corp_id=corp_pk(lead))
+    if other is None:
+        return error(404, "no such lead to merge")
+    try:
+        await leads.merge(lead, other, body.actor)
+    except ValueError as exc:
+        return error(409, str(exc))
+    return ok(lead_out(lead))
+
+
+@API.route(
+    "POST",
+    "/api/v1/leads/{id}/unmerge",
+    "Undo the merge of this lead",
+    tag=TAG,
+    response=s.LeadOut,
+)
+async def unmerge(request: web.Request) -> web.Response:
+    require(request, "manager")
+    lead = await _lead(request)
+    try:
+        await leads.unmerge(lead, "")
+    except ValueError as exc:
+        return error(409, str(exc))
+    return ok(lead_out(lead))

@@ -1,0 +1,132 @@
+"""Benchmark: the funnel report at a million leads on PostgreSQL (target < 1 s).
+
+Run:  .venv/bin/python bench/funnel.py [--leads 1000000] [--runs 5]
+
+Loads N leads (12 channels, 40 campaigns, 30 owners, mixed statuses and scores) plus
+opportunities for 5 % of them (a third won) into a fresh database with COPY, then times
+`scrm.services.reports.funnel` grouped by channel, campaign and owner: median of runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.welcome_burst import fresh_pg  # noqa: E402
+
+
+async def load(url: str, n: int) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://"))
+    now = datetime.now(UTC)
+    await conn.execute(
+        "INSERT INTO corp (id, corp_id, name, token, aes_key, secret, agent_id, "
+        "api_base, timezone, active, created_at, updated_at) VALUES (1, 'wwbench', "
+        "'bench', '', '', '', 0, '', 'Asia/Shanghai', true, $1, $1)",
+        now,
+    )
+    rng = random.Random(3)
+    statuses = ["new"] * 6 + ["mql"] * 3 + ["sql"]
+    rows = [
+        (i + 1, 1, f"c{i}", f"ch{rng.randrange(12)}", f"camp{rng.randrange(40)}",
+         f"u{rng.randrange(30)}", rng.choice(statuses), rng.randrange(100),
+         now - timedelta(days=rng.randrange(25)), now,
+         "", "", "form", "", "{}", "", "{}", 0, 0, "{}", "D", False, 1)
+        for i in range(n)
+    ]  # fmt: skip
+    await conn.copy_records_to_table(
+        "lead", records=rows,
+        columns=["id", "corp_id", "name", "channel", "campaign", "owner_userid", "status",
+                 "score", "created_at", "updated_at", "unionid", "external_userid", "platform",
+                 "ad_id", "utm", "city", "attributes", "attr_score", "behaviour_score",
+                 "rule_points", "grade", "in_pool", "touches"],
+    )  # fmt: skip
+    stages = [(1, 1, "Qualification", 10, 10, False, False), (2, 1, "Won", 60, 100, True, False)]
+    for sid, corp, name, seq, prob, won, lost in stages:
+        await conn.execute(
+            "INSERT INTO stage (id, corp_id, name, sequence, probability, is_won, "
+            "is_lost, required_fields, created_at, updated_at) VALUES "
+            "($1,$2,$3,$4,$5,$6,$7,'[]',$8,$8)",
+            sid,
+            corp,
+            name,
+            seq,
+            prob,
+            won,
+            lost,
+            now,
+        )
+    chosen = rng.sample(range(1, n + 1), n // 20)
+    opps = [
+        (k + 1, 1, lead_id, "deal", "u1", 2 if k % 3 == 0 else 1, now, now, 10, 0, "CNY", "",
+         "pipeline", "{}", "", "")
+        for k, lead_id in enumerate(chosen)
+    ]  # fmt: skip
+    await conn.copy_records_to_table(
+        "opportunity", records=opps,
+        columns=["id", "corp_id", "lead_id", "name", "owner_userid", "stage_id", "created_at",
+                 "updated_at", "probability", "amount", "currency", "next_step",
+                 "forecast_category", "values", "lost_reason", "lost_note"],
+    )  # fmt: skip
+    await conn.execute("ANALYZE")
+    await conn.close()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--leads", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    url = await fresh_pg("scrm_bench_funnel")
+    env = {
+        "SCRM_DATABASE_URL": url,
+        "SCRM_SECRET_KEY": "bench-master-key-0123456789abcdef",
+        "PATH": "/usr/bin:/bin",
+    }
+    subprocess.run(
+        [str(ROOT / ".venv/bin/scrm-bot"), "migrate"], env=env, check=True, capture_output=True
+    )
+    started = time.perf_counter()
+    await load(url, args.leads)
+    loaded = time.perf_counter() - started
+
+    from tortoise import Tortoise
+
+    from bot.db import tortoise_config
+    from scrm.services import reports
+
+    await Tortoise.init(config=tortoise_config(url))
+    since, until = datetime.now(UTC) - timedelta(days=30), datetime.now(UTC) + timedelta(days=1)
+    results = {}
+    for by in ("channel", "campaign", "owner_userid"):
+        times = []
+        for _ in range(args.runs):
+            t0 = time.perf_counter()
+            rows = await reports.funnel(1, by, since, until)
+            times.append(time.perf_counter() - t0)
+        assert sum(r["leads"] for r in rows) == args.leads
+        results[by] = (statistics.median(times), max(times), len(rows))
+    await Tortoise.close_connections()
+    print(
+        f"\nfunnel: {args.leads} leads, {args.leads // 20} opportunities, PostgreSQL "
+        f"(loaded in {loaded:.0f} s); {args.runs} runs each\n"
+    )
+    print("| group by | groups | median s | max s |")
+    print("|---|---:|---:|---:|")
+    for by, (med, worst, groups) in results.items():
+        print(f"| {by} | {groups} | {med:.3f} | {worst:.3f} |")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,153 @@
+"""Benchmark: webhook leads with duplicates → leads/s end to end and merge accuracy.
+
+Run:  .venv/bin/python bench/lead_ingest.py [--leads 100000] [--dup 0.3] [--workers 2]
+                                           [--db postgres|sqlite]
+
+`scrm-bot serve` plus `--workers` × `scrm-bot worker` (child processes) on a fresh database.
+Signed web-form pushes are posted over 64 connections: (1 − dup) × N distinct people and the
+rest repeats of them with another message id and another phone format. The clock stops when
+every push is processed into a lead. Accuracy: exactly one live lead per person, and each
+lead's touch count equals the pushes that person sent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench._procs import free_port, wait_port  # noqa: E402
+from bench.welcome_burst import bot_env, fresh_pg  # noqa: E402
+
+SECRET = "bench-form-secret"
+
+
+def pushes(n: int, dup: float) -> tuple[list[tuple[bytes, dict[str, str]]], Counter[str]]:
+    people = int(n * (1 - dup))
+    rng = random.Random(7)
+    picks = list(range(people)) + [rng.randrange(people) for _ in range(n - people)]
+    rng.shuffle(picks)
+    sent: Counter[str] = Counter()
+    out = []
+    for i, person in enumerate(picks):
+        phone = f"139{person:08d}"
+        shown = phone if sent[phone] % 2 == 0 else f"+86 {phone[:3]}-{phone[3:7]}-{phone[7:]}"
+        sent[phone] += 1
+        raw = json.dumps({"name": f"客户{person}", "phone": shown, "city": "上海"}).encode()
+        sig = hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+        out.append((raw, {"X-Signature": sig, "X-Request-Id": f"r{i}"}))
+    return out, sent
+
+
+async def drive(url: str, admin: str, n: int, dup: float) -> dict[str, float]:
+    auth = {"Authorization": f"Bearer {admin}"}
+    items, sent = pushes(n, dup)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64)) as http:
+        src = {"platform": "form", "key": "bench", "secret": SECRET, "channel": "官网"}
+        async with http.post(f"{url}/api/v1/lead-sources", json=src, headers=auth) as r:
+            assert r.status == 201, await r.text()
+        queue = list(reversed(items))
+        started = time.perf_counter()
+
+        async def post() -> None:
+            while queue:
+                raw, headers = queue.pop()
+                async with http.post(
+                    f"{url}/webhooks/form?key=bench", data=raw, headers=headers
+                ) as r:
+                    assert r.status == 200, await r.text()
+
+        await asyncio.gather(*(post() for _ in range(64)))
+        accepted = time.perf_counter() - started
+    return {"accepted_s": accepted, "started": started, "people": len(sent)}
+
+
+async def one_run(args: argparse.Namespace) -> dict[str, float]:
+    subprocess.run(["redis-cli", "-n", "11", "flushdb"], check=True, capture_output=True)
+    tmp = tempfile.mkdtemp()
+    db = f"sqlite://{tmp}/bench.db" if args.db == "sqlite" else await fresh_pg("scrm_bench_leads")
+    port = free_port()
+    env = bot_env(db, "http://127.0.0.1:1")
+    env["SCRM_WORKER_MAX_JOBS"] = "100"
+    scrm = str(ROOT / ".venv/bin/scrm-bot")
+    subprocess.run([scrm, "migrate"], env=env, cwd=tmp, check=True, capture_output=True)
+    procs = [subprocess.Popen([scrm, "serve", "--port", str(port)], env=env, cwd=tmp)]
+    procs += [subprocess.Popen([scrm, "worker"], env=env, cwd=tmp) for _ in range(args.workers)]
+    try:
+        wait_port(port)
+        out = await drive(
+            f"http://127.0.0.1:{port}", env["SCRM_ADMIN_TOKEN"], args.leads, args.dup
+        )
+        out.update(await finish(db, args.leads, out))
+        return out
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait()
+
+
+async def finish(db: str, n: int, out: dict[str, float]) -> dict[str, float]:
+    """Wait for every push to be processed, then check the merges against the truth."""
+    from tortoise import Tortoise
+
+    from bot.db import tortoise_config
+
+    await Tortoise.init(config=tortoise_config(db))
+    conn = Tortoise.get_connection("default")
+    while True:
+        rows = await conn.execute_query_dict(
+            "SELECT COUNT(*) AS n FROM lead_event WHERE status IN ('pending', 'processing')"
+        )
+        if int(rows[0]["n"]) == 0:
+            break
+        await asyncio.sleep(0.5)
+    elapsed = time.perf_counter() - out["started"]
+    leads = await conn.execute_query_dict("SELECT touches FROM lead WHERE merged_into_id IS NULL")
+    touches = sum(int(r["touches"]) for r in leads)
+    await Tortoise.close_connections()
+    return {
+        "leads_per_s": n / elapsed,
+        "accept_per_s": n / out["accepted_s"],
+        "leads": len(leads),
+        "correct": float(len(leads) == out["people"] and touches == n),
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--leads", type=int, default=100_000)
+    parser.add_argument("--dup", type=float, default=0.3)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
+    args = parser.parse_args()
+    os.environ.setdefault("SCRM_SECRET_KEY", "bench-master-key-0123456789abcdef")
+    r = await one_run(args)
+    print(
+        f"\nlead_ingest: {args.leads} form pushes, {args.dup:.0%} duplicates, {args.db}, "
+        f"serve + {args.workers} workers\n"
+    )
+    print("| measure | value |")
+    print("|---|---:|")
+    print(f"| pushes accepted/s (edge) | {r['accept_per_s']:.0f} |")
+    print(f"| leads processed/s (end to end) | {r['leads_per_s']:.0f} |")
+    print(f"| people / live leads | {r['people']:.0f} / {r['leads']:.0f} |")
+    print(f"| merges correct | {'100 %' if r['correct'] else 'NO'} |")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,182 @@
+"""Benchmark: group SOP at scale — materialisation time, firing lateness, duplicates, misses.
+
+Run:  .venv/bin/python bench/sop_scale.py [--groups 10000] [--steps 5] [--owners 100]
+
+A fresh PostgreSQL database gets N customer groups (COPY) spread over the owners; a plan with
+`--steps` steps due on the next whole minutes (Asia/Shanghai) targets them all. The plan is
+materialised (timed), then `scrm-bot worker` (its per-second SOP scan) fires against the
+sandbox. Lateness is fired_at − due_at per run; a duplicate is a WeCom task beyond one per
+(owner, step); a miss is a run not fired five minutes after the last due time.
+(The customer-journey half of the issue's benchmark waits for journeys.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench._procs import free_port, start_sandbox  # noqa: E402
+from bench.welcome_burst import bot_env, fresh_pg  # noqa: E402
+from tests.conftest import AES_KEY, CORP_ID, SECRET, TOKEN  # noqa: E402
+
+
+async def seed(url: str, chats: list[tuple[str, str]]) -> None:
+    """Our mirror of the sandbox's groups (the bot would learn them from callbacks)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://"))
+    now = datetime.now(UTC)
+    rows = [
+        (i + 1, 1, chat_id, f"VIP群{i}", owner, "", "active", "", 10, now, now)
+        for i, (chat_id, owner) in enumerate(chats)
+    ]
+    await conn.copy_records_to_table(
+        "group_chat",
+        records=rows,
+        columns=[
+            "id",
+            "corp_id",
+            "chat_id",
+            "name",
+            "owner_userid",
+            "notice",
+            "status",
+            "member_version",
+            "member_count",
+            "created_at",
+            "updated_at",
+        ],
+    )
+    await conn.close()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--groups", type=int, default=10_000)
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--owners", type=int, default=100)
+    args = parser.parse_args()
+    subprocess.run(["redis-cli", "-n", "11", "flushdb"], check=True, capture_output=True)
+    url = await fresh_pg("scrm_bench_sop")
+    box_port = free_port()
+    env = bot_env(url, f"http://127.0.0.1:{box_port}")
+    sandbox = start_sandbox(box_port, CORP_ID, SECRET, TOKEN, AES_KEY, "")
+    scrm = str(ROOT / ".venv/bin/scrm-bot")
+    subprocess.run([scrm, "migrate"], env=env, check=True, capture_output=True)
+    worker = None
+    try:
+        box = f"http://127.0.0.1:{box_port}/sandbox"
+        chats: list[tuple[str, str]] = []
+        async with aiohttp.ClientSession() as http:
+            for i in range(args.owners):  # the sandbox knows the owners as staff
+                body = {"userid": f"u{i}", "name": f"员工{i}"}
+                async with http.post(f"{box}/staff", json=body) as r:
+                    await r.read()
+            for i in range(args.groups):  # and their groups, which WeCom would hold
+                owner = f"u{i % args.owners}"
+                async with http.post(
+                    f"{box}/groups", json={"owner": owner, "name": f"VIP群{i}"}
+                ) as r:
+                    chats.append(((await r.json())["chat_id"], owner))
+        os.environ.update({k: v for k, v in env.items() if k.startswith("SCRM_")})
+        from tortoise import Tortoise
+
+        from bot.corps import bootstrap_corp
+        from bot.db import configure_vault, tortoise_config
+        from bot.settings import Settings
+        from scrm.models import SopPlan, SopRun
+        from scrm.sop import materialize
+
+        configure_vault(Settings())
+        await Tortoise.init(config=tortoise_config(url))
+        await bootstrap_corp(Settings())
+        await seed(url, chats)
+        sh = ZoneInfo("Asia/Shanghai")
+        first = (datetime.now(sh) + timedelta(minutes=1)).replace(second=0, microsecond=0)
+        steps = [
+            {
+                "id": f"s{k}",
+                "text": f"第{k + 1}步",
+                "schedule": {
+                    "kind": "dates",
+                    "dates": [(first + timedelta(minutes=k)).date().isoformat()],
+                    "at": (first + timedelta(minutes=k)).strftime("%H:%M"),
+                },
+            }
+            for k in range(args.steps)
+        ]
+        plan = await SopPlan.create(
+            corp_id=1,
+            name="bench",
+            target={"name_pattern": "VIP*"},
+            steps=steps,
+            starts_at=datetime.now(UTC),
+        )
+        t0 = time.perf_counter()
+        planned = await materialize.materialize(plan)
+        planning = time.perf_counter() - t0
+        worker = subprocess.Popen([scrm, "worker"], env=env)
+        last_due = first + timedelta(minutes=args.steps - 1)
+        while datetime.now(sh) < last_due + timedelta(seconds=30):
+            await asyncio.sleep(1)
+        deadline = time.time() + 240
+        while (
+            time.time() < deadline
+            and await SopRun.filter(status__in=("planned", "firing")).count()
+        ):
+            await asyncio.sleep(1)
+        runs = await SopRun.all().values("due_at", "fired_at", "status")
+        late = sorted((r["fired_at"] - r["due_at"]).total_seconds() for r in runs if r["fired_at"])
+        missed = sum(1 for r in runs if r["status"] in ("planned", "firing", "failed"))
+        await Tortoise.close_connections()
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(
+                f"http://127.0.0.1:{box_port}/sandbox/records", params={"kind": "mass_message"}
+            ) as r,
+        ):
+            records = (await r.json())["records"]
+        tasks = len(records)
+        per_chat: dict[tuple[str, str], int] = {}
+        for rec in records:
+            for chat_ids in rec["data"]["targets"].values():
+                for chat in chat_ids:
+                    key = (chat, rec["data"]["text"])
+                    per_chat[key] = per_chat.get(key, 0) + 1
+        duplicates = sum(n - 1 for n in per_chat.values())
+    finally:
+        if worker:
+            worker.terminate()
+            worker.wait()
+        sandbox.terminate()
+        sandbox.wait()
+    expected = args.owners * args.steps
+    print(
+        f"\nsop_scale: {args.groups} groups × {args.steps} steps, {args.owners} owners, "
+        "PostgreSQL, 1 worker\n"
+    )
+    print("| measure | value |")
+    print("|---|---:|")
+    print(f"| runs materialised | {planned} |")
+    print(f"| materialisation s | {planning:.2f} |")
+    print(f"| firing lateness p50 s | {late[len(late) // 2]:.2f} |")
+    print(f"| firing lateness p99 s | {late[int(len(late) * 0.99)]:.2f} |")
+    print(f"| WeCom tasks / expected (one per owner and step) | {tasks} / {expected} |")
+    print(f"| duplicate sends (a group messaged twice for one step) | {duplicates} |")
+    print(f"| missed runs | {missed} |")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,130 @@
+"""Lead jobs: turn a stored platform push into a lead; the pool's hourly upkeep."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.logging import get_logger
+from scrm.models import Corp, Lead, LeadEvent
+from scrm.services import pool, scoring
+
+log = get_logger("bot.jobs.leads")
+LEAD_UPKEEP = "lead_upkeep"
+
+
+async def lead_upkeep(ctx: dict[str, Any]) -> dict[str, int]:
+    """Hourly: behaviour decay, recycling warnings (app message to the owner), recycling."""
+    now = datetime.now(UTC)
+    totals = {"decayed": 0, "warned": 0, "recycled": 0}
+    for corp in await Corp.filter(active=True):
+        settings = await scoring.settings_for(corp.id)
+        for lead in await Lead.filter(corp_id=corp.id, merged_into_id=None, behaviour_score__gt=0):
+            before = lead.behaviour_score
+            scoring.decay(lead, settings, now)
+            if lead.behaviour_score != before:
+                scoring.finish(lead, settings)
+                await lead.save()
+                totals["decayed"] += 1
+        warnings = await pool.due_warnings(corp.id, now)
+        for owner, due in warnings.items():
+            totals["warned"] += len(due)
+            await _notify(ctx, corp, owner, due)
+        totals["recycled"] += len(await pool.recycle(corp.id, now))
+        totals["stale"] = totals.get("stale", 0) + await _stale_deals(ctx, corp, now)
+    return totals
+
+
+async def _stale_deals(ctx: dict[str, Any], corp: Corp, now: datetime) -> int:
+    """Open opportunities whose next-step date has passed: the owner hears once a day."""
+    from scrm.models import Opportunity
+
+    stale = await Opportunity.filter(
+        corp_id=corp.id, closed_at__isnull=True, next_step_date__lt=now.date()
+    )
+    told = 0
+    for opp in stale:
+        key = f"deal:stale:{opp.id}:{now.date().isoformat()}"
+        if not await ctx["redis"].set(key, "1", nx=True, ex=2 * 86400):
+            continue
+        told += 1
+        await _notify_text(
+            ctx,
+            corp,
+            opp.owner_userid,
+            f"商机「{opp.name}」的下一步（{opp.next_step}）已过期，请更新。",
+        )
+    return told
+
+
+async def _notify_text(ctx: dict[str, Any], corp: Corp, userid: str, text: str) -> None:
+    from bot.jobs.tasks import _tell
+
+    await _tell(ctx, corp, userid, text)
+
+
+async def _notify(ctx: dict[str, Any], corp: Corp, owner: str, due: list[Lead]) -> None:
+    names = "、".join(lead.name or f"线索#{lead.id}" for lead in due[:5])
+    await _notify_text(
+        ctx, corp, owner, f"您有 {len(due)} 条线索即将回收到公海：{names}。请尽快跟进。"
+    )
+
+
+DRAIN_SLOTS = 2  # concurrent drains in the whole deployment; more only fight over people
+
+
+async def drain_lead_events(ctx: dict[str, Any]) -> dict[str, int]:
+    """Claim pending pushes in batches and ingest them until none is left. At most
+    DRAIN_SLOTS drains run at once; a kick that finds them all busy leaves the work to them."""
+    from scrm.services import lead_batch
+
+    redis = ctx["redis"]
+    slot = None
+    for n in range(DRAIN_SLOTS):
+        if await redis.set(f"lead:drain-slot:{n}", "1", nx=True, px=600_000):
+            slot = f"lead:drain-slot:{n}"
+            break
+    if slot is None:
+        return {"busy": 1}
+    totals: dict[str, int] = {}
+    try:
+        while events := await lead_batch.claim():
+            try:
+                counts = await lead_batch.ingest_batch(events, redis)
+            except Exception:
+                # Hand the batch back at once rather than after the sweeper's timeout.
+                await LeadEvent.filter(
+                    id__in=[e["id"] for e in events], status="processing"
+                ).update(status="pending")
+                raise
+            for key, value in counts.items():
+                totals[key] = totals.get(key, 0) + value
+    finally:
+        await redis.delete(slot)
+    return totals
+
+
+async def sweep_lead_events(arq: Any, stuck_after: float = 300.0) -> int:
+    """Pushes left pending (Redis was down, or the last kick of a window came too late) get a
+    drain; rows a crashed drain left `processing` go back to pending first."""
+    from datetime import timedelta
+
+    from bot.jobs.names import DRAIN_LEAD_EVENTS
+
+    stuck = datetime.now(UTC) - timedelta(seconds=stuck_after)
+    await LeadEvent.filter(status="processing", updated_at__lt=stuck).update(status="pending")
+    pending = await LeadEvent.filter(status="pending").count()
+    if pending:
+        minute = int(datetime.now(UTC).timestamp() // 5)
+        await arq.enqueue_job(DRAIN_LEAD_EVENTS, _job_id=f"lead-drain:sweep:{minute}")
+    return pending
+
+
+RESCORE_LEADS = "rescore_leads"
+
+
+async def rescore_leads(ctx: dict[str, Any], corp_id: int) -> int:
+    from scrm.services import lead_sources, scoring
+
+    scoring.forget(corp_id)  # this worker's cached rules may predate the edit
+    return await lead_sources.rescore(corp_id)

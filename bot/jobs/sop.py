@@ -1,0 +1,51 @@
+"""SOP crons: fire due runs (each second), track delivery (each minute), plan ahead (10 min)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.logging import get_logger
+from scrm.models import SopPlan
+from scrm.sop import execute, journeys, materialize, track
+from scrm.sop import journey_dates as journey_dates_mod
+
+log = get_logger("bot.jobs.sop")
+SOP_SCAN, SOP_TRACK, SOP_PLAN = "sop_scan", "sop_track", "sop_plan"
+JOURNEY_SCAN, JOURNEY_DATES = "journey_scan", "journey_dates"
+
+
+async def sop_scan(ctx: dict[str, Any]) -> int:
+    """Rows are the truth: whatever is due and still planned fires now, even after a restart
+    or a Redis outage (the scan is only the trigger)."""
+    now = datetime.now(UTC)
+    await execute.skip_paused(now)
+    # Claim everything due first, then fire: one WeCom task per owner and step, not one per
+    # claim batch (members confirm each task by hand).
+    runs: list[dict[str, Any]] = []
+    while batch := await execute.claim_due(now):
+        runs.extend(batch)
+    fired = await execute.fire(runs, ctx["clients"].for_corp, now) if runs else 0
+    await execute.reconcile(ctx["clients"].for_corp, now)
+    return fired
+
+
+async def journey_scan(ctx: dict[str, Any]) -> dict[str, int]:
+    return await journeys.run_due(ctx["clients"].for_corp, http=ctx.get("http"))
+
+
+async def journey_dates(ctx: dict[str, Any]) -> int:
+    return await journey_dates_mod.enroll_due()
+
+
+async def sop_track(ctx: dict[str, Any]) -> dict[str, int]:
+    return await track.track(ctx["clients"].for_corp)
+
+
+async def sop_plan(ctx: dict[str, Any]) -> int:
+    written = 0
+    for plan in await SopPlan.filter(status="active"):
+        written += await materialize.materialize(plan)
+    if written:
+        log.info("sop.planned", runs=written)
+    return written

@@ -1,0 +1,123 @@
+"""`POST /webhooks/{platform}`: lead pushes from 抖音, 小红书, 快手 and web forms.
+
+Order as at the WeCom edge: size, source, signature on the raw bytes, parse, store (the raw
+body, once per platform message id), answer, then a job does the lead work."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from bot import keys
+from bot.group_insert import per_loop
+from bot.jobs.names import DRAIN_LEAD_EVENTS
+from bot.logging import get_logger
+from scrm.cache import TtlCache
+from scrm.leads.platforms import PLATFORMS, PushError
+from scrm.models import LeadSource
+from scrm.models.base import corp_pk
+from scrm.services.bulk import Table
+
+log = get_logger("bot.webhooks.leads")
+routes = web.RouteTableDef()
+MAX_BODY = 64 * 1024
+
+
+def _answer(http_status: int, **body: object) -> web.Response:
+    return web.json_response(body, status=http_status)
+
+
+LEAD_EVENTS = Table(
+    "lead_event",
+    (
+        "corp_id",
+        "source_id",
+        "platform",
+        "message_id",
+        "body",
+        "status",
+        "error",
+        "created_at",
+        "updated_at",
+    ),
+    ("platform", "message_id"),
+)
+_events = per_loop(LEAD_EVENTS)
+_last_kick = [0.0]
+
+
+async def kick_drain(arq: Any) -> None:
+    """Wake a worker to drain pending pushes in batches: at most one job per window per
+    process (a drain loops until nothing is pending; the sweeper catches the rare straggler)."""
+    window = int(time.monotonic() * 4)
+    if _last_kick[0] == window:
+        return
+    _last_kick[0] = window
+    try:
+        await arq.enqueue_job(DRAIN_LEAD_EVENTS, _job_id=f"lead-drain:{int(time.time() * 4)}")
+    except (OSError, TimeoutError, ConnectionError) as exc:  # Redis down: the sweeper drains
+        log.warning("leads.kick_failed", error=type(exc).__name__)
+
+
+# Each push needs its source's secret (decrypted on load): sources are kept 30 s, unknown
+# keys 5 s, so a flood of bad keys cannot become a flood of queries.
+_sources: TtlCache[tuple[str, str], LeadSource | None] = TtlCache(30.0, miss_ttl=5.0)
+
+
+async def _source(platform: str, key: str) -> LeadSource | None:
+    return await _sources.get_or_load(
+        (platform, key),
+        lambda: LeadSource.get_or_none(platform=platform, key=key, active=True),
+    )
+
+
+@routes.post("/webhooks/{platform}")
+async def receive(request: web.Request) -> web.Response:
+    name = request.match_info["platform"]
+    platform = PLATFORMS.get(name)
+    if platform is None:
+        return _answer(404, error=f"unknown platform {name!r}; use one of {sorted(PLATFORMS)}")
+    raw = await request.content.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        return _answer(413, error=f"body over {MAX_BODY} bytes")
+    key: str = request.query.get("key") or request.headers.get("X-Form-Id") or ""
+    if name == "douyin" and not key:
+        try:
+            key = str(json.loads(raw).get("client_key", ""))
+        except (ValueError, AttributeError):
+            return _answer(400, error="body is not JSON")
+    source = await _source(name, key)
+    if source is None:
+        log.warning("leads.unknown_source", platform=name, key=key[:64])
+        return _answer(404, error="unknown source: pass ?key= as configured for this source")
+    try:
+        push, fields = platform.parse(request.headers, raw)
+        if push.reply is None:  # a handshake is answered unsigned; data pushes never are
+            platform.verify(source.secret, request.headers, raw)
+    except PushError as exc:
+        log.warning("leads.refused", platform=name, status=exc.status, reason=str(exc))
+        return _answer(exc.status, error=str(exc))
+    if push.reply is not None:
+        return web.json_response(push.reply)
+    now = datetime.now(UTC)
+    event_id = await _events().insert(
+        [
+            corp_pk(source),
+            source.id,
+            name,
+            push.message_id[:128],
+            raw.decode("utf-8", errors="replace"),
+            "pending",
+            "",
+            now,
+            now,
+        ]
+    )
+    if event_id is None:
+        return _answer(200, status="duplicate")  # a platform retry: already stored
+    await kick_drain(request.app[keys.ARQ])
+    return _answer(200, status="accepted")

@@ -1,0 +1,172 @@
+"""Adds through a live code: welcome first, then quota, tags, remark, mirror and statistics."""
+
+from __future__ import annotations
+
+from magic_filter import F
+from redis.asyncio import Redis
+from tortoise.exceptions import IntegrityError
+
+from bot import metrics
+from bot.dispatch import Router
+from bot.logging import get_logger
+from livecode import one_owner, service, welcome
+from livecode.allocation import Allocator
+from livecode.models import LiveCode, LiveCodeAdd, LiveCodeMember
+from livecode.welcome_flow import send_welcome
+from scrm.models import Corp, Customer
+from scrm.services import contacts, lead_sources
+from scrm.sop import journeys
+from wecom import errors
+from wecom.client import WeComClient
+from wecom.client.models.contacts import Remark
+from wecom.client.models.tags import MarkTag
+from wecom.events import AddExternalContact
+
+log = get_logger("handlers.livecode")
+router = Router(name=__name__)
+
+
+async def our_live_code(event: AddExternalContact, corp: Corp) -> dict[str, LiveCode] | bool:
+    """Claim the add only when its state is one of our live codes; others go to the mirror."""
+    code = await service.find_by_state(corp, event.state)
+    return {"code": code} if code is not None else False
+
+
+@router.event(AddExternalContact, F.state, our_live_code)
+async def on_live_code_add(
+    event: AddExternalContact,
+    corp: Corp,
+    code: LiveCode,
+    wecom: WeComClient,
+    redis: Redis | None = None,
+) -> str:
+    local = service.local_now(corp, event.created_at)
+    member = await LiveCodeMember.get_or_none(code_id=code.id, userid=event.user_id)
+    # A returning customer under "one customer, one owner": their owner keeps them.
+    owner = (
+        await one_owner.existing_owner(corp, event.external_user_id, event.user_id)
+        if code.one_owner
+        else None
+    )
+    # 1. The welcome: its code dies 20 s after the event, so nothing slow goes before it.
+    outcome = await send_welcome(
+        wecom,
+        code,
+        corp=corp,
+        userid=event.user_id,
+        external_userid=event.external_user_id,
+        welcome_code=event.welcome_code or "",
+        event_time=event.created_at.timestamp(),
+        local=local,
+        member=member,
+        text_override=code.one_owner_text if owner else None,
+        extra_values={"owner_name": owner[1]} if owner else None,
+    )
+    metrics.WELCOME_SENT.labels(outcome=outcome.outcome).inc()
+    if outcome.outcome == "sent":
+        metrics.WELCOME_LATENCY.observe(outcome.seconds)
+    # 2. The facts for statistics, once per add even when the job runs twice.
+    try:
+        await LiveCodeAdd.create(
+            corp_id=corp.id,
+            code_id=code.id,
+            userid=event.user_id,
+            external_userid=event.external_user_id,
+            added_at=event.created_at,
+            day=local.date(),
+            welcome=outcome.outcome,
+            welcome_ms=round(outcome.seconds * 1000),
+        )
+        first_time = True
+    except IntegrityError:  # the job ran before (a replay): counted already
+        first_time = False
+    if first_time and member is not None:
+        member.adds_total += 1
+        await member.save(update_fields=["adds_total", "updated_at"])
+        if code.strategy == "native" and redis is not None and owner is None:
+            # WeCom chose the member; count it and take them out of the code at their quota.
+            used = await Allocator(redis).count_add(code, member.userid, local.date().isoformat())
+            if member.daily_quota and used >= member.daily_quota:
+                await service.sync_code(code, wecom, corp, redis)
+    if owner is not None and first_time:  # a replayed job must not transfer or notify twice
+        await one_owner.route_back(
+            wecom,
+            corp,
+            code,
+            external_userid=event.external_user_id,
+            new_member=event.user_id,
+            owner=owner[0],
+        )
+    # 3. Tags and remark. A tag deleted at WeCom must not cost the customer the mirror row.
+    if code.tag_ids:
+        try:
+            await wecom.mark_tag(
+                MarkTag(
+                    userid=event.user_id,
+                    external_userid=event.external_user_id,
+                    add_tag=code.tag_ids,
+                )
+            )
+        except (errors.NotFound, errors.NotAFriend) as exc:
+            log.warning("livecode.tag_failed", code=code.name, errcode=exc.errcode)
+        else:
+            if first_time:
+                await journeys.enroll(
+                    corp.id,
+                    "tag_added",
+                    event.external_user_id,
+                    event.user_id,
+                    {"tag_ids": code.tag_ids},
+                )
+    if code.remark_template or code.description_template:
+        values = {
+            "channel": code.channel,
+            "campaign": code.campaign,
+            "date": local.date().isoformat(),
+        }
+        try:
+            await wecom.remark(
+                Remark(
+                    userid=event.user_id,
+                    external_userid=event.external_user_id,
+                    remark=welcome.render(code.remark_template, values)[:20] or None,
+                    description=welcome.render(code.description_template, values)[:150] or None,
+                )
+            )
+        except (errors.InvalidParameter, errors.NotAFriend) as exc:
+            log.warning("livecode.remark_failed", code=code.name, errcode=exc.errcode)
+    # 4. The local mirror, attributed to the code's channel.
+    relation = await contacts.record_add(
+        corp,
+        event.user_id,
+        event.external_user_id,
+        at=event.created_at,
+        state=event.state,
+        welcome_code=event.welcome_code or "",
+    )
+    if code.tag_ids:
+        relation.tag_ids = sorted(set(relation.tag_ids) | set(code.tag_ids))
+        await relation.save(update_fields=["tag_ids", "updated_at"])
+    # 5. The add is a lead of the code's channel (lead-to-deal starts here for WeCom adds);
+    # once per add, so a replayed job does not count a second touch.
+    customer = await Customer.get(corp_id=corp.id, external_userid=event.external_user_id)
+    if first_time:
+        await journeys.enroll(
+            corp.id, "livecode_add", event.external_user_id, event.user_id, {"code_id": code.id}
+        )
+        await lead_sources.from_wecom_add(
+            corp.id,
+            customer,
+            owner=owner[0] if owner else event.user_id,
+            channel=code.channel,
+            campaign=code.campaign,
+            at=event.created_at,
+        )
+    log.info(
+        "livecode.added",
+        code=code.name,
+        userid=event.user_id,
+        welcome=outcome.outcome,
+        welcome_ms=round(outcome.seconds * 1000),
+    )
+    return f"livecode:{outcome.outcome}"

@@ -1,0 +1,109 @@
+"""Who gets the next customer: eligibility, strategy order and atomic quota claims in Redis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from redis.asyncio import Redis
+
+from livecode import schedule as sched
+from livecode.models import LiveCode, LiveCodeMember
+
+STRATEGIES = ("native", "round_robin", "weighted", "least_loaded")
+
+# Walk the candidates in order and take the first whose counter is below its quota; the check
+# and the increment are one step, so no burst from any number of processes can overshoot.
+_CLAIM = """
+for i = 1, #KEYS do
+  local quota = tonumber(ARGV[i])
+  local used = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if quota == 0 or used < quota then
+    redis.call('INCR', KEYS[i])
+    redis.call('EXPIRE', KEYS[i], 172800)
+    return i
+  end
+end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class Choice:
+    userid: str
+    backup: bool
+
+
+def quota_key(code_id: int, userid: str, day: str) -> str:
+    return f"lc:quota:{code_id}:{day}:{userid}"
+
+
+def eligible(
+    code: LiveCode, members: list[LiveCodeMember], local: datetime
+) -> list[LiveCodeMember]:
+    """Members who may receive a customer now: online, within schedule, under their cap."""
+    if code.status in ("paused", "expired") or not code.active:
+        return []
+    if not sched.is_open(code.schedule, code.special_dates, local):
+        return []
+    return [m for m in members if m.online and not (m.total_cap and m.adds_total >= m.total_cap)]
+
+
+class Allocator:
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self._claim = redis.register_script(_CLAIM)
+
+    async def order(
+        self, code: LiveCode, members: list[LiveCodeMember], day: str
+    ) -> list[LiveCodeMember]:
+        """Candidates in the order the strategy prefers them."""
+        if not members:
+            return []
+        if code.strategy == "least_loaded":
+            keys = [quota_key(code.id, m.userid, day) for m in members]
+            used = [int(v or 0) for v in await self.redis.mget(keys)]
+            return [m for _, _, m in sorted(zip(used, range(len(members)), members, strict=True))]
+        ring = members
+        if code.strategy == "weighted":
+            ring = [m for m in members for _ in range(max(1, m.weight))]
+        # The cursor lives in Redis, so rotation continues across batches and processes.
+        start = (await self.redis.incr(f"lc:rr:{code.id}") - 1) % len(ring)
+        rotated = ring[start:] + ring[:start]
+        unique: dict[str, LiveCodeMember] = {}
+        for m in rotated:  # weighted rings repeat members; keep each at its first place
+            unique.setdefault(m.userid, m)
+        return list(unique.values())
+
+    async def allocate(
+        self, code: LiveCode, members: list[LiveCodeMember], local: datetime
+    ) -> Choice | None:
+        """Claim one member for one customer; backups when the pool is exhausted; else None."""
+        day = local.date().isoformat()
+        pool = [m for m in members if not m.backup]
+        backups = [m for m in members if m.backup and m.online]
+        candidates = await self.order(code, eligible(code, pool, local), day)
+        if candidates:
+            keys = [quota_key(code.id, m.userid, day) for m in candidates]
+            index = int(await self._claim(keys=keys, args=[m.daily_quota for m in candidates]))
+            if index:
+                return Choice(candidates[index - 1].userid, backup=False)
+        if backups and code.status not in ("paused", "expired"):
+            start = await self.redis.incr(f"lc:rr:{code.id}:backup") - 1
+            return Choice(backups[start % len(backups)].userid, backup=True)
+        return None
+
+    async def used_today(self, code: LiveCode, userids: list[str], day: str) -> dict[str, int]:
+        if not userids:
+            return {}
+        values = await self.redis.mget([quota_key(code.id, u, day) for u in userids])
+        return {u: int(v or 0) for u, v in zip(userids, values, strict=True)}
+
+    async def count_add(self, code: LiveCode, userid: str, day: str) -> int:
+        """For native codes WeCom chose the member; count it after the fact."""
+        key = quota_key(code.id, userid, day)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, 172800)
+            used, _ = await pipe.execute()
+        return int(used)

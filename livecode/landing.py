@@ -1,0 +1,77 @@
+"""`GET /l/{id}`: the page a poster's QR opens — picks the member, shows their QR code."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiohttp import web
+
+from bot import keys
+from livecode import service
+from livecode.allocation import Allocator
+from livecode.models import LiveCode
+from livecode.stats import scans_key
+from scrm.cache import TtlCache
+from scrm.models import Corp, Staff
+
+routes = web.RouteTableDef()
+
+_PAGE = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>{title}</title>
+<style>body{{font-family:sans-serif;text-align:center;margin:2em}}img{{width:70vw;max-width:320px}}</style>
+<h2>{title}</h2>{body}</html>"""
+
+
+def _page(title: str, body: str, status: int = 200) -> web.Response:
+    return web.Response(
+        text=_PAGE.format(title=escape(title), body=body),
+        status=status,
+        content_type="text/html",
+        charset="utf-8",
+    )
+
+
+# Corps change rarely; a page hit per scan should not reload (and decrypt) one.
+_corps: TtlCache[int, Corp] = TtlCache(30.0)
+
+
+async def _corp(pk: int) -> Corp:
+    return await _corps.get_or_load(pk, lambda: Corp.get(id=pk))
+
+
+@routes.get("/l/{code_id:\\d+}")
+async def landing(request: web.Request) -> web.Response:
+    wants_json = request.query.get("format") == "json"
+    raw = request.match_info["code_id"]
+    code = await LiveCode.get_or_none(id=int(raw), active=True) if len(raw) < 19 else None
+    if code is None:
+        raise web.HTTPNotFound(text="no such live code")
+    corp = await _corp(code.corp_id)  # type: ignore[attr-defined]
+    if code.strategy == "native":  # WeCom allocates: its own QR is the answer
+        raise web.HTTPFound(code.qr_url)
+    local = service.local_now(corp)
+    redis = request.app[keys.ARQ]
+    members = await service.members_of(code)
+    choice = await Allocator(redis).allocate(code, members, local)
+    await redis.incr(scans_key(code.id, local.date().isoformat()))
+    if choice is None:
+        if wants_json:
+            return web.json_response({"error": "exhausted", "status": code.status}, status=410)
+        return _page(code.name, "<p>当前暂无可添加的顾问，请稍后再试。</p>", status=410)
+    member = next(m for m in members if m.userid == choice.userid)
+    if wants_json:
+        return web.json_response(
+            {
+                "userid": choice.userid,
+                "backup": choice.backup,
+                "config_id": member.config_id,
+                "qr_code": member.qr_url,
+            }
+        )
+    staff = await Staff.get_or_none(corp_id=corp.id, userid=choice.userid)
+    name = staff.name if staff and staff.name else choice.userid
+    return _page(
+        code.name,
+        f"<p>长按识别二维码，添加顾问 {escape(name)}</p>"
+        f'<img src="{escape(member.qr_url)}" alt="QR">',
+    )

@@ -1,0 +1,93 @@
+"""The welcome of a live code: chosen and rendered from local data, sent inside WeCom's 20 s."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from livecode import schedule as sched
+from livecode import welcome
+from livecode.models import LiveCode, LiveCodeMember
+from scrm.models import Corp, Staff
+from wecom import errors
+from wecom.client import WeComClient
+from wecom.client.models.common import Attachment, Text
+from wecom.client.models.messages import WelcomeMessage
+
+# WeCom gives 20 s; past this much of it a send is more likely to race the expiry than land.
+WELCOME_DEADLINE_SECONDS = 18.0
+
+
+@dataclass
+class WelcomeOutcome:
+    outcome: str  # sent | spent | expired | skipped | none (no welcome code) | failed
+    seconds: float
+
+
+def choose(
+    code: LiveCode, member: LiveCodeMember | None, local: datetime
+) -> tuple[str, list[dict[str, Any]]]:
+    """The text and attachments for an add at `local`: a matching time slice, else the code's;
+    a member's own text overrides the text (attachments stay the code's)."""
+    text, attachments = code.welcome_text, list(code.welcome_attachments)
+    for variant in code.welcome_variants:
+        if local.isoweekday() in variant.get("weekdays", range(1, 8)) and sched.is_open(
+            {}, {local.date().isoformat(): [[variant["start"], variant["end"]]]}, local
+        ):
+            text = variant.get("text") or text
+            attachments = variant.get("attachments") or attachments
+            break
+    if member is not None and member.welcome_text:
+        text = member.welcome_text
+    return text, attachments
+
+
+async def send_welcome(
+    client: WeComClient,
+    code: LiveCode,
+    *,
+    corp: Corp,
+    userid: str,
+    external_userid: str,
+    welcome_code: str,
+    event_time: float,
+    local: datetime,
+    member: LiveCodeMember | None = None,
+    text_override: str | None = None,
+    extra_values: dict[str, str] | None = None,
+) -> WelcomeOutcome:
+    """Send the welcome now. Only the nickname may be fetched first, and only when used."""
+    age = time.time() - event_time
+    if not welcome_code:
+        return WelcomeOutcome("none", age)  # the admin console owns this member's welcome
+    text, attachments = choose(code, member, local)
+    if text_override is not None:
+        text, attachments = text_override, []
+    if not text and not attachments:
+        return WelcomeOutcome("skipped", age)
+    if age > WELCOME_DEADLINE_SECONDS:
+        return WelcomeOutcome("expired", age)
+    staff = await Staff.get_or_none(corp_id=corp.id, userid=userid)
+    values = {
+        "staff_name": staff.name if staff and staff.name else userid,
+        "channel": code.channel,
+        **(extra_values or {}),
+    }
+    if welcome.needs_customer_name(text):
+        detail = await client.get_external_contact(external_userid)
+        values["customer_name"] = detail.external_contact.name
+    message = WelcomeMessage(
+        welcome_code=welcome_code,
+        text=Text(content=welcome.render(text, values)) if text else None,
+        attachments=[Attachment.model_validate(a) for a in attachments],
+    )
+    try:
+        await client.send_welcome_msg(message)
+    except errors.WelcomeCodeSpent:
+        # Already welcomed (a redelivery, a replay, another app) or the customer spoke first.
+        return WelcomeOutcome("spent", time.time() - event_time)
+    except errors.WeComError:
+        return WelcomeOutcome("failed", time.time() - event_time)
+    return WelcomeOutcome("sent", time.time() - event_time)

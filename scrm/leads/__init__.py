@@ -1,0 +1,1 @@
+"""Lead intake from social platforms and web forms: signatures and payload mapping."""

@@ -1,0 +1,152 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+import functools
+from json import dumps, loads
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+
+class Migration(migrations.Migration):
+    dependencies = [('models', '0006_leads')]
+
+    initial = False
+
+    operations = [
+        ops.CreateModel(
+            name='Campaign',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+                ('corp', fields.ForeignKeyField('models.Corp', source_field='corp_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('name', fields.CharField(max_length=64)),
+                ('channel', fields.CharField(default='', max_length=64)),
+                ('cost', fields.BigIntField(default=0)),
+                ('currency', fields.CharField(default='CNY', max_length=3)),
+            ],
+            options={'table': 'campaign', 'app': 'models', 'unique_together': (('corp', 'name'),), 'pk_attr': 'id', 'table_description': "A marketing campaign's cost, for channel ROI (leads carry the campaign's name)."},
+            bases=['CorpScopedModel'],
+        ),
+        ops.CreateModel(
+            name='Stage',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+                ('corp', fields.ForeignKeyField('models.Corp', source_field='corp_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('name', fields.CharField(max_length=32)),
+                ('sequence', fields.IntField()),
+                ('probability', fields.IntField()),
+                ('is_won', fields.BooleanField(default=False)),
+                ('is_lost', fields.BooleanField(default=False)),
+                ('required_fields', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+            ],
+            options={'table': 'stage', 'app': 'models', 'unique_together': (('corp', 'name'),), 'pk_attr': 'id', 'table_description': 'Odoo-style stage rows: sequence, probability, won/lost flags and the fields it demands.'},
+            bases=['CorpScopedModel'],
+        ),
+        ops.CreateModel(
+            name='Opportunity',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+                ('corp', fields.ForeignKeyField('models.Corp', source_field='corp_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('lead_id', fields.BigIntField(null=True, db_index=True)),
+                ('customer_id_ref', fields.BigIntField(null=True)),
+                ('name', fields.CharField(max_length=128)),
+                ('owner_userid', fields.CharField(db_index=True, max_length=64)),
+                ('stage', fields.ForeignKeyField('models.Stage', source_field='stage_id', db_constraint=True, to_field='id', related_name='opportunities', on_delete=OnDelete.RESTRICT)),
+                ('probability', fields.IntField(default=10)),
+                ('amount', fields.BigIntField(default=0)),
+                ('currency', fields.CharField(default='CNY', max_length=3)),
+                ('expected_close', fields.DateField(null=True)),
+                ('next_step', fields.CharField(default='', max_length=255)),
+                ('next_step_date', fields.DateField(null=True)),
+                ('forecast_category', fields.CharField(default='pipeline', max_length=16)),
+                ('values', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('lost_reason', fields.CharField(default='', max_length=16)),
+                ('lost_note', fields.TextField(default='', unique=False)),
+                ('stage_changed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('closed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'opportunity', 'app': 'models', 'pk_attr': 'id'},
+            bases=['CorpScopedModel'],
+        ),
+        ops.CreateModel(
+            name='Contract',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+                ('corp', fields.ForeignKeyField('models.Corp', source_field='corp_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('opportunity', fields.ForeignKeyField('models.Opportunity', source_field='opportunity_id', db_constraint=True, to_field='id', related_name='contracts', on_delete=OnDelete.CASCADE)),
+                ('quote_id', fields.BigIntField(null=True)),
+                ('number', fields.CharField(max_length=32)),
+                ('amount', fields.BigIntField()),
+                ('currency', fields.CharField(default='CNY', max_length=3)),
+                ('signed_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('status', fields.CharField(default='signed', max_length=16)),
+            ],
+            options={'table': 'contract', 'app': 'models', 'unique_together': (('corp', 'number'),), 'pk_attr': 'id'},
+            bases=['CorpScopedModel'],
+        ),
+        ops.CreateModel(
+            name='Payment',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+                ('corp', fields.ForeignKeyField('models.Corp', source_field='corp_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('contract', fields.ForeignKeyField('models.Contract', source_field='contract_id', db_constraint=True, to_field='id', related_name='payments', on_delete=OnDelete.CASCADE)),
+                ('amount', fields.BigIntField()),
+                ('paid_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('reference', fields.CharField(max_length=64)),
+            ],
+            options={'table': 'payment', 'app': 'models', 'unique_together': (('contract', 'reference'),), 'pk_attr': 'id'},
+            bases=['CorpScopedModel'],
+        ),
+        ops.CreateModel(
+            name='Quote',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+                ('corp', fields.ForeignKeyField('models.Corp', source_field='corp_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('opportunity', fields.ForeignKeyField('models.Opportunity', source_field='opportunity_id', db_constraint=True, to_field='id', related_name='quotes', on_delete=OnDelete.CASCADE)),
+                ('number', fields.CharField(max_length=32)),
+                ('currency', fields.CharField(default='CNY', max_length=3)),
+                ('gross', fields.BigIntField()),
+                ('total', fields.BigIntField()),
+                ('discount_bp', fields.IntField()),
+                ('approval_level', fields.CharField(max_length=16)),
+                ('status', fields.CharField(max_length=16)),
+                ('lines', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('requested_by', fields.CharField(default='', max_length=64)),
+                ('decided_by', fields.CharField(default='', max_length=64)),
+                ('decided_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('note', fields.TextField(default='', unique=False)),
+            ],
+            options={'table': 'quote', 'app': 'models', 'unique_together': (('corp', 'number'),), 'pk_attr': 'id'},
+            bases=['CorpScopedModel'],
+        ),
+        ops.CreateModel(
+            name='StageChange',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+                ('corp', fields.ForeignKeyField('models.Corp', source_field='corp_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('opportunity', fields.ForeignKeyField('models.Opportunity', source_field='opportunity_id', db_constraint=True, to_field='id', related_name='stage_changes', on_delete=OnDelete.CASCADE)),
+                ('from_stage', fields.CharField(default='', max_length=32)),
+                ('to_stage', fields.CharField(max_length=32)),
+                ('actor', fields.CharField(default='', max_length=64)),
+                ('at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'stage_change', 'app': 'models', 'pk_attr': 'id'},
+            bases=['CorpScopedModel'],
+        ),
+        ops.AddField(
+            model_name='LeadSettings',
+            name='sla_minutes',
+            field=fields.IntField(default=5),
+        ),
+    ]

@@ -1,0 +1,172 @@
+"""The deal pipeline: stages as rows, opportunities, quotes with approvals, contracts, payments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from tortoise import fields
+
+from scrm.models.base import CorpScopedModel
+
+
+class Stage(CorpScopedModel):
+    """Odoo-style stage rows: sequence, probability, won/lost flags and the fields it demands."""
+
+    name = fields.CharField(max_length=32)
+    sequence = fields.IntField()
+    probability = fields.IntField()
+    is_won = fields.BooleanField(default=False)
+    is_lost = fields.BooleanField(default=False)
+    required_fields: fields.Field[list[str]] = fields.JSONField(default=list)
+
+    class Meta:
+        table = "stage"
+        unique_together = (("corp", "name"),)
+
+
+class Opportunity(CorpScopedModel):
+    lead_id = fields.BigIntField(null=True, db_index=True)
+    customer_id_ref = fields.BigIntField(null=True)  # the WeCom customer, when known
+    name = fields.CharField(max_length=128)
+    owner_userid = fields.CharField(max_length=64, db_index=True)
+    stage: fields.ForeignKeyRelation[Stage] = fields.ForeignKeyField(
+        "models.Stage", related_name="opportunities", on_delete=fields.RESTRICT
+    )
+    probability = fields.IntField(default=10)
+    amount = fields.BigIntField(default=0)  # minor units (分)
+    currency = fields.CharField(max_length=3, default="CNY")
+    expected_close: date | None = fields.DateField(null=True)
+    next_step = fields.CharField(max_length=255, default="")
+    next_step_date: date | None = fields.DateField(null=True)
+    forecast_category = fields.CharField(max_length=16, default="pipeline")
+    values: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)  # stage-gate fields
+    lost_reason = fields.CharField(max_length=16, default="")
+    lost_note = fields.TextField(default="")
+    stage_changed_at: datetime | None = fields.DatetimeField(null=True)
+    closed_at: datetime | None = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "opportunity"
+
+
+class StageChange(CorpScopedModel):
+    opportunity: fields.ForeignKeyRelation[Opportunity] = fields.ForeignKeyField(
+        "models.Opportunity", related_name="stage_changes", on_delete=fields.CASCADE
+    )
+    from_stage = fields.CharField(max_length=32, default="")
+    to_stage = fields.CharField(max_length=32)
+    actor = fields.CharField(max_length=64, default="")
+    at = fields.DatetimeField()
+
+    class Meta:
+        table = "stage_change"
+
+
+class Quote(CorpScopedModel):
+    opportunity: fields.ForeignKeyRelation[Opportunity] = fields.ForeignKeyField(
+        "models.Opportunity", related_name="quotes", on_delete=fields.CASCADE
+    )
+    number = fields.CharField(max_length=32)
+    currency = fields.CharField(max_length=3, default="CNY")
+    gross = fields.BigIntField()  # list price × quantity, before any discount
+    total = fields.BigIntField()
+    discount_bp = fields.IntField()  # effective discount in basis points (1 % = 100)
+    approval_level = fields.CharField(max_length=16)  # self | manager | director
+    status = fields.CharField(max_length=16)  # pending_approval | approved | rejected
+    lines: fields.Field[list[dict[str, Any]]] = fields.JSONField(default=list)
+    requested_by = fields.CharField(max_length=64, default="")
+    decided_by = fields.CharField(max_length=64, default="")
+    decided_at: datetime | None = fields.DatetimeField(null=True)
+    note = fields.TextField(default="")
+
+    class Meta:
+        table = "quote"
+        unique_together = (("corp", "number"),)
+
+
+class Contract(CorpScopedModel):
+    opportunity: fields.ForeignKeyRelation[Opportunity] = fields.ForeignKeyField(
+        "models.Opportunity", related_name="contracts", on_delete=fields.CASCADE
+    )
+    quote_id = fields.BigIntField(null=True)
+    number = fields.CharField(max_length=32)
+    amount = fields.BigIntField()
+    currency = fields.CharField(max_length=3, default="CNY")
+    signed_at = fields.DatetimeField()
+    status = fields.CharField(max_length=16, default="signed")  # signed | paid
+
+    class Meta:
+        table = "contract"
+        unique_together = (("corp", "number"),)
+
+
+class Payment(CorpScopedModel):
+    contract: fields.ForeignKeyRelation[Contract] = fields.ForeignKeyField(
+        "models.Contract", related_name="payments", on_delete=fields.CASCADE
+    )
+    amount = fields.BigIntField()
+    paid_at = fields.DatetimeField()
+    reference = fields.CharField(max_length=64)  # bank/transaction id: a re-sent payment is one
+
+    class Meta:
+        table = "payment"
+        unique_together = (("contract", "reference"),)
+
+
+class Campaign(CorpScopedModel):
+    """A marketing campaign's cost, for channel ROI (leads carry the campaign's name)."""
+
+    name = fields.CharField(max_length=64)
+    channel = fields.CharField(max_length=64, default="")
+    cost = fields.BigIntField(default=0)
+    currency = fields.CharField(max_length=3, default="CNY")
+
+    class Meta:
+        table = "campaign"
+        unique_together = (("corp", "name"),)
+
+
+class Task(CorpScopedModel):
+    """A to-do with an optional reminder, on a lead, an opportunity or a customer."""
+
+    title = fields.CharField(max_length=128)
+    assignee = fields.CharField(max_length=64, db_index=True)
+    lead_id = fields.BigIntField(null=True)
+    opportunity_id = fields.BigIntField(null=True)
+    external_userid = fields.CharField(max_length=64, default="")
+    due_at: datetime | None = fields.DatetimeField(null=True)
+    remind_at: datetime | None = fields.DatetimeField(null=True)
+    reminded_at: datetime | None = fields.DatetimeField(null=True)
+    done_at: datetime | None = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "task"
+
+
+class FollowUp(CorpScopedModel):
+    """A follow-up note on an opportunity or a customer (leads keep theirs in the timeline)."""
+
+    userid = fields.CharField(max_length=64)
+    opportunity_id = fields.BigIntField(null=True)
+    external_userid = fields.CharField(max_length=64, default="", db_index=True)
+    note = fields.TextField()
+    at = fields.DatetimeField()
+
+    class Meta:
+        table = "follow_up"
+
+
+class ApiToken(CorpScopedModel):
+    """A person's API token. Staff see their own records, managers their team's, admins all.
+    Only the token's hash is stored."""
+
+    name = fields.CharField(max_length=64)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    role = fields.CharField(max_length=16)  # staff | manager | admin
+    userid = fields.CharField(max_length=64, default="")
+    team: fields.Field[list[str]] = fields.JSONField(default=list)
+    active = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "api_token"

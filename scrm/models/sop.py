@@ -1,0 +1,97 @@
+"""Group SOP plans and their materialised runs (one row per target, step and due time)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tortoise import fields
+
+from scrm.models.base import CorpScopedModel
+
+
+class SopPlan(CorpScopedModel):
+    name = fields.CharField(max_length=64)
+    kind = fields.CharField(max_length=16, default="group")  # group (customer journeys later)
+    target: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)
+    steps: fields.Field[list[dict[str, Any]]] = fields.JSONField(default=list)
+    status = fields.CharField(max_length=16, default="active")  # active | paused
+    version = fields.IntField(default=1)
+    starts_at = fields.DatetimeField()  # no run is planned before this (no backfill)
+    remind_after_minutes = fields.IntField(default=30)
+    escalate_after_minutes = fields.IntField(default=120)
+    expire_after_hours = fields.IntField(default=24)
+
+    class Meta:
+        table = "sop_plan"
+
+
+class SopRun(CorpScopedModel):
+    """planned → firing → fired → sent, or else skipped (paused), failed, expired, cancelled."""
+
+    plan: fields.ForeignKeyRelation[SopPlan] = fields.ForeignKeyField(
+        "models.SopPlan", related_name="runs", on_delete=fields.CASCADE
+    )
+    step_id = fields.CharField(max_length=16)
+    target_id = fields.CharField(max_length=64)  # chat id
+    owner_userid = fields.CharField(max_length=64)
+    due_at = fields.DatetimeField(db_index=True)
+    status = fields.CharField(max_length=16, default="planned", db_index=True)
+    msgid = fields.CharField(max_length=64, default="")
+    fired_at: datetime | None = fields.DatetimeField(null=True)
+    sent_at: datetime | None = fields.DatetimeField(null=True)
+    reminded_at: datetime | None = fields.DatetimeField(null=True)
+    escalated_at: datetime | None = fields.DatetimeField(null=True)
+    error = fields.TextField(default="")
+
+    class Meta:
+        table = "sop_run"
+        unique_together = (("plan", "step_id", "target_id", "due_at"),)
+
+
+class Journey(CorpScopedModel):
+    """A customer journey (客户SOP): a trigger, then nodes (wait, send, remind, tag, branch,
+    task, exit) followed per customer."""
+
+    name = fields.CharField(max_length=64)
+    trigger: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)
+    nodes: fields.Field[list[dict[str, Any]]] = fields.JSONField(default=list)
+    per_day_cap = fields.IntField(default=1)
+    per_week_cap = fields.IntField(default=3)
+    quiet_start = fields.CharField(max_length=5, default="21:00")
+    quiet_end = fields.CharField(max_length=5, default="08:00")
+    status = fields.CharField(max_length=16, default="active")
+
+    class Meta:
+        table = "journey"
+
+
+class JourneyRun(CorpScopedModel):
+    """One customer on one journey (entered once): where they are and when they move on."""
+
+    journey: fields.ForeignKeyRelation[Journey] = fields.ForeignKeyField(
+        "models.Journey", related_name="runs", on_delete=fields.CASCADE
+    )
+    external_userid = fields.CharField(max_length=64)
+    owner_userid = fields.CharField(max_length=64)
+    node_id = fields.CharField(max_length=16)
+    due_at = fields.DatetimeField(db_index=True)
+    status = fields.CharField(max_length=16, default="active")  # active|running|done|exited
+
+    class Meta:
+        table = "journey_run"
+        unique_together = (("journey", "external_userid"),)
+
+
+class JourneyLog(CorpScopedModel):
+    run: fields.ForeignKeyRelation[JourneyRun] = fields.ForeignKeyField(
+        "models.JourneyRun", related_name="log", on_delete=fields.CASCADE
+    )
+    external_userid = fields.CharField(max_length=64, db_index=True)
+    node_id = fields.CharField(max_length=16)
+    action = fields.CharField(max_length=16)  # sent|capped|quiet|reminded|tagged|branch|task|exit
+    at = fields.DatetimeField()
+    data: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)
+
+    class Meta:
+        table = "journey_log"

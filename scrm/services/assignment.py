@@ -1,0 +1,168 @@
+"""Who owns a new lead: priority rules with conditions, strategies, holding caps, own leads."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from redis.asyncio import Redis
+
+from scrm.enums import RelationStatus
+from scrm.models import AssignmentRule, FollowRelation, Lead, LeadActivity
+from scrm.models.base import corp_pk
+from scrm.services import scoring
+from scrm.services.scoring import lead_values
+
+OPEN_STATUSES = ("new", "mql", "sql")
+CAP_WARNING_RATIO = 0.9
+
+
+async def holdings(corp_id: int, userids: list[str]) -> dict[str, int]:
+    rows = await Lead.filter(
+        corp_id=corp_id, owner_userid__in=userids, status__in=OPEN_STATUSES, merged_into_id=None
+    ).values_list("owner_userid", flat=True)
+    counts = dict.fromkeys(userids, 0)
+    for userid in rows:
+        counts[str(userid)] += 1
+    return counts
+
+
+def rule_matches(rule: AssignmentRule, lead: Lead) -> bool:
+    values = {**lead_values(lead), "grade": lead.grade, "status": lead.status}
+    return all(
+        str(values.get(k, "")) in {str(v) for v in allowed}
+        for k, allowed in rule.conditions.items()
+    )
+
+
+async def _existing_owner(lead: Lead) -> str | None:
+    """A customer already served by a member stays with them (their own lead)."""
+    customer_id = getattr(lead, "customer_id", None)
+    if customer_id is None:
+        return None
+    relation = (
+        await FollowRelation.filter(customer_id=customer_id, status=RelationStatus.ACTIVE)
+        .order_by("added_at")
+        .prefetch_related("staff")
+        .first()
+    )
+    return relation.staff.userid if relation else None
+
+
+async def assign(lead: Lead, redis: Redis, now: datetime | None = None) -> str | None:
+    """Give the lead an owner (or the pool); returns the owner's userid or None for the pool."""
+    now = now or datetime.now(UTC)
+    corp_id = corp_pk(lead)
+    settings = await scoring.settings_for(corp_id)
+    owner = await _existing_owner(lead)
+    how = "own_customer"
+    if owner is not None and (await holdings(corp_id, [owner]))[owner] >= settings.holding_cap:
+        owner = None  # their cap wins; the rules decide
+    if owner is None:
+        owner, how = await _by_rules(lead, redis, settings.holding_cap)
+    if owner is None:
+        lead.in_pool, lead.owner_userid = True, ""
+        await lead.save(update_fields=["in_pool", "owner_userid", "updated_at"])
+        await LeadActivity.create(
+            corp_id=corp_id, lead_id=lead.id, kind="to_pool", data={"reason": how}, at=now
+        )
+        return None
+    lead.owner_userid, lead.in_pool, lead.assigned_at = owner, False, now
+    await lead.save(update_fields=["owner_userid", "in_pool", "assigned_at", "updated_at"])
+    held = (await holdings(corp_id, [owner]))[owner]
+    data: dict[str, object] = {"owner": owner, "how": how}
+    if held >= CAP_WARNING_RATIO * settings.holding_cap:
+        data["cap_warning"] = f"{held}/{settings.holding_cap}"
+    await LeadActivity.create(corp_id=corp_id, lead_id=lead.id, kind="assign", data=data, at=now)
+    return owner
+
+
+async def _by_rules(lead: Lead, redis: Redis, cap: int) -> tuple[str | None, str]:
+    rules = await AssignmentRule.filter(corp_id=corp_pk(lead), active=True).order_by(
+        "priority", "id"
+    )
+    for rule in rules:
+        if not rule_matches(rule, lead):
+            continue
+        if rule.strategy == "pool" or not rule.members:
+            return None, f"rule {rule.name}: pool"
+        # One assignment per rule at a time, so the cap check and the cursor move together.
+        async with redis.lock(f"lead:assign:{rule.id}", timeout=10, blocking_timeout=10):
+            held = await holdings(corp_pk(lead), rule.members)
+            open_members = [m for m in rule.members if held[m] < cap]
+            if not open_members:
+                continue  # everyone at cap: the next rule, else the pool
+            pick = await _pick(rule, open_members, held, redis)
+            return pick, f"rule {rule.name}: {rule.strategy}"
+    return None, "no rule matched"
+
+
+async def _pick(
+    rule: AssignmentRule, members: list[str], held: dict[str, int], redis: Redis
+) -> str:
+    if rule.strategy == "least_loaded":
+        return min(members, key=lambda m: (held[m], rule.members.index(m)))
+    ring = members
+    if rule.strategy == "weighted":
+        ring = [m for m in members for _ in range(max(1, int(rule.weights.get(m, 1))))]
+    # The cursor walks the rule's full member list and survives batches and restarts:
+    # A, B, C then the next batch starts at the member after the last one served.
+    cursor = int(await redis.incr(f"lead:rr:{rule.id}")) - 1
+    return ring[cursor % len(ring)]
+
+
+async def assign_many(leads: list[Lead], redis: Redis, now: datetime | None = None) -> None:
+    """`assign` for a batch of new leads of one corp, with a handful of queries in all."""
+    if not leads:
+        return
+    now = now or datetime.now(UTC)
+    corp_id = corp_pk(leads[0])
+    settings = await scoring.settings_for(corp_id)
+    rules = await AssignmentRule.filter(corp_id=corp_id, active=True).order_by("priority", "id")
+    customer_ids = [c for c in (getattr(x, "customer_id", None) for x in leads) if c]
+    owner_of: dict[int, str] = {}
+    if customer_ids:
+        relations = (
+            await FollowRelation.filter(customer_id__in=customer_ids, status=RelationStatus.ACTIVE)
+            .order_by("-added_at")
+            .values("customer_id", "staff__userid")
+        )
+        owner_of = {r["customer_id"]: r["staff__userid"] for r in relations}  # oldest wins
+    members = sorted({m for r in rules for m in r.members} | set(owner_of.values()))
+    held = await holdings(corp_id, members) if members else {}
+    activities = []
+    for lead in leads:
+        owner = owner_of.get(getattr(lead, "customer_id", None) or 0)
+        how = "own_customer"
+        if owner is not None and held.get(owner, 0) >= settings.holding_cap:
+            owner = None
+        if owner is None:
+            owner, how = None, "no rule matched"
+            for rule in rules:
+                if not rule_matches(rule, lead):
+                    continue
+                if rule.strategy == "pool" or not rule.members:
+                    how = f"rule {rule.name}: pool"
+                    break
+                open_members = [m for m in rule.members if held.get(m, 0) < settings.holding_cap]
+                if open_members:
+                    owner = await _pick(rule, open_members, held, redis)
+                    how = f"rule {rule.name}: {rule.strategy}"
+                    break
+        if owner is None:
+            lead.in_pool, lead.owner_userid = True, ""
+            activities.append(
+                LeadActivity(
+                    corp_id=corp_id, lead_id=lead.id, kind="to_pool", data={"reason": how}, at=now
+                )
+            )
+            continue
+        held[owner] = held.get(owner, 0) + 1
+        lead.owner_userid, lead.in_pool, lead.assigned_at = owner, False, now
+        data: dict[str, object] = {"owner": owner, "how": how}
+        if held[owner] >= CAP_WARNING_RATIO * settings.holding_cap:
+            data["cap_warning"] = f"{held[owner]}/{settings.holding_cap}"
+        activities.append(
+            LeadActivity(corp_id=corp_id, lead_id=lead.id, kind="assign", data=data, at=now)
+        )
+    await Lead.bulk_update(leads, fields=["owner_userid", "in_pool", "assigned_at"])
+    await LeadActivity.bulk_create(activities)

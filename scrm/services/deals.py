@@ -1,0 +1,164 @@
+"""Opportunities through stages (Odoo semantics): gates, probability, forecast, won and lost."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from scrm.models import Lead, Opportunity, Stage, StageChange
+from scrm.models.base import corp_pk
+
+# (name, probability, fields the stage requires) — seeds: CRM best practice, 商机阶段与字段控制.
+DEFAULT_STAGES: list[tuple[str, int, list[str]]] = [
+    ("Qualification", 10, ["next_step", "next_step_date", "decision_maker"]),
+    ("Discovery", 25, ["next_step", "next_step_date", "pain_points", "purchase_process"]),
+    ("Solution", 40, ["next_step", "next_step_date", "solution_doc", "competitors"]),
+    ("Proposal", 60, ["next_step", "next_step_date", "quote_number"]),
+    ("Negotiation", 80, ["next_step", "next_step_date", "contract_version", "legal_status"]),
+    ("Won", 100, ["amount"]),
+    ("Lost", 0, ["lost_reason"]),
+]
+LOST_REASONS = ("price", "feature", "timing", "competitor", "no_budget", "other")
+
+
+class StageGateError(ValueError):
+    """A stage change refused, naming every missing field."""
+
+
+async def ensure_stages(corp_id: int) -> list[Stage]:
+    stages = await Stage.filter(corp_id=corp_id).order_by("sequence")
+    if stages:
+        return stages
+    for seq, (name, prob, required) in enumerate(DEFAULT_STAGES, start=1):
+        await Stage.get_or_create(
+            corp_id=corp_id,
+            name=name,
+            defaults={
+                "sequence": seq * 10,
+                "probability": prob,
+                "required_fields": required,
+                "is_won": name == "Won",
+                "is_lost": name == "Lost",
+            },
+        )
+    return await Stage.filter(corp_id=corp_id).order_by("sequence")
+
+
+def forecast_for(probability: int, won: bool) -> str:
+    if won:
+        return "closed"
+    return "commit" if probability >= 80 else "best_case" if probability >= 40 else "pipeline"
+
+
+def _value(opp: Opportunity, name: str) -> Any:
+    if hasattr(opp, name) and name not in ("values",):
+        return getattr(opp, name)
+    return opp.values.get(name)
+
+
+def missing(opp: Opportunity, stage: Stage) -> list[str]:
+    return [f for f in stage.required_fields if _value(opp, f) in (None, "", 0, [], {})]
+
+
+async def create(
+    corp_id: int,
+    *,
+    name: str,
+    owner: str,
+    amount: int = 0,
+    currency: str = "CNY",
+    lead: Lead | None = None,
+    expected_close: date | None = None,
+    actor: str = "",
+) -> Opportunity:
+    first = (await ensure_stages(corp_id))[0]
+    now = datetime.now(UTC)
+    opp = await Opportunity.create(
+        corp_id=corp_id,
+        name=name,
+        owner_userid=owner,
+        stage_id=first.id,
+        probability=first.probability,
+        amount=amount,
+        currency=currency,
+        lead_id=lead.id if lead else None,
+        expected_close=expected_close,
+        forecast_category=forecast_for(first.probability, False),
+        stage_changed_at=now,
+        customer_id_ref=getattr(lead, "customer_id", None) if lead else None,
+    )
+    await StageChange.create(
+        corp_id=corp_id, opportunity_id=opp.id, to_stage=first.name, actor=actor, at=now
+    )
+    if lead is not None and lead.status in ("new", "mql", "sql"):
+        lead.status = "converted"  # the lead became an opportunity (Odoo's conversion)
+        await lead.save(update_fields=["status", "updated_at"])
+    return opp
+
+
+async def move(
+    opp: Opportunity, stage_name: str, *, actor: str = "", updates: dict[str, Any] | None = None
+) -> Opportunity:
+    """Move to `stage_name` after applying `updates`; refuse if its required fields are empty."""
+    stage = await Stage.get_or_none(corp_id=corp_pk(opp), name=stage_name)
+    if stage is None:
+        raise StageGateError(f"unknown stage {stage_name!r}")
+    current = await Stage.get(id=stage_pk(opp))
+    if current.is_won or current.is_lost:
+        raise StageGateError(f"the opportunity is closed ({current.name})")
+    for key, value in (updates or {}).items():
+        if key in (
+            "next_step",
+            "next_step_date",
+            "amount",
+            "expected_close",
+            "lost_reason",
+            "lost_note",
+        ):
+            setattr(opp, key, value)
+        else:
+            opp.values = {**opp.values, key: value}
+    if stage.is_lost and opp.lost_reason not in LOST_REASONS:
+        raise StageGateError(f"lost_reason must be one of {', '.join(LOST_REASONS)}")
+    gaps = missing(opp, stage)
+    if gaps:
+        raise StageGateError(f"{stage.name} needs: {', '.join(gaps)}")
+    now = datetime.now(UTC)
+    opp.stage_id, opp.probability = stage.id, stage.probability
+    opp.forecast_category = (
+        "omitted" if stage.is_lost else forecast_for(stage.probability, stage.is_won)
+    )
+    opp.stage_changed_at = now
+    opp.closed_at = now if (stage.is_won or stage.is_lost) else None
+    await opp.save()
+    if opp.customer_id_ref:  # a stage change may start a customer journey
+        from scrm.models import Customer
+        from scrm.sop import journeys
+
+        customer = await Customer.get_or_none(id=opp.customer_id_ref)
+        if customer is not None:
+            await journeys.enroll(
+                corp_pk(opp),
+                "stage_changed",
+                customer.external_userid,
+                opp.owner_userid,
+                {"stage": stage.name},
+                now=now,
+            )
+    await StageChange.create(
+        corp_id=corp_pk(opp),
+        opportunity_id=opp.id,
+        from_stage=current.name,
+        to_stage=stage.name,
+        actor=actor,
+        at=now,
+    )
+    return opp
+
+
+async def stage_name(opp: Opportunity) -> str:
+    return (await Stage.get(id=stage_pk(opp))).name
+
+
+def stage_pk(opp: Opportunity) -> int:
+    return int(opp.stage_id)  # type: ignore[attr-defined]

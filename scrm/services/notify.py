@@ -1,0 +1,29 @@
+"""Tell a member something through the corp's app (WeCom message/send), best effort."""
+
+from __future__ import annotations
+
+import logging
+
+from scrm.models import Corp
+from wecom import errors
+from wecom.client import WeComClient
+from wecom.client.models.common import Text
+from wecom.client.models.messages import AppMessage
+
+log = logging.getLogger("scrm.notify")
+
+
+async def tell(client: WeComClient, corp: Corp, userid: str, text: str) -> bool:
+    """True when WeCom took the message. A corp without an app (agent id), an empty userid or a
+    WeCom refusal is logged and answered False: callers mark their reminder as done either
+    way, so a member is never spammed by retries of the same notice."""
+    if not corp.agent_id or not userid:
+        return False
+    try:
+        await client.send_app_message(
+            AppMessage(touser=userid, agentid=corp.agent_id, text=Text(content=text))
+        )
+    except errors.WeComError as exc:
+        log.warning("notify.failed userid=%s errcode=%s", userid, exc.errcode)
+        return False
+    return True

@@ -1,0 +1,1 @@
+"""Group SOP: plans, their schedules, materialised runs and their execution."""

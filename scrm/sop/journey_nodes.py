@@ -1,0 +1,101 @@
+"""Journey nodes that reach outside: a signed webhook, and the data a branch looks at."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp
+
+from scrm.models import FollowRelation, Journey, JourneyRun, Lead
+
+
+async def post_webhook(
+    http: aiohttp.ClientSession | None,
+    node: dict[str, Any],
+    journey: Journey,
+    run: JourneyRun,
+    now: datetime,
+) -> int | str:
+    """One signed POST, 5 s; the outcome is logged and the customer moves on either way."""
+    if http is None:
+        return "no http session"
+    body = json.dumps(
+        {
+            "journey": journey.name,
+            "node": node["id"],
+            "at": now.isoformat(),
+            "external_userid": run.external_userid,
+            "owner_userid": run.owner_userid,
+        },
+        ensure_ascii=False,
+    ).encode()
+    sig = hmac.new(node.get("secret", "").encode(), body, hashlib.sha256).hexdigest()
+    try:
+        async with http.post(
+            node["url"],
+            data=body,
+            timeout=aiohttp.ClientTimeout(total=5),
+            headers={"Content-Type": "application/json", "X-Signature": sig},
+        ) as r:
+            return r.status
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return type(exc).__name__
+
+
+async def branch_hit(corp_id: int, run: JourneyRun, node: dict[str, Any]) -> bool:
+    if node.get("if_tag"):
+        rel = await FollowRelation.filter(
+            corp_id=corp_id,
+            customer__external_userid=run.external_userid,
+            staff__userid=run.owner_userid,
+        ).first()
+        return rel is not None and node["if_tag"] in rel.tag_ids
+    lead = await Lead.filter(
+        corp_id=corp_id, external_userid=run.external_userid, merged_into_id=None
+    ).first()
+    return lead is not None and lead.grade in node.get("if_grades", [])
+
+
+def upcoming(
+    nodes: dict[str, dict[str, Any]], start: str, due: datetime, horizon: datetime
+) -> list[dict[str, Any]]:
+    """What a customer at node `start` (due at `due`) will get before `horizon`: sends and
+    reminders with their times; after a branch both ways are listed, each marked with its
+    condition. The graph has no loops (checked on save), so this ends."""
+    out: list[dict[str, Any]] = []
+
+    def walk(node_id: str | None, at: datetime, condition: str) -> None:
+        while node_id is not None and at < horizon:
+            node = nodes[node_id]
+            kind = node["kind"]
+            if kind == "wait":
+                at = at + timedelta(minutes=node["minutes"])
+            elif kind in ("send", "remind", "task", "webhook"):
+                out.append(
+                    {
+                        "at": at.isoformat(),
+                        "node": node_id,
+                        "kind": kind,
+                        "text": node.get("text") or node.get("title") or node.get("url"),
+                        "condition": condition,
+                    }
+                )
+            elif kind == "branch":
+                test = (
+                    f"tag {node['if_tag']}"
+                    if node.get("if_tag")
+                    else f"grade in {node['if_grades']}"
+                )
+                walk(node.get("next"), at, f"{condition} & {test}".strip(" &"))
+                walk(node.get("otherwise"), at, f"{condition} & not {test}".strip(" &"))
+                return
+            elif kind == "exit":
+                return
+            node_id = node.get("next")
+
+    walk(start, due, "")
+    return sorted(out, key=lambda x: x["at"])

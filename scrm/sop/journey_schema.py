@@ -1,0 +1,138 @@
+"""A customer journey as an admin writes it: a trigger and a graph of nodes, checked."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from livecode.schedule import parse_hhmm
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Trigger(Strict):
+    """livecode_add: a customer added through one of `code_ids` (any code when empty);
+    grade_reached: the customer's lead reaches one of `grades`; tag_added: one of `tag_ids` is
+    put on the customer by this service; stage_changed: their opportunity enters `stages`."""
+
+    kind: Literal["livecode_add", "grade_reached", "tag_added", "stage_changed", "date"]
+    code_ids: list[int] = []
+    grades: list[Literal["S", "A", "B", "C", "D"]] = []
+    tag_ids: list[str] = []
+    stages: list[str] = []
+    # date: each day, customers whose lead attribute `date_field` (YYYY-MM-DD or MM-DD, e.g.
+    # birthday) or whose contract anniversary ("contract_renewal") is `days_before` days away.
+    date_field: str = ""
+    days_before: int = Field(default=0, ge=0, le=365)
+
+    @model_validator(mode="after")
+    def _check(self) -> Trigger:
+        needs = {
+            "grade_reached": self.grades,
+            "tag_added": self.tag_ids,
+            "stage_changed": self.stages,
+        }
+        if self.kind == "date" and not self.date_field:
+            raise ValueError("a date trigger needs date_field (e.g. birthday, contract_renewal)")
+        if self.kind in needs and not needs[self.kind]:
+            field = {"grade_reached": "grades", "tag_added": "tag_ids", "stage_changed": "stages"}[
+                self.kind
+            ]
+            raise ValueError(f"a {self.kind} trigger needs {field}")
+        return self
+
+
+class Node(Strict):
+    id: str = Field(pattern=r"^[a-z0-9_]{1,16}$")
+    kind: Literal["wait", "send", "remind", "tag", "branch", "task", "webhook", "exit"]
+    next: str | None = None
+    otherwise: str | None = Field(default=None, description="branch: where a miss goes")
+    minutes: int = Field(default=0, ge=0, le=60 * 24 * 365)
+    text: str = Field(default="", max_length=4000)
+    add_tags: list[str] = []
+    remove_tags: list[str] = []
+    if_tag: str = ""
+    if_grades: list[str] = []
+    title: str = Field(default="", max_length=128)
+    url: str = Field(default="", pattern=r"^(https?://.+)?$", description="webhook: POST here")
+    secret: str = Field(default="", description="webhook: X-Signature = HMAC-SHA256(secret, body)")
+
+    @model_validator(mode="after")
+    def _check(self) -> Node:
+        need = {
+            "wait": self.minutes > 0,
+            "send": bool(self.text),
+            "remind": bool(self.text),
+            "tag": bool(self.add_tags or self.remove_tags),
+            "branch": bool(self.if_tag or self.if_grades),
+            "task": bool(self.title),
+            "webhook": bool(self.url),
+            "exit": True,
+        }
+        if not need[self.kind]:
+            what = {
+                "wait": "minutes",
+                "send": "text",
+                "remind": "text",
+                "tag": "add/remove tags",
+                "branch": "if_tag or if_grades",
+                "task": "title",
+                "webhook": "url",
+            }[self.kind]
+            raise ValueError(f"node {self.id}: a {self.kind} node needs {what}")
+        return self
+
+
+class JourneySpec(Strict):
+    name: str = Field(min_length=1, max_length=64)
+    trigger: Trigger
+    nodes: list[Node] = Field(min_length=1, max_length=100)
+    per_day_cap: int = Field(default=1, ge=0)
+    per_week_cap: int = Field(default=3, ge=0)
+    quiet_start: str = "21:00"
+    quiet_end: str = "08:00"
+
+    @model_validator(mode="after")
+    def _check(self) -> JourneySpec:
+        parse_hhmm(self.quiet_start)
+        parse_hhmm(self.quiet_end)
+        ids = [n.id for n in self.nodes]
+        if len(set(ids)) != len(ids):
+            raise ValueError("node ids must be unique")
+        known = set(ids)
+        for n in self.nodes:
+            for ref in (n.next, n.otherwise):
+                if ref is not None and ref not in known:
+                    raise ValueError(f"node {n.id} points at unknown node {ref!r}")
+        edges = {n.id: [r for r in (n.next, n.otherwise) if r] for n in self.nodes}
+        cycle = _find_cycle(edges)
+        if cycle:
+            raise ValueError(f"the nodes loop: {' → '.join(cycle)}")
+        if self.per_week_cap < self.per_day_cap:
+            raise ValueError("per_week_cap must be at least per_day_cap")
+        return self
+
+
+def _find_cycle(edges: dict[str, list[str]]) -> list[str]:
+    state: dict[str, int] = {}  # 1 on the path, 2 done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        path.append(node)
+        for nxt in edges.get(node, []):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt) :] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return []
+
+    for node in edges:
+        if node not in state and (found := visit(node)):
+            return found
+    return []

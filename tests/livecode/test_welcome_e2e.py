@@ -1,0 +1,149 @@
+"""End to end: a customer scans in the sandbox → bot edge → inbox → job → welcome at WeCom."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from bot import keys
+from bot.app import create_app
+from bot.settings import Settings
+from bot.worker import build_worker
+from livecode import service
+from livecode.models import LiveCode
+from livecode.schemas import LiveCodeSpec, MemberSpec
+from livecode.welcome_flow import send_welcome
+from scrm.enums import RelationStatus
+from scrm.models import Corp, FollowRelation, Staff
+from tests.conftest import CORP_ID
+from tests.wecom.sandbox_fixtures import STAFF, Sandbox, sandbox_config, start_sandbox
+from wecom.client import WeComClient
+
+
+@pytest.fixture
+async def world(
+    aiohttp_client,
+    db: Settings,  # type: ignore[no-untyped-def]
+) -> AsyncIterator[tuple[TestClient, Sandbox, WeComClient]]:
+    bot: TestClient = await aiohttp_client(create_app(db, run_sweeper=False))
+    callback = str(bot.make_url(f"/wecom/callback/{CORP_ID}"))
+    server, http = await start_sandbox(sandbox_config(callback))
+    sandbox = Sandbox(server, http)
+    corp = await Corp.get(corp_id=CORP_ID)
+    corp.api_base = sandbox.url
+    await corp.save()
+    for userid, name in STAFF:
+        await Staff.create(corp_id=corp.id, userid=userid, name=name)
+    client = WeComClient(
+        CORP_ID, corp.secret, session=http, redis=bot.app[keys.ARQ], api_base=sandbox.url
+    )
+    yield bot, sandbox, client
+    await http.close()
+    await server.close()
+
+
+async def drain(settings: Settings) -> None:
+    worker = build_worker(settings, burst=True, sweeper=False)
+    try:
+        await worker.async_run()
+    finally:
+        await worker.close()
+
+
+async def live_code(client: WeComClient, users: list[str], **extra: Any) -> LiveCode:
+    corp = await Corp.get(corp_id=CORP_ID)
+    spec = LiveCodeSpec(
+        name="地铁海报",
+        channel="地铁海报",
+        strategy="native",
+        members=[MemberSpec(userid=u) for u in users],
+        welcome_text="{客户昵称}您好，我是{员工姓名}，欢迎来自「{渠道}」",
+        **extra,
+    )
+    return await service.create_live_code(corp, client, spec)
+
+
+async def test_scan_to_welcome_end_to_end(
+    db: Settings, world: tuple[TestClient, Sandbox, WeComClient]
+) -> None:
+    bot, sandbox, client = world
+    from wecom.client.models.tags import AddCorpTag, NewTag
+
+    tags = await client.add_corp_tag(AddCorpTag(group_name="渠道", tag=[NewTag(name="地铁")]))
+    code = await live_code(client, ["zhangsan", "lisi"])
+    code.tag_ids = [tags.tag_group.tag[0].id]
+    await code.save()
+
+    scans = [
+        await sandbox.control("scan", {"config_id": code.config_id, "name": name})
+        for name in ("王小明", "李华")
+    ]
+    assert [s["delivery"]["status"] for s in scans] == [200, 200]
+    assert [s["userid"] for s in scans] == ["zhangsan", "lisi"]  # multi-member code takes turns
+    await bot.app[keys.ENQUEUER].stop()
+    await drain(db)
+
+    welcomes = {r["data"]["external_userid"]: r["data"] for r in await sandbox.records("welcome")}
+    assert (
+        welcomes[scans[0]["external_userid"]]["text"]
+        == "王小明您好，我是张三，欢迎来自「地铁海报」"
+    )
+    assert welcomes[scans[1]["external_userid"]]["text"].startswith("李华您好，我是李四")
+    assert all(w["latency_ms"] < 20_000 for w in welcomes.values())
+    marked = await sandbox.records("mark_tag")
+    assert sorted(r["data"]["external_userid"] for r in marked) == sorted(welcomes)
+    relation = await FollowRelation.get(
+        customer__external_userid=scans[0]["external_userid"]
+    ).prefetch_related("staff")
+    assert relation.staff.userid == "zhangsan" and relation.status == RelationStatus.ACTIVE
+    assert relation.state == code.state and relation.tag_ids == code.tag_ids
+
+    # The job run again (a replay) must not welcome twice: WeCom's code is single-use.
+    await drain(db)
+    assert len(await sandbox.records("welcome")) == 2
+
+
+async def test_welcome_is_skipped_when_the_window_has_passed(
+    db: Settings, world: tuple[TestClient, Sandbox, WeComClient]
+) -> None:
+    _, sandbox, client = world
+    code = await live_code(client, ["wangwu"])
+    scan = await sandbox.control("scan", {"config_id": code.config_id})
+    corp = await Corp.get(corp_id=CORP_ID)
+    outcome = await send_welcome(
+        client,
+        code,
+        corp=corp,
+        userid="wangwu",
+        external_userid=scan["external_userid"],
+        welcome_code=scan["welcome_code"],
+        event_time=time.time() - 19,
+        local=service.local_now(corp),
+    )
+    assert outcome.outcome == "expired"
+    assert await sandbox.records("welcome") == []
+
+
+async def test_spent_welcome_code_is_final_not_an_error(
+    db: Settings, world: tuple[TestClient, Sandbox, WeComClient]
+) -> None:
+    _, sandbox, client = world
+    code = await live_code(client, ["wangwu"])
+    scan = await sandbox.control("scan", {"config_id": code.config_id, "name": "周杰"})
+    corp = await Corp.get(corp_id=CORP_ID)
+    args = {
+        "corp": corp,
+        "userid": "wangwu",
+        "external_userid": scan["external_userid"],
+        "welcome_code": scan["welcome_code"],
+        "event_time": time.time(),
+        "local": service.local_now(corp),
+    }
+    first = await send_welcome(client, code, **args)  # type: ignore[arg-type]
+    second = await send_welcome(client, code, **args)  # type: ignore[arg-type]
+    assert (first.outcome, second.outcome) == ("sent", "spent")
+    assert len(await sandbox.records("welcome")) == 1

@@ -1,0 +1,1 @@
+"""API groups of the client, one mixin per area of wecom-reference.md §3."""

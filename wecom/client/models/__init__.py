@@ -1,0 +1,1 @@
+"""Typed request/response models of the WeCom server APIs."""

@@ -1,0 +1,36 @@
+"""Sandbox configuration: the corps it plays and the WeCom rules it enforces."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class SandboxStaff(BaseModel):
+    userid: str
+    name: str
+    department: list[int] = [1]
+    resigned: bool = False
+
+
+class SandboxCorp(BaseModel):
+    corp_id: str
+    secret: str
+    token: str  # callback Token
+    aes_key: str  # callback EncodingAESKey
+    agent_id: int = 1000002
+    callback_url: str = ""
+    staff: list[SandboxStaff] = []
+
+
+class SandboxConfig(BaseModel):
+    corps: list[SandboxCorp]
+    token_lifetime: float = 7200.0
+    rate_per_minute: int = 10_000  # per corp per API, like WeCom
+    rate_window: float = 60.0  # seconds; tests shorten it instead of waiting a minute
+    callback_timeout: float = 5.0
+    callback_retries: int = 3
+    callback_retry_delay: float = 1.0
+    welcome_code_ttl: float = 20.0
+    refuse_ip: bool = False  # answer 60020 (IP not trusted) to every API but gettoken
+    public_url: str = ""
+    state_file: str = ""  # when set, the world is loaded from it at start and saved at stop
