@@ -1,5 +1,17 @@
 """All tortoise models, re-exported for discovery by Tortoise and the migrations."""
 
+from scrm.models.compliance import (
+    ActionEvent,
+    Alert,
+    AlertComment,
+    AllowPhrase,
+    ArchiveCursor,
+    AuditLog,
+    ChatMessage,
+    ComplianceRule,
+    ComplianceSettings,
+    SensitiveWord,
+)
 from scrm.models.corp import Corp
 from scrm.models.customer import Customer, FollowRelation
 from scrm.models.deal import (
@@ -30,6 +42,16 @@ from scrm.models.staff import Staff
 from scrm.models.tag import Tag, TagGroup
 
 __all__ = [
+    "ActionEvent",
+    "Alert",
+    "AlertComment",
+    "AllowPhrase",
+    "ArchiveCursor",
+    "AuditLog",
+    "ChatMessage",
+    "ComplianceRule",
+    "ComplianceSettings",
+    "SensitiveWord",
     "Journey",
     "JourneyLog",
     "JourneyRun",

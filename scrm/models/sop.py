@@ -67,7 +67,10 @@ class Journey(CorpScopedModel):
 
 
 class JourneyRun(CorpScopedModel):
-    """One customer on one journey (entered once): where they are and when they move on."""
+    """One customer on one journey: where they are and when they move on.
+
+    One row per customer and journey. A journey that may be entered again (a birthday each
+    year) resets the row, and `entry` names the current entry (the year)."""
 
     journey: fields.ForeignKeyRelation[Journey] = fields.ForeignKeyField(
         "models.Journey", related_name="runs", on_delete=fields.CASCADE
@@ -77,6 +80,7 @@ class JourneyRun(CorpScopedModel):
     node_id = fields.CharField(max_length=16)
     due_at = fields.DatetimeField(db_index=True)
     status = fields.CharField(max_length=16, default="active")  # active|running|done|exited
+    entry = fields.CharField(max_length=32, default="")
 
     class Meta:
         table = "journey_run"
