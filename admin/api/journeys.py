@@ -58,12 +58,34 @@ async def _set(request: web.Request, status: str) -> web.Response:
     return ok(_out(j))
 
 
-@API.route("POST", "/api/v1/journeys/{id}/pause", "Pause (customers on it exit)", tag=TAG)
+@API.route(
+    "PUT", "/api/v1/journeys/{id}", "Edit a journey (customers keep their place)", tag=TAG,
+    body=JourneySpec,
+)  # fmt: skip
+async def edit(request: web.Request) -> web.Response:
+    """Customers keep their node and due time and follow the new graph from there; what they
+    already received stays. Customers at a node the edit removed exit at their next step."""
+    require(request, "admin")
+    j = await _journey(request)
+    spec = await parse(request, JourneySpec)
+    for key, value in spec.model_dump(mode="json").items():
+        setattr(j, key, value)
+    await j.save()
+    ids = [n.id for n in spec.nodes]
+    orphans = (
+        await JourneyRun.filter(journey_id=j.id, status__in=("active", "running"))
+        .exclude(node_id__in=ids)
+        .count()
+    )
+    return ok({**_out(j), "customers_at_removed_nodes": orphans})
+
+
+@API.route("POST", "/api/v1/journeys/{id}/pause", "Pause (customers wait where they are)", tag=TAG)
 async def pause(request: web.Request) -> web.Response:
     return await _set(request, "paused")
 
 
-@API.route("POST", "/api/v1/journeys/{id}/resume", "Resume for new customers", tag=TAG)
+@API.route("POST", "/api/v1/journeys/{id}/resume", "Resume: customers go on", tag=TAG)
 async def resume(request: web.Request) -> web.Response:
     return await _set(request, "active")
 

@@ -1,4 +1,4 @@
-"""Journey nodes that reach outside: a signed webhook, and the data a branch looks at."""
+"""Journey nodes that reach outside (a signed webhook), and the preview of what comes next."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import aiohttp
 
-from scrm.models import FollowRelation, Journey, JourneyRun, Lead
+from scrm.models import Journey, JourneyRun
 
 
 async def post_webhook(
@@ -44,20 +44,6 @@ async def post_webhook(
             return r.status
     except (aiohttp.ClientError, TimeoutError) as exc:
         return type(exc).__name__
-
-
-async def branch_hit(corp_id: int, run: JourneyRun, node: dict[str, Any]) -> bool:
-    if node.get("if_tag"):
-        rel = await FollowRelation.filter(
-            corp_id=corp_id,
-            customer__external_userid=run.external_userid,
-            staff__userid=run.owner_userid,
-        ).first()
-        return rel is not None and node["if_tag"] in rel.tag_ids
-    lead = await Lead.filter(
-        corp_id=corp_id, external_userid=run.external_userid, merged_into_id=None
-    ).first()
-    return lead is not None and lead.grade in node.get("if_grades", [])
 
 
 def upcoming(

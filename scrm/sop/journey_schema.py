@@ -16,9 +16,13 @@ class Strict(BaseModel):
 class Trigger(Strict):
     """livecode_add: a customer added through one of `code_ids` (any code when empty);
     grade_reached: the customer's lead reaches one of `grades`; tag_added: one of `tag_ids` is
-    put on the customer by this service; stage_changed: their opportunity enters `stages`."""
+    put on the customer by this service; stage_changed: their opportunity enters `stages`;
+    attribute: the customer's lead has `field` (a lead column such as city or channel, or a
+    form attribute) equal to one of `values` (any non-empty value when `values` is empty)."""
 
-    kind: Literal["livecode_add", "grade_reached", "tag_added", "stage_changed", "date"]
+    kind: Literal[
+        "livecode_add", "grade_reached", "tag_added", "stage_changed", "date", "attribute"
+    ]
     code_ids: list[int] = []
     grades: list[Literal["S", "A", "B", "C", "D"]] = []
     tag_ids: list[str] = []
@@ -27,6 +31,11 @@ class Trigger(Strict):
     # birthday) or whose contract anniversary ("contract_renewal") is `days_before` days away.
     date_field: str = ""
     days_before: int = Field(default=0, ge=0, le=365)
+    field: str = Field(default="", max_length=64)
+    values: list[str] = []
+    # Enter again after finishing (each new trigger event). Date triggers always re-enter
+    # once per year (next year's birthday), attribute triggers never (they stay true).
+    reentry: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> Trigger:
@@ -35,6 +44,10 @@ class Trigger(Strict):
             "tag_added": self.tag_ids,
             "stage_changed": self.stages,
         }
+        if self.kind == "attribute" and not self.field:
+            raise ValueError("an attribute trigger needs field (e.g. city, industry)")
+        if self.kind == "attribute" and self.reentry:
+            raise ValueError("an attribute trigger cannot re-enter: the attribute stays true")
         if self.kind == "date" and not self.date_field:
             raise ValueError("a date trigger needs date_field (e.g. birthday, contract_renewal)")
         if self.kind in needs and not needs[self.kind]:

@@ -1,0 +1,92 @@
+"""What the journey engine reads about a batch of customers, each in a few bulk queries."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from livecode.schedule import parse_hhmm
+from scrm.enums import RelationStatus
+from scrm.models import FollowRelation, Journey, JourneyLog, JourneyRun, Lead
+
+CHUNK = 500  # ids per IN (…): well inside both databases' parameter limits
+
+
+def _chunks(values: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def _distinct(values: Iterable[str]) -> list[str]:
+    return sorted(set(values))
+
+
+async def friends(corp_id: int, runs: list[JourneyRun]) -> set[tuple[str, str]]:
+    """(external_userid, owner userid) pairs that are still active friends."""
+    out: set[tuple[str, str]] = set()
+    for chunk in _chunks(_distinct(r.external_userid for r in runs)):
+        rows = await FollowRelation.filter(
+            corp_id=corp_id, status=RelationStatus.ACTIVE, customer__external_userid__in=chunk
+        ).values_list("customer__external_userid", "staff__userid")
+        out.update((str(ext), str(user)) for ext, user in rows)
+    return out
+
+
+async def branch_hits(corp_id: int, node: dict[str, Any], runs: list[JourneyRun]) -> set[int]:
+    """Ids of the runs for which the branch's condition holds: a tag on the relation with the
+    owner (`if_tag`), or the grade of the customer's lead (`if_grades`)."""
+    exts = _distinct(r.external_userid for r in runs)
+    if node.get("if_tag"):
+        tagged: set[tuple[str, str]] = set()
+        for chunk in _chunks(exts):
+            rows = await FollowRelation.filter(
+                corp_id=corp_id, customer__external_userid__in=chunk
+            ).values_list("customer__external_userid", "staff__userid", "tag_ids")
+            tagged.update((str(e), str(u)) for e, u, tags in rows if node["if_tag"] in tags)
+        return {r.id for r in runs if (r.external_userid, r.owner_userid) in tagged}
+    grades: dict[str, str] = {}
+    for chunk in _chunks(exts):
+        rows = await Lead.filter(
+            corp_id=corp_id, external_userid__in=chunk, merged_into_id=None
+        ).values_list("external_userid", "grade")
+        grades.update((str(e), str(g)) for e, g in rows)
+    wanted = set(node.get("if_grades", []))
+    return {r.id for r in runs if grades.get(r.external_userid) in wanted}
+
+
+async def sent_counts(
+    corp_id: int, exts: list[str], local: datetime
+) -> dict[str, tuple[int, int, int]]:
+    """Per customer: sends in the last day, the last 7 days and this calendar month, across
+    every journey (the caps and WeCom's monthly limit count them all)."""
+    now = local.astimezone(UTC)
+    day, week = now - timedelta(days=1), now - timedelta(days=7)
+    month = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+    counts: dict[str, list[int]] = {}
+    for chunk in _chunks(_distinct(exts)):
+        rows = await JourneyLog.filter(
+            corp_id=corp_id, action="sent", external_userid__in=chunk, at__gte=min(week, month)
+        ).values_list("external_userid", "at")
+        for ext, at in rows:
+            c = counts.setdefault(str(ext), [0, 0, 0])
+            c[0] += at >= day
+            c[1] += at >= week
+            c[2] += at >= month
+    return {ext: (c[0], c[1], c[2]) for ext, c in counts.items()}
+
+
+def quiet_until(journey: Journey, local: datetime) -> datetime | None:
+    """The end of quiet hours if `local` falls inside them (the window may cross midnight)."""
+    start, end, t = parse_hhmm(journey.quiet_start), parse_hhmm(journey.quiet_end), local.time()
+    inside = (start <= t < end) if start < end else (t >= start or t < end)
+    if not inside:
+        return None
+    day = local.date() if (start < end or t < end) else local.date() + timedelta(days=1)
+    return datetime.combine(day, end if end != time.max else time(23, 59), tzinfo=local.tzinfo)
+
+
+def month_limit(local: datetime) -> int:
+    """WeCom: a customer receives at most as many mass messages a month as the month has days."""
+    return calendar.monthrange(local.year, local.month)[1]
