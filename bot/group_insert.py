@@ -25,7 +25,7 @@ class _Pending:
 class GroupInsert:
     def __init__(self, table: Table) -> None:
         self.table = table
-        self.max_rows = table.max_rows
+        self.max_rows = table.max_rows("sqlite")  # small groups: each waits for its commit
         self._queue: list[_Pending] = []
         self._busy = False
 

@@ -53,3 +53,5 @@ class FollowRelation(CorpScopedModel):
     class Meta:
         table = "follow_relation"
         unique_together = (("corp", "staff", "customer"),)
+        # customer → relations (journeys, branches, timelines): the unique key leads with staff
+        indexes = (("customer_id",),)

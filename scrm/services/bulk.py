@@ -8,18 +8,18 @@ from typing import Any
 
 from tortoise import connections
 
-MAX_PARAMS = 900  # per statement, well below SQLite's and asyncpg's limits
+# Parameters per statement, well below asyncpg's 32 767 and old SQLite builds' 999.
+MAX_PARAMS = {"postgres": 20_000, "sqlite": 900}
 
 
 @dataclass(frozen=True)
 class Table:
     name: str
     columns: tuple[str, ...]
-    conflict: tuple[str, ...]  # the unique key's columns
+    conflict: tuple[str, ...] = ()  # the unique key's columns (none: plain inserts)
 
-    @property
-    def max_rows(self) -> int:
-        return max(1, MAX_PARAMS // len(self.columns))
+    def max_rows(self, dialect: str) -> int:
+        return max(1, MAX_PARAMS.get(dialect, 900) // len(self.columns))
 
     def sql(self, dialect: str, rows: int) -> str:
         width = len(self.columns)
@@ -28,9 +28,11 @@ class Table:
             marks = (f"${r * width + i}" if dialect == "postgres" else "?"
                      for i in range(1, width + 1))  # fmt: skip
             groups.append(f"({', '.join(marks)})")
+        head = f"INSERT INTO {self.name} ({', '.join(self.columns)}) VALUES {', '.join(groups)}"
+        if not self.conflict:  # a log: every row is new
+            return head
         keys = ", ".join(self.conflict)
-        return (f"INSERT INTO {self.name} ({', '.join(self.columns)}) VALUES {', '.join(groups)} "
-                f"ON CONFLICT ({keys}) DO NOTHING RETURNING id, {keys}")  # fmt: skip
+        return f"{head} ON CONFLICT ({keys}) DO NOTHING RETURNING id, {keys}"
 
 
 async def insert_ignore(table: Table, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
@@ -38,8 +40,9 @@ async def insert_ignore(table: Table, rows: Sequence[Sequence[Any]]) -> list[dic
     Datetimes must be UTC: SQLite compares them as text (decision 0009)."""
     conn = connections.get("default")
     new: list[dict[str, Any]] = []
-    for start in range(0, len(rows), table.max_rows):
-        chunk = rows[start : start + table.max_rows]
+    step = table.max_rows(conn.capabilities.dialect)
+    for start in range(0, len(rows), step):
+        chunk = rows[start : start + step]
         params = [v for row in chunk for v in row]
         # execute_query_dict, not execute_query: tortoise's asyncpg client runs any INSERT with
         # `execute` and drops the RETURNING rows (every new row looked like a duplicate).
@@ -47,3 +50,31 @@ async def insert_ignore(table: Table, rows: Sequence[Sequence[Any]]) -> list[dic
             table.sql(conn.capabilities.dialect, len(chunk)), params
         )
     return new
+
+
+async def insert_all(table: Table, rows: Sequence[Sequence[Any]]) -> None:
+    """Insert every row of a table without a unique key (logs), a few statements in all."""
+    conn = connections.get("default")
+    step = table.max_rows(conn.capabilities.dialect)
+    for start in range(0, len(rows), step):
+        chunk = rows[start : start + step]
+        await conn.execute_query(
+            table.sql(conn.capabilities.dialect, len(chunk)), [v for row in chunk for v in row]
+        )
+
+
+async def update_ids(table: str, ids: Sequence[int], values: dict[str, Any]) -> None:
+    """`UPDATE table SET … WHERE id IN (…)`, 500 ids a statement."""
+    conn = connections.get("default")
+    pg = conn.capabilities.dialect == "postgres"
+    names = list(values)
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        n = len(names)
+        sets = ", ".join(
+            f"{name} = {f'${i + 1}' if pg else '?'}" for i, name in enumerate(names)
+        )
+        marks = ", ".join(f"${n + i + 1}" if pg else "?" for i in range(len(chunk)))
+        await conn.execute_query(
+            f"UPDATE {table} SET {sets} WHERE id IN ({marks})", [*values.values(), *chunk]
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -11,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from scrm.models import Corp, Journey, JourneyLog, JourneyRun, Task
+from scrm.models import Corp, Journey, JourneyRun, Task
+from scrm.services.bulk import Table, insert_all, update_ids
 from scrm.sop import journey_facts as facts
 from scrm.sop.journey_nodes import post_webhook
 from wecom import errors
@@ -20,6 +22,11 @@ from wecom.client.models.common import Text
 from wecom.client.models.messages import AppMessage, MsgTemplate
 from wecom.client.models.tags import MarkTag
 
+JOURNEY_LOG = Table(
+    "journey_log",
+    ("corp_id", "run_id", "external_userid", "node_id", "action", "at", "data", "created_at",
+     "updated_at"),
+)  # fmt: skip
 RETRY = timedelta(minutes=5)  # after a WeCom error the customer tries the node again
 MAX_TARGETS = 10_000  # external_userid per add_msg_template (WeCom's limit)
 
@@ -31,27 +38,26 @@ class Batch:
     client: WeComClient
     now: datetime
     http: aiohttp.ClientSession | None
-    logs: list[JourneyLog] = field(default_factory=list)
-    moves: dict[tuple[str, datetime, str], list[int]] = field(default_factory=dict)
+    logs: list[tuple[Any, ...]] = field(default_factory=list)  # JOURNEY_LOG rows
+    moves: dict[int, tuple[str, datetime, str]] = field(default_factory=dict)  # run id → state
     outcomes: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def stamp(self) -> datetime:
+        """When a row is written (the wall clock: lateness is measured against it)."""
+        return datetime.now(UTC)
+
     def log(self, run: JourneyRun, action: str, **data: Any) -> None:
+        at = self.now.astimezone(UTC)
         self.logs.append(
-            JourneyLog(
-                corp_id=self.corp.id,
-                run_id=run.id,
-                external_userid=run.external_userid,
-                node_id=run.node_id,
-                action=action,
-                at=self.now,
-                data=data,
-            )
-        )
+            (self.corp.id, run.id, run.external_userid, run.node_id, action, at,
+             json.dumps(data, ensure_ascii=False), self.stamp, self.stamp)
+        )  # fmt: skip
 
     def move(self, run: JourneyRun, to: str | None, due: datetime, outcome: str = "") -> None:
         """Record where the run goes; `to=None` ends the journey (done)."""
         status = "active" if to else "done"
-        self.moves.setdefault((to or run.node_id, due, status), []).append(run.id)
+        self.moves[run.id] = (to or run.node_id, due, status)
         key = outcome or status
         self.outcomes[key] = self.outcomes.get(key, 0) + 1
 
@@ -60,15 +66,16 @@ class Batch:
 
     def exit(self, run: JourneyRun, reason: str) -> None:
         self.log(run, "exit", reason=reason)
-        self.moves.setdefault((run.node_id, run.due_at, "exited"), []).append(run.id)
+        self.moves[run.id] = (run.node_id, run.due_at, "exited")
         self.outcomes["exited"] = self.outcomes.get("exited", 0) + 1
 
 
 async def walk(batch: Batch, runs: list[JourneyRun]) -> dict[str, int]:
-    """Execute each run's current node once; everything is written before returning."""
+    """Execute each run's current node, and go on in memory through nodes that are due at
+    once (send → wait, branch → send): only where a run comes to rest is written."""
     journey, nodes = batch.journey, {n["id"]: n for n in batch.journey.nodes}
     friends = await facts.friends(batch.corp.id, runs)
-    by_node: dict[str, list[JourneyRun]] = defaultdict(list)
+    pending: list[JourneyRun] = []
     for run in runs:
         if journey.status != "active":  # paused after the claim: wait where they are
             batch.stay(run, run.due_at, "held")
@@ -77,10 +84,22 @@ async def walk(batch: Batch, runs: list[JourneyRun]) -> dict[str, int]:
         elif run.node_id not in nodes:  # the journey was edited and this node removed
             batch.exit(run, "node removed by an edit")
         else:
+            pending.append(run)
+    for _ in range(len(nodes)):  # no loops (checked on save): a walk ends within len(nodes)
+        by_node: dict[str, list[JourneyRun]] = defaultdict(list)
+        for run in pending:
             by_node[run.node_id].append(run)
-    for node_id, group in by_node.items():
-        await _node(batch, nodes[node_id], group)
-        await _flush_logs(batch)  # the next node's caps must see these sends
+        for node_id, group in by_node.items():
+            await _node(batch, nodes[node_id], group)
+            await _flush_logs(batch)  # the next node's caps must see these sends
+        walked, pending = pending, []
+        for run in walked:
+            node_id, due, status = batch.moves[run.id]
+            if status == "active" and due <= batch.now and node_id != run.node_id:
+                run.node_id, run.due_at = node_id, due
+                pending.append(run)
+        if not pending:
+            break
     await _apply_moves(batch)
     return batch.outcomes
 
@@ -188,7 +207,7 @@ async def _send(batch: Batch, node: dict[str, Any], runs: list[JourneyRun]) -> N
                     batch.stay(run, now + RETRY, f"error:{exc.errcode}")
                 continue
             for run in chunk:
-                batch.log(run, "sent", msgid=created.msgid)
+                batch.log(run, "sent", msgid=created.msgid, due=run.due_at.isoformat())
                 batch.move(run, nxt, now, "sent")
 
 
@@ -216,16 +235,19 @@ async def _remind(batch: Batch, node: dict[str, Any], runs: list[JourneyRun]) ->
 
 
 async def _flush_logs(batch: Batch) -> None:
+    """Raw multi-row inserts: building a model object per log row cost more than the SQL."""
     if batch.logs:
-        await JourneyLog.bulk_create(batch.logs, batch_size=500)
+        await insert_all(JOURNEY_LOG, batch.logs)
         batch.logs.clear()
 
 
 async def _apply_moves(batch: Batch) -> None:
     await _flush_logs(batch)
-    for (node_id, due, status), ids in batch.moves.items():
-        for start in range(0, len(ids), 500):
-            await JourneyRun.filter(id__in=ids[start : start + 500]).update(
-                node_id=node_id, due_at=due.astimezone(UTC), status=status, updated_at=batch.now
-            )
+    now = batch.now.astimezone(UTC)
+    by_state: dict[tuple[str, datetime, str], list[int]] = defaultdict(list)
+    for run_id, state in batch.moves.items():
+        by_state[state].append(run_id)
+    for (node_id, due, status), ids in by_state.items():
+        values = {"node_id": node_id, "due_at": due.astimezone(UTC), "status": status}
+        await update_ids("journey_run", ids, {**values, "updated_at": now})
     batch.moves.clear()

@@ -11,7 +11,7 @@ from livecode.schedule import parse_hhmm
 from scrm.enums import RelationStatus
 from scrm.models import FollowRelation, Journey, JourneyLog, JourneyRun, Lead
 
-CHUNK = 500  # ids per IN (…): well inside both databases' parameter limits
+CHUNK = 5000  # ids per IN (…): one query per claimed batch, inside both databases' limits
 
 
 def _chunks(values: list[str]) -> Iterator[list[str]]:
@@ -78,8 +78,11 @@ async def sent_counts(
 
 
 def quiet_until(journey: Journey, local: datetime) -> datetime | None:
-    """The end of quiet hours if `local` falls inside them (the window may cross midnight)."""
+    """The end of quiet hours if `local` falls inside them (the window may cross midnight,
+    and equal ends mean there are none)."""
     start, end, t = parse_hhmm(journey.quiet_start), parse_hhmm(journey.quiet_end), local.time()
+    if start == end:  # an empty window: no quiet hours (not "quiet all day")
+        return None
     inside = (start <= t < end) if start < end else (t >= start or t < end)
     if not inside:
         return None

@@ -78,7 +78,7 @@ async def enroll(
     return entered
 
 
-async def claim(now: datetime, limit: int = 2000) -> list[int]:
+async def claim(now: datetime, limit: int = 5000) -> list[int]:
     """Mark up to `limit` due customers of active journeys `running` and return their run ids
     (SKIP LOCKED on PostgreSQL, so concurrent scans take disjoint rows). Customers of a paused
     journey wait where they are."""
@@ -91,7 +91,7 @@ async def claim(now: datetime, limit: int = 2000) -> list[int]:
         f"UPDATE journey_run SET status = 'running', updated_at = {m3} WHERE id IN ("
         f"SELECT id FROM journey_run WHERE status = 'active' AND due_at <= {m[0]} "
         "AND journey_id IN (SELECT id FROM journey WHERE status = 'active') "
-        f"ORDER BY due_at LIMIT {m[1]}{lock}) RETURNING id"
+        f"ORDER BY due_at, journey_id, node_id, owner_userid LIMIT {m[1]}{lock}) RETURNING id"
     )
     utc = now.astimezone(UTC)
     # "?" is positional: SQLite reads the SET value first; "$n" is by number.
@@ -119,7 +119,9 @@ async def step_runs(
 ) -> dict[str, int]:
     """Walk one node for each claimed run, a journey at a time."""
     counts: dict[str, int] = {}
-    runs = await JourneyRun.filter(id__in=run_ids)
+    runs: list[JourneyRun] = []
+    for start in range(0, len(run_ids), 1000):
+        runs += await JourneyRun.filter(id__in=run_ids[start : start + 1000])
     by_journey: dict[int, list[JourneyRun]] = {}
     for run in runs:
         by_journey.setdefault(run.journey_id, []).append(run)  # type: ignore[attr-defined]
@@ -148,8 +150,8 @@ async def run_due(
         claimed = await claim(at)
         if not claimed:
             break
-        for chunk in range(0, len(claimed), 500):
-            done = await step_runs(claimed[chunk : chunk + 500], client_for, at, http)
-            for outcome, n in done.items():
-                counts[outcome] = counts.get(outcome, 0) + n
+        # All at once: customers of one owner at one node share a WeCom task only if they
+        # are walked together (the claim orders them so).
+        for outcome, n in (await step_runs(claimed, client_for, at, http)).items():
+            counts[outcome] = counts.get(outcome, 0) + n
     return counts
