@@ -53,8 +53,15 @@ async def insert_ignore(table: Table, rows: Sequence[Sequence[Any]]) -> list[dic
 
 
 async def insert_all(table: Table, rows: Sequence[Sequence[Any]]) -> None:
-    """Insert every row of a table without a unique key (logs), a few statements in all."""
+    """Insert every row of a table without a unique key (logs): COPY on PostgreSQL (several
+    times faster than parameters for 10 000s of rows), multi-row INSERTs on SQLite."""
     conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres" and rows:
+        async with conn.acquire_connection() as raw:
+            await raw.copy_records_to_table(
+                table.name, records=[tuple(r) for r in rows], columns=list(table.columns)
+            )
+        return
     step = table.max_rows(conn.capabilities.dialect)
     for start in range(0, len(rows), step):
         chunk = rows[start : start + step]
@@ -64,17 +71,20 @@ async def insert_all(table: Table, rows: Sequence[Sequence[Any]]) -> None:
 
 
 async def update_ids(table: str, ids: Sequence[int], values: dict[str, Any]) -> None:
-    """`UPDATE table SET … WHERE id IN (…)`, 500 ids a statement."""
+    """`UPDATE table SET … WHERE id IN (…)`: one statement with an array on PostgreSQL,
+    500 ids a statement on SQLite."""
     conn = connections.get("default")
     pg = conn.capabilities.dialect == "postgres"
     names = list(values)
+    if pg:
+        sets = ", ".join(f"{name} = ${i + 1}" for i, name in enumerate(names))
+        sql = f"UPDATE {table} SET {sets} WHERE id = ANY(${len(names) + 1}::bigint[])"
+        await conn.execute_query(sql, [*values.values(), list(ids)])
+        return
+    sets = ", ".join(f"{name} = ?" for name in names)
     for start in range(0, len(ids), 500):
         chunk = list(ids[start : start + 500])
-        n = len(names)
-        sets = ", ".join(
-            f"{name} = {f'${i + 1}' if pg else '?'}" for i, name in enumerate(names)
-        )
-        marks = ", ".join(f"${n + i + 1}" if pg else "?" for i in range(len(chunk)))
+        marks = ", ".join("?" for _ in chunk)
         await conn.execute_query(
             f"UPDATE {table} SET {sets} WHERE id IN ({marks})", [*values.values(), *chunk]
         )

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from scrm.models import Corp, Journey, JourneyRun, Task
+from scrm.models import Corp, Journey, Task
 from scrm.services.bulk import Table, insert_all, update_ids
 from scrm.sop import journey_facts as facts
 from scrm.sop.journey_nodes import post_webhook
@@ -32,6 +32,30 @@ MAX_TARGETS = 10_000  # external_userid per add_msg_template (WeCom's limit)
 
 
 @dataclass
+class Claimed:
+    """A claimed customer as the claim's RETURNING gives it (no ORM object per customer)."""
+
+    id: int
+    journey_id: int
+    external_userid: str
+    owner_userid: str
+    node_id: str
+    due_at: datetime
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Claimed:
+        due = row["due_at"]
+        if isinstance(due, str):  # SQLite hands back the stored text
+            due = datetime.fromisoformat(due)
+        if due.tzinfo is None:
+            due = due.replace(tzinfo=UTC)
+        return cls(
+            int(row["id"]), int(row["journey_id"]), str(row["external_userid"]),
+            str(row["owner_userid"]), str(row["node_id"]), due,
+        )  # fmt: skip
+
+
+@dataclass
 class Batch:
     journey: Journey
     corp: Corp
@@ -47,35 +71,35 @@ class Batch:
         """When a row is written (the wall clock: lateness is measured against it)."""
         return datetime.now(UTC)
 
-    def log(self, run: JourneyRun, action: str, **data: Any) -> None:
+    def log(self, run: Claimed, action: str, **data: Any) -> None:
         at = self.now.astimezone(UTC)
         self.logs.append(
             (self.corp.id, run.id, run.external_userid, run.node_id, action, at,
              json.dumps(data, ensure_ascii=False), self.stamp, self.stamp)
         )  # fmt: skip
 
-    def move(self, run: JourneyRun, to: str | None, due: datetime, outcome: str = "") -> None:
+    def move(self, run: Claimed, to: str | None, due: datetime, outcome: str = "") -> None:
         """Record where the run goes; `to=None` ends the journey (done)."""
         status = "active" if to else "done"
         self.moves[run.id] = (to or run.node_id, due, status)
         key = outcome or status
         self.outcomes[key] = self.outcomes.get(key, 0) + 1
 
-    def stay(self, run: JourneyRun, due: datetime, outcome: str) -> None:
+    def stay(self, run: Claimed, due: datetime, outcome: str) -> None:
         self.move(run, run.node_id, due, outcome)
 
-    def exit(self, run: JourneyRun, reason: str) -> None:
+    def exit(self, run: Claimed, reason: str) -> None:
         self.log(run, "exit", reason=reason)
         self.moves[run.id] = (run.node_id, run.due_at, "exited")
         self.outcomes["exited"] = self.outcomes.get("exited", 0) + 1
 
 
-async def walk(batch: Batch, runs: list[JourneyRun]) -> dict[str, int]:
+async def walk(batch: Batch, runs: list[Claimed]) -> dict[str, int]:
     """Execute each run's current node, and go on in memory through nodes that are due at
     once (send → wait, branch → send): only where a run comes to rest is written."""
     journey, nodes = batch.journey, {n["id"]: n for n in batch.journey.nodes}
     friends = await facts.friends(batch.corp.id, runs)
-    pending: list[JourneyRun] = []
+    pending: list[Claimed] = []
     for run in runs:
         if journey.status != "active":  # paused after the claim: wait where they are
             batch.stay(run, run.due_at, "held")
@@ -86,7 +110,7 @@ async def walk(batch: Batch, runs: list[JourneyRun]) -> dict[str, int]:
         else:
             pending.append(run)
     for _ in range(len(nodes)):  # no loops (checked on save): a walk ends within len(nodes)
-        by_node: dict[str, list[JourneyRun]] = defaultdict(list)
+        by_node: dict[str, list[Claimed]] = defaultdict(list)
         for run in pending:
             by_node[run.node_id].append(run)
         for node_id, group in by_node.items():
@@ -104,7 +128,7 @@ async def walk(batch: Batch, runs: list[JourneyRun]) -> dict[str, int]:
     return batch.outcomes
 
 
-async def _node(batch: Batch, node: dict[str, Any], runs: list[JourneyRun]) -> None:
+async def _node(batch: Batch, node: dict[str, Any], runs: list[Claimed]) -> None:
     kind, nxt, now = node["kind"], node.get("next"), batch.now
     if kind == "wait":
         for run in runs:
@@ -159,7 +183,7 @@ async def _node(batch: Batch, node: dict[str, Any], runs: list[JourneyRun]) -> N
     elif kind == "webhook":
         gate = asyncio.Semaphore(20)
 
-        async def one(run: JourneyRun) -> None:
+        async def one(run: Claimed) -> None:
             async with gate:
                 status = await post_webhook(batch.http, node, batch.journey, run, now)
             batch.log(run, "webhook", status=status)
@@ -168,7 +192,7 @@ async def _node(batch: Batch, node: dict[str, Any], runs: list[JourneyRun]) -> N
         await asyncio.gather(*(one(run) for run in runs))
 
 
-async def _send(batch: Batch, node: dict[str, Any], runs: list[JourneyRun]) -> None:
+async def _send(batch: Batch, node: dict[str, Any], runs: list[Claimed]) -> None:
     """One WeCom customer-message task per owner for every customer within the caps."""
     now, nxt = batch.now, node.get("next")
     local = now.astimezone(ZoneInfo(batch.corp.timezone or "Asia/Shanghai"))
@@ -179,7 +203,7 @@ async def _send(batch: Batch, node: dict[str, Any], runs: list[JourneyRun]) -> N
         return
     counts = await facts.sent_counts(batch.corp.id, [r.external_userid for r in runs], local)
     limit = facts.month_limit(local)
-    owners: dict[str, list[JourneyRun]] = defaultdict(list)
+    owners: dict[str, list[Claimed]] = defaultdict(list)
     for run in runs:
         day, week, month = counts.get(run.external_userid, (0, 0, 0))
         if day >= batch.journey.per_day_cap or week >= batch.journey.per_week_cap:
@@ -211,10 +235,10 @@ async def _send(batch: Batch, node: dict[str, Any], runs: list[JourneyRun]) -> N
                 batch.move(run, nxt, now, "sent")
 
 
-async def _remind(batch: Batch, node: dict[str, Any], runs: list[JourneyRun]) -> None:
+async def _remind(batch: Batch, node: dict[str, Any], runs: list[Claimed]) -> None:
     """One app message per owner, naming how many customers it is about."""
     now, nxt = batch.now, node.get("next")
-    owners: dict[str, list[JourneyRun]] = defaultdict(list)
+    owners: dict[str, list[Claimed]] = defaultdict(list)
     for run in runs:
         owners[run.owner_userid].append(run)
     for owner, group in owners.items():

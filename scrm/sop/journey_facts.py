@@ -5,11 +5,14 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from livecode.schedule import parse_hhmm
 from scrm.enums import RelationStatus
-from scrm.models import FollowRelation, Journey, JourneyLog, JourneyRun, Lead
+from scrm.models import FollowRelation, Journey, JourneyLog, Lead
+
+if TYPE_CHECKING:  # the batch module imports this one
+    from scrm.sop.journey_batch import Claimed
 
 CHUNK = 5000  # ids per IN (…): one query per claimed batch, inside both databases' limits
 
@@ -23,7 +26,7 @@ def _distinct(values: Iterable[str]) -> list[str]:
     return sorted(set(values))
 
 
-async def friends(corp_id: int, runs: list[JourneyRun]) -> set[tuple[str, str]]:
+async def friends(corp_id: int, runs: list[Claimed]) -> set[tuple[str, str]]:
     """(external_userid, owner userid) pairs that are still active friends."""
     out: set[tuple[str, str]] = set()
     for chunk in _chunks(_distinct(r.external_userid for r in runs)):
@@ -34,7 +37,7 @@ async def friends(corp_id: int, runs: list[JourneyRun]) -> set[tuple[str, str]]:
     return out
 
 
-async def branch_hits(corp_id: int, node: dict[str, Any], runs: list[JourneyRun]) -> set[int]:
+async def branch_hits(corp_id: int, node: dict[str, Any], runs: list[Claimed]) -> set[int]:
     """Ids of the runs for which the branch's condition holds: a tag on the relation with the
     owner (`if_tag`), or the grade of the customer's lead (`if_grades`)."""
     exts = _distinct(r.external_userid for r in runs)

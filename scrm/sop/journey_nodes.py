@@ -6,18 +6,21 @@ import hashlib
 import hmac
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from scrm.models import Journey, JourneyRun
+from scrm.models import Journey
+
+if TYPE_CHECKING:  # the batch module imports this one
+    from scrm.sop.journey_batch import Claimed
 
 
 async def post_webhook(
     http: aiohttp.ClientSession | None,
     node: dict[str, Any],
     journey: Journey,
-    run: JourneyRun,
+    run: Claimed,
     now: datetime,
 ) -> int | str:
     """One signed POST, 5 s; the outcome is logged and the customer moves on either way."""

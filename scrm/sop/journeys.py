@@ -12,7 +12,7 @@ from tortoise.exceptions import IntegrityError
 
 from scrm.models import Corp, Journey, JourneyRun
 from scrm.sop.execute import ClientFor
-from scrm.sop.journey_batch import Batch, walk
+from scrm.sop.journey_batch import Batch, Claimed, walk
 
 
 def _starts(j: Journey, kind: str, facts: dict[str, Any]) -> bool:
@@ -78,9 +78,9 @@ async def enroll(
     return entered
 
 
-async def claim(now: datetime, limit: int = 5000) -> list[int]:
-    """Mark up to `limit` due customers of active journeys `running` and return their run ids
-    (SKIP LOCKED on PostgreSQL, so concurrent scans take disjoint rows). Customers of a paused
+async def claim_rows(now: datetime, limit: int = 5000) -> list[Claimed]:
+    """Mark up to `limit` due customers of active journeys `running` and return them (SKIP
+    LOCKED on PostgreSQL, so concurrent scans take disjoint rows). Customers of a paused
     journey wait where they are."""
     conn = connections.get("default")
     pg = conn.capabilities.dialect == "postgres"
@@ -91,13 +91,17 @@ async def claim(now: datetime, limit: int = 5000) -> list[int]:
         f"UPDATE journey_run SET status = 'running', updated_at = {m3} WHERE id IN ("
         f"SELECT id FROM journey_run WHERE status = 'active' AND due_at <= {m[0]} "
         "AND journey_id IN (SELECT id FROM journey WHERE status = 'active') "
-        f"ORDER BY due_at, journey_id, node_id, owner_userid LIMIT {m[1]}{lock}) RETURNING id"
+        f"ORDER BY due_at, journey_id, node_id, owner_userid LIMIT {m[1]}{lock}) "
+        "RETURNING id, journey_id, external_userid, owner_userid, node_id, due_at"
     )
     utc = now.astimezone(UTC)
     # "?" is positional: SQLite reads the SET value first; "$n" is by number.
     params: list[Any] = [utc, limit, utc] if pg else [utc, utc, limit]
-    rows = await conn.execute_query_dict(sql, params)
-    return [int(r["id"]) for r in rows]
+    return [Claimed.from_row(r) for r in await conn.execute_query_dict(sql, params)]
+
+
+async def claim(now: datetime, limit: int = 5000) -> list[int]:
+    return [c.id for c in await claim_rows(now, limit)]
 
 
 STUCK = timedelta(minutes=5)
@@ -112,19 +116,16 @@ async def release_stuck(now: datetime) -> int:
 
 
 async def step_runs(
-    run_ids: list[int],
+    claimed: list[Claimed],
     client_for: ClientFor,
     now: datetime,
     http: aiohttp.ClientSession | None = None,
 ) -> dict[str, int]:
-    """Walk one node for each claimed run, a journey at a time."""
+    """Walk the claimed customers, a journey at a time."""
     counts: dict[str, int] = {}
-    runs: list[JourneyRun] = []
-    for start in range(0, len(run_ids), 1000):
-        runs += await JourneyRun.filter(id__in=run_ids[start : start + 1000])
-    by_journey: dict[int, list[JourneyRun]] = {}
-    for run in runs:
-        by_journey.setdefault(run.journey_id, []).append(run)  # type: ignore[attr-defined]
+    by_journey: dict[int, list[Claimed]] = {}
+    for run in claimed:
+        by_journey.setdefault(run.journey_id, []).append(run)
     for journey_id, group in by_journey.items():
         journey = await Journey.get(id=journey_id)
         corp = await Corp.get(id=journey.corp_id)  # type: ignore[attr-defined]
@@ -147,7 +148,7 @@ async def run_due(
     await release_stuck(now or datetime.now(UTC))
     while clock.monotonic() - started < budget_s:
         at = now if fixed and now is not None else datetime.now(UTC)
-        claimed = await claim(at)
+        claimed = await claim_rows(at)
         if not claimed:
             break
         # All at once: customers of one owner at one node share a WeCom task only if they

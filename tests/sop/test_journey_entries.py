@@ -140,3 +140,25 @@ async def test_an_edit_keeps_customers_in_place_and_exits_those_at_removed_nodes
     assert gone.status == "exited"
     reason = await JourneyLog.get(run_id=gone.id, action="exit")
     assert reason.data == {"reason": "node removed by an edit"}
+
+
+def test_quiet_hours_cross_midnight_and_equal_ends_mean_none() -> None:
+    from datetime import datetime
+    from types import SimpleNamespace
+    from typing import cast
+    from zoneinfo import ZoneInfo
+
+    from scrm.models import Journey
+    from scrm.sop.journey_facts import quiet_until
+
+    sh = ZoneInfo("Asia/Shanghai")
+    night = cast(Journey, SimpleNamespace(quiet_start="21:00", quiet_end="08:00"))
+    assert quiet_until(night, datetime(2026, 11, 27, 23, 0, tzinfo=sh)) == datetime(
+        2026, 11, 28, 8, 0, tzinfo=sh
+    )
+    assert quiet_until(night, datetime(2026, 11, 28, 7, 59, tzinfo=sh)) == datetime(
+        2026, 11, 28, 8, 0, tzinfo=sh
+    )
+    assert quiet_until(night, datetime(2026, 11, 28, 8, 0, tzinfo=sh)) is None
+    never = cast(Journey, SimpleNamespace(quiet_start="00:00", quiet_end="00:00"))
+    assert quiet_until(never, datetime(2026, 11, 28, 3, 0, tzinfo=sh)) is None
