@@ -1,13 +1,15 @@
 """Benchmark: group SOP at scale — materialisation time, firing lateness, duplicates, misses.
 
 Run:  .venv/bin/python bench/sop_scale.py [--groups 10000] [--steps 5] [--owners 100]
+                                           [--customers 100000]
 
 A fresh PostgreSQL database gets N customer groups (COPY) spread over the owners; a plan with
 `--steps` steps due on the next whole minutes (Asia/Shanghai) targets them all. The plan is
 materialised (timed), then `scrm-bot worker` (its per-second SOP scan) fires against the
 sandbox. Lateness is fired_at − due_at per run; a duplicate is a WeCom task beyond one per
 (owner, step); a miss is a run not fired five minutes after the last due time.
-(The customer-journey half of the issue's benchmark waits for journeys.)
+Then the customer-journey half (bench/sop_journeys.py): `--customers` on one journey, all due
+on the same minute (`--customers 0` skips it).
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ async def main() -> None:
     parser.add_argument("--groups", type=int, default=10_000)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--owners", type=int, default=100)
+    parser.add_argument("--customers", type=int, default=100_000)
     args = parser.parse_args()
     subprocess.run(["redis-cli", "-n", "11", "flushdb"], check=True, capture_output=True)
     url = await fresh_pg("scrm_bench_sop")
@@ -156,6 +159,19 @@ async def main() -> None:
                     key = (chat, rec["data"]["text"])
                     per_chat[key] = per_chat.get(key, 0) + 1
         duplicates = sum(n - 1 for n in per_chat.values())
+        journey_rows: list[tuple[str, str]] = []
+        if args.customers:
+            from bench.sop_journeys import run as run_journeys
+
+            subprocess.run(["redis-cli", "-n", "11", "flushdb"], check=True, capture_output=True)
+            jurl = await fresh_pg("scrm_bench_journey")
+            subprocess.run([scrm, "migrate"], env={**env, "SCRM_DATABASE_URL": jurl}, check=True)
+            await Tortoise.init(config=tortoise_config(jurl))
+            await bootstrap_corp(Settings(database_url=jurl))
+            await Tortoise.close_connections()
+            journey_rows = await run_journeys(
+                jurl, box, scrm, {**env, "SCRM_DATABASE_URL": jurl}, args.customers, args.owners
+            )
     finally:
         if worker:
             worker.terminate()
@@ -176,6 +192,12 @@ async def main() -> None:
     print(f"| WeCom tasks / expected (one per owner and step) | {tasks} / {expected} |")
     print(f"| duplicate sends (a group messaged twice for one step) | {duplicates} |")
     print(f"| missed runs | {missed} |")
+    if journey_rows:
+        print(f"\ncustomer journey: {args.customers} customers, {args.owners} owners\n")
+        print("| measure | value |")
+        print("|---|---:|")
+        for name, value in journey_rows:
+            print(f"| {name} | {value} |")
 
 
 if __name__ == "__main__":

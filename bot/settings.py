@@ -60,6 +60,17 @@ class Settings(BaseSettings):
     # Bearer token for /api/v1 (until staff log-in lands). Empty: the API answers 503.
     admin_token: SecretStr = SecretStr("")
 
+    # --- compliance: chat archive (会话内容存档) and WeCom intercept rules --------------------
+    # off | sandbox (the sandbox's /sandbox/finance/chatdata) | finance_sdk (the native .so)
+    archive_source: Literal["off", "sandbox", "finance_sdk"] = "off"
+    archive_sdk_path: str = ""  # libWeWorkFinanceSdk_C.so; the source is used only if it exists
+    archive_secret: SecretStr = SecretStr("")  # the 会话内容存档 secret; empty: the corp's secret
+    archive_keys_dir: str = ""  # <dir>/<corp_id>/<publickey_ver>.pem, RSA private keys
+    archive_batch_size: int = 500  # GetChatData limit (WeCom allows up to 1000)
+    # Words at or above this severity are pushed to WeCom's intercept rule (empty: none).
+    intercept_min_severity: Literal["", "low", "medium", "high", "critical"] = "high"
+    intercept_type: Literal[1, 2] = 1  # 1 warn and block sending, 2 warn only
+
     # --- sandbox -------------------------------------------------------------------------
     sandbox_port: int = 8090
 

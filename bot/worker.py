@@ -14,6 +14,8 @@ from arq.worker import Worker
 from bot import inbox
 from bot.clients import WeComClients
 from bot.db import close_db, init_db
+from bot.jobs.compliance_alerts import compliance_notify, compliance_reply_timeouts
+from bot.jobs.compliance_archive import compliance_archive
 from bot.jobs.inbox import process_inbox
 from bot.jobs.leads import (
     LEAD_UPKEEP,
@@ -23,7 +25,13 @@ from bot.jobs.leads import (
     rescore_leads,
 )
 from bot.jobs.livecodes import SYNC_LIVE_CODES, sync_live_codes
-from bot.jobs.names import DRAIN_LEAD_EVENTS, PROCESS_INBOX
+from bot.jobs.names import (
+    COMPLIANCE_ARCHIVE,
+    COMPLIANCE_NOTIFY,
+    COMPLIANCE_REPLY_TIMEOUTS,
+    DRAIN_LEAD_EVENTS,
+    PROCESS_INBOX,
+)
 from bot.jobs.sop import (
     JOURNEY_DATES,
     JOURNEY_SCAN,
@@ -85,7 +93,13 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
             cron(sop_track, name=SOP_TRACK, second={15}, timeout=55),
             cron(journey_scan, name=JOURNEY_SCAN, second=set(range(60)), timeout=55),
             cron(journey_dates, name=JOURNEY_DATES, minute={20}, timeout=600),  # hourly
+            # Every 15 s, WeCom's msgaudit_notify cadence.
+            cron(compliance_archive, name=COMPLIANCE_ARCHIVE, second={0, 15, 30, 45}, timeout=100),
             cron(sop_plan, name=SOP_PLAN, minute=set(range(0, 60, 10)), second={5}, timeout=500),
+            cron(
+                compliance_reply_timeouts, name=COMPLIANCE_REPLY_TIMEOUTS, second={45}, timeout=55
+            ),
+            cron(compliance_notify, name=COMPLIANCE_NOTIFY, second={50}, timeout=55),
         ],
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
         on_startup=startup,

@@ -5,13 +5,21 @@ from __future__ import annotations
 from functools import lru_cache
 
 from bot.dispatch import Dispatcher, Router
-from handlers import contacts, fallback, groups, livecode, tags
+from handlers import compliance, contacts, fallback, groups, livecode, tags
 
 
 def routers() -> list[Router]:
     # Order matters: feature routers that claim specific events (live codes, later SOP and
     # compliance) come before the plain mirror handlers, and the fallback logger comes last.
-    return [livecode.router, contacts.router, groups.router, tags.router, fallback.router]
+    # Compliance records deletions and dismissals, then passes them on to the mirror routers.
+    return [
+        livecode.router,
+        compliance.router,
+        contacts.router,
+        groups.router,
+        tags.router,
+        fallback.router,
+    ]
 
 
 @lru_cache(maxsize=1)

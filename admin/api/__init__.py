@@ -1,6 +1,9 @@
 """The JSON API under /api/v1: importing the route modules registers them on `API`."""
 
 from admin.api import (
+    compliance_alerts,
+    compliance_rules,
+    compliance_words,
     deals,
     group_livecodes,
     journeys,
@@ -16,6 +19,9 @@ from admin.api import (
 from admin.api.openapi import API
 
 ROUTE_MODULES = (
+    compliance_alerts,
+    compliance_rules,
+    compliance_words,
     deals,
     group_livecodes,
     journeys,

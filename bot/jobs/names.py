@@ -2,6 +2,9 @@
 
 PROCESS_INBOX = "process_inbox"
 DRAIN_LEAD_EVENTS = "drain_lead_events"
+COMPLIANCE_ARCHIVE = "compliance_archive"
+COMPLIANCE_REPLY_TIMEOUTS = "compliance_reply_timeouts"
+COMPLIANCE_NOTIFY = "compliance_notify"
 
 
 def inbox_job_id(inbox_key: str, attempt: int, replay: int = 0) -> str:

@@ -99,10 +99,17 @@ async def add_mass(call: Call) -> dict[str, Any]:
     sender = call.body.get("sender")
     targets: dict[str, list[str]] = {}  # sender -> recipients
     if chat_type == "single":
-        wanted = set(call.body.get("external_userid") or call.corp.customers)
-        for (userid, ext), rel in call.corp.relations.items():
-            if rel.active and ext in wanted and (not sender or userid == sender):
-                targets.setdefault(userid, []).append(ext)
+        listed = call.body.get("external_userid") or []
+        if sender and listed:  # the common case, by key: a corp may hold 100 000s of friends
+            for ext in dict.fromkeys(listed):
+                rel = call.corp.relations.get((sender, ext))
+                if rel is not None and rel.active:
+                    targets.setdefault(sender, []).append(ext)
+        else:
+            wanted = set(listed or call.corp.customers)
+            for (userid, ext), rel in call.corp.relations.items():
+                if rel.active and ext in wanted and (not sender or userid == sender):
+                    targets.setdefault(userid, []).append(ext)
     else:
         require(sender, 40058, "sender required for group messages")
         chats = call.body.get("chat_id_list") or [

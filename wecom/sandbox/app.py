@@ -18,7 +18,9 @@ from wecom.sandbox import (  # noqa: F401
     api_misc,
     api_tags,
     control,
+    control_bulk,
     control_groups,
+    finance,
     page,
 )
 from wecom.sandbox.callbacks import Deliverer
@@ -55,6 +57,8 @@ def create_sandbox_app(config: SandboxConfig) -> web.Application:
     app.router.add_route("*", "/cgi-bin/{api:.+}", cgi)
     app.add_routes(control.routes)
     app.add_routes(control_groups.routes)
+    app.add_routes(control_bulk.routes)
+    app.add_routes(finance.routes)
     app.add_routes(page.routes)
     return app
 
