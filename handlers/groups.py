@@ -61,6 +61,13 @@ async def on_update(
         await groups.members_left(
             chat, event.mem_change_list, at=event.created_at, quit_scene=event.quit_scene
         )
+    elif event.update_detail in ("change_name", "change_owner") and wecom is not None:
+        # The event names what changed, not the new value: read it, then SOP plans whose
+        # target the group now matches (or no longer matches) follow.
+        detail = (await wecom.get_group_chat(event.chat_id)).group_chat
+        chat.name, chat.owner_userid = detail.name, detail.owner
+        await chat.save(update_fields=["name", "owner_userid", "updated_at"])
+        await sop_materialize.refit_group(corp.id, chat)
     if event.cur_mem_ver:
         chat.member_version = event.cur_mem_ver
         await chat.save(update_fields=["member_version", "updated_at"])

@@ -19,6 +19,8 @@ class GroupChat(CorpScopedModel):
     member_version = fields.CharField(max_length=64, default="")
     member_count = fields.IntField(default=0)
     dismissed_at: datetime | None = fields.DatetimeField(null=True)
+    # Our own group tags (群标签): WeCom has no corp tags for groups. SOP plans target them.
+    tags: fields.Field[list[str]] = fields.JSONField(default=list)
 
     class Meta:
         table = "group_chat"

@@ -38,10 +38,13 @@ def matches(target: dict[str, Any], chat: GroupChat) -> bool:
     if chat.chat_id in target.get("chat_ids", []):
         return True
     owners, pattern = target.get("owners", []), target.get("name_pattern", "")
-    if not owners and not pattern:
+    tags = set(target.get("tags", []))
+    if not owners and not pattern and not tags:
         return False
-    return (not owners or chat.owner_userid in owners) and (
-        not pattern or fnmatch.fnmatchcase(chat.name, pattern)
+    return (
+        (not owners or chat.owner_userid in owners)
+        and (not pattern or fnmatch.fnmatchcase(chat.name, pattern))
+        and (not tags or not tags.isdisjoint(chat.tags))
     )
 
 
@@ -138,8 +141,19 @@ async def preview(
 
 async def for_new_group(corp_id: int, chat: GroupChat, now: datetime | None = None) -> int:
     """A group just created: every active plan whose target it matches plans its runs now."""
+    return await refit_group(corp_id, chat, now)
+
+
+async def refit_group(corp_id: int, chat: GroupChat, now: datetime | None = None) -> int:
+    """A group created, renamed or (un)tagged: plans it now matches plan its runs; plans it no
+    longer matches drop its future planned runs (past and fired runs stay)."""
+    now = now or datetime.now(UTC)
     written = 0
     for plan in await SopPlan.filter(corp_id=corp_id, status="active", kind="group"):
         if matches(plan.target, chat):
             written += await materialize(plan, now, chats=[chat])
+        else:
+            await SopRun.filter(
+                plan_id=plan.id, target_id=chat.chat_id, status="planned", due_at__gt=now
+            ).delete()
     return written

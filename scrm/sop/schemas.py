@@ -70,17 +70,19 @@ class Step(Strict):
 
 
 class Target(Strict):
-    """Groups by owner, name pattern (fnmatch, e.g. "VIP*") or explicit ids; new groups that
-    match join the plan automatically."""
+    """Groups by owner, name pattern (fnmatch, e.g. "VIP*"), group tag (any of `tags`) — each
+    given one must hold — or explicit ids; groups that come to match (created, renamed,
+    tagged) join the plan automatically."""
 
     owners: list[str] = []
     name_pattern: str = ""
+    tags: list[str] = []
     chat_ids: list[str] = []
 
     @model_validator(mode="after")
     def _check(self) -> Target:
-        if not (self.owners or self.name_pattern or self.chat_ids):
-            raise ValueError("target is empty: name owners, a name_pattern or chat_ids")
+        if not (self.owners or self.name_pattern or self.tags or self.chat_ids):
+            raise ValueError("target is empty: name owners, a name_pattern, tags or chat_ids")
         return self
 
 

@@ -115,6 +115,38 @@ async def dismiss(request: web.Request) -> web.Response:
     return web.json_response({"chat_id": group.chat_id, "delivery": delivery})
 
 
+@routes.post("/sandbox/groups/{chat_id}/rename")
+async def rename(request: web.Request) -> web.Response:
+    """The owner renames the group (and may hand it to another member): WeCom calls back
+    `change_external_chat/update` with UpdateDetail change_name (then change_owner), naming
+    what changed but not the new value."""
+    world, body = request.app[WORLD], await _body(request)
+    corp = _corp(world, body)
+    group = _group(request, corp)
+    name, owner = str(body.get("name") or ""), str(body.get("owner") or "")
+    if not name and not owner:
+        raise BadControl("give a new name, a new owner, or both")
+    if owner and owner not in corp.staff:
+        raise BadControl("unknown owner")
+    deliveries = []
+    for detail, value in (("change_name", name), ("change_owner", owner)):
+        if not value:
+            continue
+        if detail == "change_name":
+            group.name = value
+        else:
+            group.owner = value
+        group.version += 1
+        event = {
+            "Event": "change_external_chat",
+            "ChangeType": "update",
+            "ChatId": group.chat_id,
+            "UpdateDetail": detail,
+        }
+        deliveries.append(await request.app[DELIVERER].deliver(corp, event))
+    return web.json_response({"chat_id": group.chat_id, "deliveries": deliveries})
+
+
 GROUP_CAPACITY = 500  # WeCom's limit for a customer group
 
 
