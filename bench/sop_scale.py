@@ -1,7 +1,7 @@
 """Benchmark: group SOP at scale — materialisation time, firing lateness, duplicates, misses.
 
 Run:  .venv/bin/python bench/sop_scale.py [--groups 10000] [--steps 5] [--owners 100]
-                                           [--customers 100000]
+                                           [--customers 100000] [--spread 0]
 
 A fresh PostgreSQL database gets N customer groups (COPY) spread over the owners; a plan with
 `--steps` steps due on the next whole minutes (Asia/Shanghai) targets them all. The plan is
@@ -71,6 +71,7 @@ async def main() -> None:
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--owners", type=int, default=100)
     parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--spread", type=float, default=0, help="journey due times over S s")
     args = parser.parse_args()
     subprocess.run(["redis-cli", "-n", "11", "flushdb"], check=True, capture_output=True)
     url = await fresh_pg("scrm_bench_sop")
@@ -171,7 +172,13 @@ async def main() -> None:
             await bootstrap_corp(Settings(database_url=jurl))
             await Tortoise.close_connections()
             journey_rows = await run_journeys(
-                jurl, box, scrm, {**env, "SCRM_DATABASE_URL": jurl}, args.customers, args.owners
+                jurl,
+                box,
+                scrm,
+                {**env, "SCRM_DATABASE_URL": jurl},
+                args.customers,
+                args.owners,
+                args.spread,
             )
     finally:
         if worker:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import socket
 import string
@@ -17,6 +18,7 @@ from redis.asyncio import Redis
 from bot import runner
 from bot.corps import bootstrap_corp
 from bot.db import close_db, init_db, migrate
+from bot.demo_compliance import demo_compliance, register_archive_key
 from bot.demo_leads import demo_leads
 from bot.demo_seed import DEMO_STAFF, seed, seed_store_code
 from bot.settings import Settings, override_settings
@@ -48,6 +50,8 @@ def demo_settings(base: Settings, port: int) -> Settings:
             "port": port,
             "public_url": f"http://127.0.0.1:{port}",
             "admin_token": _secret(secrets.token_urlsafe(16)),
+            "archive_source": "sandbox",
+            "archive_keys_dir": str(DEMO_DIR / "archive-keys"),
         }
     )
 
@@ -125,6 +129,8 @@ async def run_demo(base: Settings, *, port: int, scans: int, once: bool) -> int:
     finally:
         await fresh.aclose()
     override_settings(settings)
+    # The demo's output is its tables: arq's line per job would bury them while it waits.
+    logging.getLogger("arq.worker").setLevel(logging.WARNING)
     await migrate(settings)
     sandbox = await start_sandbox(settings)
     await init_db(settings)
@@ -137,6 +143,7 @@ async def run_demo(base: Settings, *, port: int, scans: int, once: bool) -> int:
     try:
         async with aiohttp.ClientSession() as http:
             code = await seed(settings, http)
+            await register_archive_key(http, settings, sandbox_url)
             print(
                 f"demo corp {settings.wecom_corp_id}: staff {', '.join(n for _, n in DEMO_STAFF)}"
             )
@@ -147,6 +154,7 @@ async def run_demo(base: Settings, *, port: int, scans: int, once: bool) -> int:
             ok = await landing_scans(http, settings.public_url, sandbox_url, store.id) and ok
             token = settings.admin_token.get_secret_value()
             ok = await demo_leads(http, settings.public_url, token) and ok
+            ok = await demo_compliance(http, settings, sandbox_url) and ok
         token = settings.admin_token.get_secret_value()
         print(f"\nbot:     http://127.0.0.1:{port}  (/healthz, /metrics, /api/openapi.json)")
         print(f"sandbox: {sandbox_url}/sandbox/  (staff, customers, messages)")
@@ -242,3 +250,4 @@ async def _records(
     async with http.get(f"{sandbox_url}/sandbox/records", params={"kind": kind}) as r:
         records: list[dict[str, Any]] = (await r.json())["records"]
     return [rec for rec in records if rec["at"] >= since]
+

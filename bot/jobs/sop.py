@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.logging import get_logger
 from scrm.models import SopPlan
-from scrm.sop import execute, journeys, materialize, track
+from scrm.sop import execute, journey_track, journeys, materialize, track
 from scrm.sop import journey_dates as journey_dates_mod
 
 log = get_logger("bot.jobs.sop")
@@ -39,7 +39,10 @@ async def journey_dates(ctx: dict[str, Any]) -> int:
 
 
 async def sop_track(ctx: dict[str, Any]) -> dict[str, int]:
-    return await track.track(ctx["clients"].for_corp)
+    """Group SOP tasks and journey sends: confirmed, reminded, escalated, expired."""
+    groups = await track.track(ctx["clients"].for_corp)
+    customers = await journey_track.track(ctx["clients"].for_corp)
+    return {**groups, **{f"journey_{k}": v for k, v in customers.items()}}
 
 
 async def sop_plan(ctx: dict[str, Any]) -> int:

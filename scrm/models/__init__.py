@@ -37,7 +37,7 @@ from scrm.models.lead import (
     LeadSource,
     ScoringRule,
 )
-from scrm.models.sop import Journey, JourneyLog, JourneyRun, SopPlan, SopRun
+from scrm.models.sop import Journey, JourneyLog, JourneyRun, JourneyTask, SopPlan, SopRun
 from scrm.models.staff import Staff
 from scrm.models.tag import Tag, TagGroup
 
@@ -55,6 +55,7 @@ __all__ = [
     "Journey",
     "JourneyLog",
     "JourneyRun",
+    "JourneyTask",
     "SopPlan",
     "SopRun",
     "ApiToken",

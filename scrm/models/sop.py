@@ -61,6 +61,8 @@ class Journey(CorpScopedModel):
     quiet_start = fields.CharField(max_length=5, default="21:00")
     quiet_end = fields.CharField(max_length=5, default="08:00")
     status = fields.CharField(max_length=16, default="active")
+    # A customer carrying one of these tags (退订, 投诉…) leaves the journey at their next step.
+    exit_tags: fields.Field[list[str]] = fields.JSONField(default=list)
 
     class Meta:
         table = "journey"
@@ -99,3 +101,25 @@ class JourneyLog(CorpScopedModel):
 
     class Meta:
         table = "journey_log"
+
+
+class JourneyTask(CorpScopedModel):
+    """A WeCom customer-message task a journey `send` made for one owner, tracked until the
+    owner confirms it (reminder, then their manager, then expiry)."""
+
+    journey: fields.ForeignKeyRelation[Journey] = fields.ForeignKeyField(
+        "models.Journey", related_name="tasks", on_delete=fields.CASCADE
+    )
+    node_id = fields.CharField(max_length=16)
+    owner_userid = fields.CharField(max_length=64)
+    msgid = fields.CharField(max_length=64)
+    customers = fields.IntField(default=1)
+    status = fields.CharField(max_length=16, default="fired", db_index=True)  # fired|sent|expired
+    fired_at = fields.DatetimeField()
+    sent_at: datetime | None = fields.DatetimeField(null=True)
+    reminded_at: datetime | None = fields.DatetimeField(null=True)
+    escalated_at: datetime | None = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "journey_task"
+        unique_together = (("corp", "msgid"),)

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from livecode.schedule import parse_hhmm
 from scrm.enums import RelationStatus
-from scrm.models import FollowRelation, Journey, JourneyLog, Lead
+from scrm.models import FollowRelation, Journey, JourneyLog, Lead, LeadActivity
 
 if TYPE_CHECKING:  # the batch module imports this one
-    from scrm.sop.journey_batch import Claimed
+    from scrm.sop.journey_state import Claimed
 
 CHUNK = 5000  # ids per IN (…): one query per claimed batch, inside both databases' limits
 
@@ -39,16 +39,13 @@ async def friends(corp_id: int, runs: list[Claimed]) -> set[tuple[str, str]]:
 
 async def branch_hits(corp_id: int, node: dict[str, Any], runs: list[Claimed]) -> set[int]:
     """Ids of the runs for which the branch's condition holds: a tag on the relation with the
-    owner (`if_tag`), or the grade of the customer's lead (`if_grades`)."""
+    owner (`if_tag`), a recent behaviour of the customer's lead (`if_activity`), or the lead's
+    grade (`if_grades`)."""
     exts = _distinct(r.external_userid for r in runs)
     if node.get("if_tag"):
-        tagged: set[tuple[str, str]] = set()
-        for chunk in _chunks(exts):
-            rows = await FollowRelation.filter(
-                corp_id=corp_id, customer__external_userid__in=chunk
-            ).values_list("customer__external_userid", "staff__userid", "tag_ids")
-            tagged.update((str(e), str(u)) for e, u, tags in rows if node["if_tag"] in tags)
-        return {r.id for r in runs if (r.external_userid, r.owner_userid) in tagged}
+        return await tagged(corp_id, runs, {node["if_tag"]})
+    if node.get("if_activity"):
+        return await active(corp_id, runs, node["if_activity"], int(node.get("within_days", 7)))
     grades: dict[str, str] = {}
     for chunk in _chunks(exts):
         rows = await Lead.filter(
@@ -57,6 +54,39 @@ async def branch_hits(corp_id: int, node: dict[str, Any], runs: list[Claimed]) -
         grades.update((str(e), str(g)) for e, g in rows)
     wanted = set(node.get("if_grades", []))
     return {r.id for r in runs if grades.get(r.external_userid) in wanted}
+
+
+async def tagged(corp_id: int, runs: list[Claimed], tags: set[str]) -> set[int]:
+    """Ids of the runs whose relation with the owner carries one of `tags`."""
+    if not tags:
+        return set()
+    found: set[tuple[str, str]] = set()
+    for chunk in _chunks(_distinct(r.external_userid for r in runs)):
+        rows = await FollowRelation.filter(
+            corp_id=corp_id, customer__external_userid__in=chunk
+        ).values_list("customer__external_userid", "staff__userid", "tag_ids")
+        found.update((str(e), str(u)) for e, u, ids in rows if not tags.isdisjoint(ids))
+    return {r.id for r in runs if (r.external_userid, r.owner_userid) in found}
+
+
+async def active(corp_id: int, runs: list[Claimed], kind: str, days: int) -> set[int]:
+    """Ids of the runs whose customer's lead did `kind` (a behaviour: viewed content,
+    requested a demo…) in the last `days` days."""
+    since = datetime.now(UTC) - timedelta(days=days)
+    leads: dict[int, str] = {}
+    for chunk in _chunks(_distinct(r.external_userid for r in runs)):
+        rows = await Lead.filter(
+            corp_id=corp_id, external_userid__in=chunk, merged_into_id=None
+        ).values_list("id", "external_userid")
+        leads.update((int(i), str(e)) for i, e in rows)
+    did: set[str] = set()
+    ids = list(leads)
+    for start in range(0, len(ids), CHUNK):
+        rows = await LeadActivity.filter(
+            lead_id__in=ids[start : start + CHUNK], kind=kind, at__gte=since
+        ).values_list("lead_id")
+        did.update(leads[int(lead_id)] for (lead_id,) in rows)
+    return {r.id for r in runs if r.external_userid in did}
 
 
 async def sent_counts(

@@ -13,7 +13,7 @@ import aiohttp
 from scrm.models import Journey
 
 if TYPE_CHECKING:  # the batch module imports this one
-    from scrm.sop.journey_batch import Claimed
+    from scrm.sop.journey_state import Claimed
 
 
 async def post_webhook(
@@ -74,11 +74,12 @@ def upcoming(
                     }
                 )
             elif kind == "branch":
-                test = (
-                    f"tag {node['if_tag']}"
-                    if node.get("if_tag")
-                    else f"grade in {node['if_grades']}"
-                )
+                if node.get("if_tag"):
+                    test = f"tag {node['if_tag']}"
+                elif node.get("if_activity"):
+                    test = f"{node['if_activity']} within {node.get('within_days', 7)} days"
+                else:
+                    test = f"grade in {node['if_grades']}"
                 walk(node.get("next"), at, f"{condition} & {test}".strip(" &"))
                 walk(node.get("otherwise"), at, f"{condition} & not {test}".strip(" &"))
                 return

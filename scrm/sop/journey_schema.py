@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from livecode.schedule import parse_hhmm
+from scrm.sop import variables
 
 
 class Strict(BaseModel):
@@ -69,6 +70,8 @@ class Node(Strict):
     remove_tags: list[str] = []
     if_tag: str = ""
     if_grades: list[str] = []
+    if_activity: str = Field(default="", max_length=32, description="branch: a lead behaviour")
+    within_days: int = Field(default=7, ge=1, le=365, description="branch: how recent")
     title: str = Field(default="", max_length=128)
     url: str = Field(default="", pattern=r"^(https?://.+)?$", description="webhook: POST here")
     secret: str = Field(default="", description="webhook: X-Signature = HMAC-SHA256(secret, body)")
@@ -80,18 +83,23 @@ class Node(Strict):
             "send": bool(self.text),
             "remind": bool(self.text),
             "tag": bool(self.add_tags or self.remove_tags),
-            "branch": bool(self.if_tag or self.if_grades),
+            "branch": bool(self.if_tag or self.if_grades or self.if_activity),
             "task": bool(self.title),
             "webhook": bool(self.url),
             "exit": True,
         }
+        if self.kind in ("send", "remind"):
+            try:
+                variables.check(self.text, variables.JOURNEY_VARS)
+            except ValueError as exc:
+                raise ValueError(f"node {self.id}: {exc}") from None
         if not need[self.kind]:
             what = {
                 "wait": "minutes",
                 "send": "text",
                 "remind": "text",
                 "tag": "add/remove tags",
-                "branch": "if_tag or if_grades",
+                "branch": "if_tag, if_grades or if_activity",
                 "task": "title",
                 "webhook": "url",
             }[self.kind]
@@ -107,6 +115,7 @@ class JourneySpec(Strict):
     per_week_cap: int = Field(default=3, ge=0)
     quiet_start: str = "21:00"
     quiet_end: str = "08:00"
+    exit_tags: list[str] = Field(default=[], max_length=50)
 
     @model_validator(mode="after")
     def _check(self) -> JourneySpec:

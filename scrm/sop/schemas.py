@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from livecode.schedule import parse_hhmm
+from scrm.sop import variables
 from wecom.client.models.common import Attachment
 
 
@@ -66,6 +67,10 @@ class Step(Strict):
             raise ValueError(f"step {self.id}: a reminder needs text (what the owner should do)")
         if len(self.text.encode()) > 4000:
             raise ValueError(f"step {self.id}: text is over WeCom's 4000 UTF-8 bytes")
+        try:
+            variables.check(self.text, variables.GROUP_VARS)
+        except ValueError as exc:
+            raise ValueError(f"step {self.id}: {exc}") from None
         return self
 
 

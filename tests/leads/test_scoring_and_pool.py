@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot import keys
 from scrm.models import Lead, LeadActivity
 from scrm.services import assignment, leads, pool
 from tests.leads.conftest import Linked
@@ -202,4 +201,3 @@ async def test_own_customer_lead_stays_with_the_owner(linked: Linked) -> None:
     row = await Lead.get(id=lead["id"])
     assert await assignment.holdings(corp.id, ["wangwu"]) == {"wangwu": 1}
     assert row.owner_userid == "wangwu"
-    _ = linked.bot.app[keys.ARQ]

@@ -3,55 +3,18 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
-from aiohttp.test_utils import TestClient
-
 from bot import keys
-from bot.app import create_app
-from bot.settings import Settings
-from bot.worker import build_worker
 from livecode import service
 from livecode.models import LiveCode
 from livecode.schemas import LiveCodeSpec, MemberSpec
 from livecode.welcome_flow import send_welcome
 from scrm.enums import RelationStatus
-from scrm.models import Corp, FollowRelation, Staff
+from scrm.models import Corp, FollowRelation
 from tests.conftest import CORP_ID
-from tests.wecom.sandbox_fixtures import STAFF, Sandbox, sandbox_config, start_sandbox
+from tests.livecode.conftest import Linked
 from wecom.client import WeComClient
-
-
-@pytest.fixture
-async def world(
-    aiohttp_client,
-    db: Settings,  # type: ignore[no-untyped-def]
-) -> AsyncIterator[tuple[TestClient, Sandbox, WeComClient]]:
-    bot: TestClient = await aiohttp_client(create_app(db, run_sweeper=False))
-    callback = str(bot.make_url(f"/wecom/callback/{CORP_ID}"))
-    server, http = await start_sandbox(sandbox_config(callback))
-    sandbox = Sandbox(server, http)
-    corp = await Corp.get(corp_id=CORP_ID)
-    corp.api_base = sandbox.url
-    await corp.save()
-    for userid, name in STAFF:
-        await Staff.create(corp_id=corp.id, userid=userid, name=name)
-    client = WeComClient(
-        CORP_ID, corp.secret, session=http, redis=bot.app[keys.ARQ], api_base=sandbox.url
-    )
-    yield bot, sandbox, client
-    await http.close()
-    await server.close()
-
-
-async def drain(settings: Settings) -> None:
-    worker = build_worker(settings, burst=True, sweeper=False)
-    try:
-        await worker.async_run()
-    finally:
-        await worker.close()
 
 
 async def live_code(client: WeComClient, users: list[str], **extra: Any) -> LiveCode:
@@ -68,9 +31,9 @@ async def live_code(client: WeComClient, users: list[str], **extra: Any) -> Live
 
 
 async def test_scan_to_welcome_end_to_end(
-    db: Settings, world: tuple[TestClient, Sandbox, WeComClient]
+    linked: Linked
 ) -> None:
-    bot, sandbox, client = world
+    bot, sandbox, client = linked.bot, linked.sandbox, linked.client
     from wecom.client.models.tags import AddCorpTag, NewTag
 
     tags = await client.add_corp_tag(AddCorpTag(group_name="渠道", tag=[NewTag(name="地铁")]))
@@ -85,7 +48,7 @@ async def test_scan_to_welcome_end_to_end(
     assert [s["delivery"]["status"] for s in scans] == [200, 200]
     assert [s["userid"] for s in scans] == ["zhangsan", "lisi"]  # multi-member code takes turns
     await bot.app[keys.ENQUEUER].stop()
-    await drain(db)
+    await linked.drain()
 
     welcomes = {r["data"]["external_userid"]: r["data"] for r in await sandbox.records("welcome")}
     assert (
@@ -103,14 +66,14 @@ async def test_scan_to_welcome_end_to_end(
     assert relation.state == code.state and relation.tag_ids == code.tag_ids
 
     # The job run again (a replay) must not welcome twice: WeCom's code is single-use.
-    await drain(db)
+    await linked.drain()
     assert len(await sandbox.records("welcome")) == 2
 
 
 async def test_welcome_is_skipped_when_the_window_has_passed(
-    db: Settings, world: tuple[TestClient, Sandbox, WeComClient]
+    linked: Linked
 ) -> None:
-    _, sandbox, client = world
+    sandbox, client = linked.sandbox, linked.client
     code = await live_code(client, ["wangwu"])
     scan = await sandbox.control("scan", {"config_id": code.config_id})
     corp = await Corp.get(corp_id=CORP_ID)
@@ -129,9 +92,9 @@ async def test_welcome_is_skipped_when_the_window_has_passed(
 
 
 async def test_spent_welcome_code_is_final_not_an_error(
-    db: Settings, world: tuple[TestClient, Sandbox, WeComClient]
+    linked: Linked
 ) -> None:
-    _, sandbox, client = world
+    sandbox, client = linked.sandbox, linked.client
     code = await live_code(client, ["wangwu"])
     scan = await sandbox.control("scan", {"config_id": code.config_id, "name": "周杰"})
     corp = await Corp.get(corp_id=CORP_ID)

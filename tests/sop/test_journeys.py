@@ -127,7 +127,7 @@ async def test_customer_leaving_ends_the_journey(linked: Linked) -> None:
         ),
         ([{"id": "a", "kind": "send", "next": "zz", "text": "x"}], "unknown node 'zz'"),
         ([{"id": "a", "kind": "send"}], "needs text"),
-        ([{"id": "a", "kind": "branch", "next": "a"}], "if_tag or if_grades"),
+        ([{"id": "a", "kind": "branch", "next": "a"}], "if_tag, if_grades or if_activity"),
     ],
 )
 def test_bad_journeys_are_refused(nodes: list[dict[str, Any]], message: str) -> None:

@@ -1,0 +1,113 @@
+"""The journey nodes that message: customer-message tasks and reminders to the owner."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from scrm.models import JourneyTask
+from scrm.sop import journey_facts as facts
+from scrm.sop import variables
+from scrm.sop.journey_state import RETRY, Batch, Claimed
+from wecom import errors
+from wecom.client.models.common import Text
+from wecom.client.models.messages import AppMessage, MsgTemplate
+
+MAX_TARGETS = 10_000  # external_userid per add_msg_template (WeCom's limit)
+PARALLEL_TASKS = 8  # owners' tasks go to WeCom side by side
+
+
+async def send(batch: Batch, node: dict[str, Any], runs: list[Claimed]) -> None:
+    """One WeCom customer-message task per owner for every customer within the caps."""
+    now, nxt = batch.now, node.get("next")
+    local = now.astimezone(ZoneInfo(batch.corp.timezone or "Asia/Shanghai"))
+    if (until := facts.quiet_until(batch.journey, local)) is not None:
+        for run in runs:
+            batch.log(run, "quiet", until=until.isoformat())
+            batch.stay(run, until.astimezone(UTC), "quiet")
+        return
+    counts = await facts.sent_counts(batch.corp.id, [r.external_userid for r in runs], local)
+    limit = facts.month_limit(local)
+    owners: dict[str, list[Claimed]] = defaultdict(list)
+    for run in runs:
+        day, week, month = counts.get(run.external_userid, (0, 0, 0))
+        if day >= batch.journey.per_day_cap or week >= batch.journey.per_week_cap:
+            batch.log(run, "capped", day=day, week=week)
+            batch.move(run, nxt, now, "capped")
+        elif month >= limit:
+            batch.log(run, "capped", month=month, wecom_limit=limit)
+            batch.move(run, nxt, now, "capped")
+        else:
+            owners[run.owner_userid].append(run)
+    size = 1 if variables.per_target(node["text"]) else MAX_TARGETS  # {客户昵称}: one each
+    chunks = [
+        (owner, group[start : start + size])
+        for owner, group in owners.items()
+        for start in range(0, len(group), size)
+    ]
+    gate = asyncio.Semaphore(PARALLEL_TASKS)
+
+    async def one(owner: str, chunk: list[Claimed]) -> None:
+        async with gate:
+            await _task(batch, node, owner, chunk)
+
+    await asyncio.gather(*(one(owner, chunk) for owner, chunk in chunks))
+
+
+async def _task(batch: Batch, node: dict[str, Any], owner: str, chunk: list[Claimed]) -> None:
+    """One customer-message task: made, recorded for tracking, its customers moved on."""
+    now, nxt = batch.now, node.get("next")
+    text = await batch.text(node["text"], owner, chunk)
+    try:
+        created = await batch.client.add_msg_template(
+            MsgTemplate(
+                chat_type="single",
+                sender=owner,
+                external_userid=[r.external_userid for r in chunk],
+                text=Text(content=text),
+            )
+        )
+    except errors.WeComError as exc:  # transient ones were retried by the client
+        for run in chunk:
+            batch.stay(run, now + RETRY, f"error:{exc.errcode}")
+        return
+    await JourneyTask.create(
+        corp_id=batch.corp.id,
+        journey_id=batch.journey.id,
+        node_id=node["id"],
+        owner_userid=owner,
+        msgid=created.msgid,
+        customers=len(chunk),
+        fired_at=datetime.now(UTC),
+    )
+    for run in chunk:
+        batch.log(run, "sent", msgid=created.msgid, due=run.due_at.isoformat())
+        batch.move(run, nxt, now, "sent")
+
+
+async def remind(batch: Batch, node: dict[str, Any], runs: list[Claimed]) -> None:
+    """One app message per owner naming how many customers it is about ({客户昵称}: one each)."""
+    now, nxt = batch.now, node.get("next")
+    owners: dict[tuple[str, str], list[Claimed]] = defaultdict(list)
+    each = variables.per_target(node["text"])
+    for run in runs:
+        owners[(run.owner_userid, run.external_userid if each else "")].append(run)
+    for (owner, _), group in owners.items():
+        if batch.corp.agent_id:
+            text = await batch.text(node["text"], owner, group)
+            text = text if len(group) == 1 else f"{text}（{len(group)} 位客户）"
+            try:
+                await batch.client.send_app_message(
+                    AppMessage(touser=owner, agentid=batch.corp.agent_id, text=Text(content=text))
+                )
+            except errors.WeComError as exc:
+                for run in group:
+                    batch.stay(run, now + RETRY, f"error:{exc.errcode}")
+                continue
+            for run in group:
+                batch.log(run, "reminded")
+        for run in group:
+            batch.move(run, nxt, now)

@@ -1,0 +1,98 @@
+"""A journey batch in flight: the claimed customers, and what their walk writes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+
+from scrm.models import Corp, Journey
+from scrm.services.bulk import Table
+from scrm.sop import variables
+from wecom.client import WeComClient
+
+JOURNEY_LOG = Table(
+    "journey_log",
+    ("corp_id", "run_id", "external_userid", "node_id", "action", "at", "data", "created_at",
+     "updated_at"),
+)  # fmt: skip
+RETRY = timedelta(minutes=5)  # after a WeCom error the customer tries the node again
+MAX_TARGETS = 10_000  # external_userid per add_msg_template (WeCom's limit)
+
+
+@dataclass
+class Claimed:
+    """A claimed customer as the claim's RETURNING gives it (no ORM object per customer)."""
+
+    id: int
+    journey_id: int
+    external_userid: str
+    owner_userid: str
+    node_id: str
+    due_at: datetime
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Claimed:
+        due = row["due_at"]
+        if isinstance(due, str):  # SQLite hands back the stored text
+            due = datetime.fromisoformat(due)
+        if due.tzinfo is None:
+            due = due.replace(tzinfo=UTC)
+        return cls(
+            int(row["id"]), int(row["journey_id"]), str(row["external_userid"]),
+            str(row["owner_userid"]), str(row["node_id"]), due,
+        )  # fmt: skip
+
+
+@dataclass
+class Batch:
+    journey: Journey
+    corp: Corp
+    client: WeComClient
+    now: datetime
+    http: aiohttp.ClientSession | None
+    logs: list[tuple[Any, ...]] = field(default_factory=list)  # JOURNEY_LOG rows
+    moves: dict[int, tuple[str, datetime, str]] = field(default_factory=dict)  # run id → state
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def stamp(self) -> datetime:
+        """When a row is written (the wall clock: lateness is measured against it)."""
+        return datetime.now(UTC)
+
+    def log(self, run: Claimed, action: str, **data: Any) -> None:
+        at = self.now.astimezone(UTC)
+        self.logs.append(
+            (self.corp.id, run.id, run.external_userid, run.node_id, action, at,
+             json.dumps(data, ensure_ascii=False), self.stamp, self.stamp)
+        )  # fmt: skip
+
+    def move(self, run: Claimed, to: str | None, due: datetime, outcome: str = "") -> None:
+        """Record where the run goes; `to=None` ends the journey (done)."""
+        status = "active" if to else "done"
+        self.moves[run.id] = (to or run.node_id, due, status)
+        key = outcome or status
+        self.outcomes[key] = self.outcomes.get(key, 0) + 1
+
+    async def text(self, text: str, owner: str, runs: list[Claimed]) -> str:
+        """The node's text with its variables filled ({客户昵称} only for one customer)."""
+        if "{" not in text:
+            return text
+        values = variables.date_values(self.now, ZoneInfo(self.corp.timezone or "Asia/Shanghai"))
+        values["员工姓名"] = await variables.staff_name(self.corp.id, owner)
+        if len(runs) == 1:
+            ext = runs[0].external_userid
+            values["客户昵称"] = await variables.customer_name(self.corp.id, ext, self.client)
+        return variables.render(text, values)
+
+    def stay(self, run: Claimed, due: datetime, outcome: str) -> None:
+        self.move(run, run.node_id, due, outcome)
+
+    def exit(self, run: Claimed, reason: str) -> None:
+        self.log(run, "exit", reason=reason)
+        self.moves[run.id] = (run.node_id, run.due_at, "exited")
+        self.outcomes["exited"] = self.outcomes.get("exited", 0) + 1
