@@ -5,7 +5,8 @@ Run through bench/sop_scale.py (--customers, --owners, --spread).
 The sandbox holds N existing friendships (`POST /sandbox/friends`, no callbacks) over the
 owners; PostgreSQL gets the same staff, customers and relations (COPY) and every customer on a
 journey `send → wait 1 min → send → exit`, all due on the same second — the worst case — or,
-with `--spread S`, spread evenly over S seconds (customers who entered over time).
+with `--spread S`, entered evenly over S seconds (their sends then wait for the end of the
+journey's one-minute send window, as enrolment does, and go out a window at a time).
 `scrm-bot worker` walks them (its per-second journey scan). Lateness is the send log's insert
 time − the node's due time, for every send; a duplicate is a customer messaged twice with one
 text (sandbox records); a miss is a customer without both sends when the runs have settled.
@@ -76,16 +77,20 @@ async def seed_db(
     ]
     journey_id = await conn.fetchval(
         "INSERT INTO journey (corp_id, name, trigger, nodes, per_day_cap, per_week_cap, "
-        "quiet_start, quiet_end, status, exit_tags, created_at, updated_at) VALUES "
-        "(1, 'bench', $1, $2, 2, 3, '00:00', '00:00', 'active', '[]', $3, $3) RETURNING id",
+        "quiet_start, quiet_end, status, exit_tags, send_window_minutes, created_at, "
+        "updated_at) VALUES "
+        "(1, 'bench', $1, $2, 2, 3, '00:00', '00:00', 'active', '[]', 1, $3, $3) RETURNING id",
         '{"kind": "livecode_add"}',
         __import__("json").dumps(nodes, ensure_ascii=False),
         now,
     )
+    from scrm.sop.journey_state import send_due  # as enrolment does: sends wait for their window
+
     await conn.copy_records_to_table(
         "journey_run",
         records=[(1, journey_id, ext, owner, "s1",
-                  due + timedelta(seconds=spread_s * i / len(pairs)), "active", "", now, now)
+                  send_due(due + timedelta(seconds=spread_s * i / len(pairs)), 1), "active",
+                  "", now, now)
                  for i, (ext, owner) in enumerate(pairs)],
         columns=["corp_id", "journey_id", "external_userid", "owner_userid", "node_id",
                  "due_at", "status", "entry", "created_at", "updated_at"],

@@ -63,6 +63,9 @@ class Journey(CorpScopedModel):
     status = fields.CharField(max_length=16, default="active")
     # A customer carrying one of these tags (退订, 投诉…) leaves the journey at their next step.
     exit_tags: fields.Field[list[str]] = fields.JSONField(default=list)
+    # Sends wait for the end of a window of this many minutes, so customers who reach a send
+    # within it share one WeCom task per owner (each task is confirmed by hand).
+    send_window_minutes = fields.IntField(default=1)
 
     class Meta:
         table = "journey"

@@ -116,6 +116,7 @@ class JourneySpec(Strict):
     quiet_start: str = "21:00"
     quiet_end: str = "08:00"
     exit_tags: list[str] = Field(default=[], max_length=50)
+    send_window_minutes: int = Field(default=1, ge=1, le=1440)
 
     @model_validator(mode="after")
     def _check(self) -> JourneySpec:

@@ -21,7 +21,15 @@ JOURNEY_LOG = Table(
      "updated_at"),
 )  # fmt: skip
 RETRY = timedelta(minutes=5)  # after a WeCom error the customer tries the node again
-MAX_TARGETS = 10_000  # external_userid per add_msg_template (WeCom's limit)
+
+
+def send_due(due: datetime, window_minutes: int) -> datetime:
+    """`due` rounded up to the end of its send window (windows start at midnight UTC): the
+    customers who reach a send within one window go out together, one task per owner."""
+    step = timedelta(minutes=max(1, window_minutes))
+    midnight = due.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    windows = -(-(due.astimezone(UTC) - midnight) // step)  # ceiling division
+    return midnight + windows * step
 
 
 @dataclass
@@ -59,6 +67,11 @@ class Batch:
     moves: dict[int, tuple[str, datetime, str]] = field(default_factory=dict)  # run id → state
     outcomes: dict[str, int] = field(default_factory=dict)
 
+    kinds: dict[str, str] = field(default_factory=dict)  # node id → kind
+
+    def __post_init__(self) -> None:
+        self.kinds = {n["id"]: n["kind"] for n in self.journey.nodes}
+
     @property
     def stamp(self) -> datetime:
         """When a row is written (the wall clock: lateness is measured against it)."""
@@ -72,8 +85,11 @@ class Batch:
         )  # fmt: skip
 
     def move(self, run: Claimed, to: str | None, due: datetime, outcome: str = "") -> None:
-        """Record where the run goes; `to=None` ends the journey (done)."""
+        """Record where the run goes; `to=None` ends the journey (done). Arriving at a send,
+        the customer waits for the end of the send window (see `send_due`)."""
         status = "active" if to else "done"
+        if to and to != run.node_id and self.kinds.get(to) == "send":
+            due = send_due(due, self.journey.send_window_minutes)
         self.moves[run.id] = (to or run.node_id, due, status)
         key = outcome or status
         self.outcomes[key] = self.outcomes.get(key, 0) + 1

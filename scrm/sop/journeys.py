@@ -13,6 +13,7 @@ from tortoise.exceptions import IntegrityError
 from scrm.models import Corp, Journey, JourneyRun
 from scrm.sop.execute import ClientFor
 from scrm.sop.journey_batch import Batch, Claimed, walk
+from scrm.sop.journey_state import send_due
 
 
 def _starts(j: Journey, kind: str, facts: dict[str, Any]) -> bool:
@@ -52,7 +53,10 @@ async def enroll(
         if not _starts(j, kind, facts):
             continue
         key = entry or (now.isoformat() if j.trigger.get("reentry") else "")
-        first = {"node_id": j.nodes[0]["id"], "due_at": now.astimezone(UTC), "status": "active"}
+        due = now.astimezone(UTC)
+        if j.nodes[0]["kind"] == "send":  # like every arrival at a send: its window's end
+            due = send_due(due, j.send_window_minutes)
+        first = {"node_id": j.nodes[0]["id"], "due_at": due, "status": "active"}
         try:
             await JourneyRun.create(
                 corp_id=corp_id,

@@ -58,7 +58,8 @@ async def test_an_exit_tag_takes_the_customer_off_the_journey(linked: Linked) ->
     await FollowRelation.filter(customer__external_userid=leaving["external_userid"]).update(
         tag_ids=["et_unsub"]
     )
-    await journeys.run_due(clients(linked), datetime.now(UTC) + timedelta(seconds=1))
+    # A send is due at the end of its one-minute window.
+    await journeys.run_due(clients(linked), datetime.now(UTC) + timedelta(minutes=1, seconds=1))
     gone = await JourneyRun.get(journey_id=j, external_userid=leaving["external_userid"])
     kept = await JourneyRun.get(journey_id=j, external_userid=staying["external_userid"])
     assert (gone.status, kept.status) == ("exited", "done")
@@ -78,7 +79,7 @@ async def test_journey_sends_are_tracked_until_the_owner_confirms(linked: Linked
     for name in ("甲", "乙"):  # a multi-member code: WeCom takes turns, two owners
         await linked.sandbox.control("scan", {"config_id": code["config_id"], "name": name})
     await linked.drain()
-    now = datetime.now(UTC) + timedelta(seconds=1)
+    now = datetime.now(UTC) + timedelta(minutes=1, seconds=1)  # past the send window
     await journeys.run_due(clients(linked), now)
     tasks = {t.owner_userid: t for t in await JourneyTask.all()}
     assert sorted(tasks) == ["lisi", "zhangsan"]

@@ -162,3 +162,31 @@ def test_quiet_hours_cross_midnight_and_equal_ends_mean_none() -> None:
     assert quiet_until(night, datetime(2026, 11, 28, 8, 0, tzinfo=sh)) is None
     never = cast(Journey, SimpleNamespace(quiet_start="00:00", quiet_end="00:00"))
     assert quiet_until(never, datetime(2026, 11, 28, 3, 0, tzinfo=sh)) is None
+
+
+async def test_customers_reaching_a_send_in_one_window_share_a_task(linked: Linked) -> None:
+    nodes = [
+        {"id": "w", "kind": "wait", "minutes": 1, "next": "s"},
+        {"id": "s", "kind": "send", "text": "您好"},
+    ]
+    j = await make(linked, {"kind": "livecode_add"}, nodes)
+    code = await linked.api("POST", "/api/v1/livecodes", {**SPEC, "strategy": "native"}, 201)
+    scans = [
+        await linked.sandbox.control("scan", {"config_id": code["config_id"]}) for _ in range(3)
+    ]
+    await linked.drain()
+    # Three customers of zhangsan/lisi entered at :10, :40 and :50 past noon.
+    for scan, second in zip(scans, (10, 40, 50), strict=True):
+        await JourneyRun.filter(journey_id=j, external_userid=scan["external_userid"]).update(
+            due_at=NOON + timedelta(seconds=second)
+        )
+    for second in (15, 45, 55, 75, 105, 115):  # the waits end at 1:10, 1:40 and 1:50
+        await journeys.run_due(clients(linked), NOON + timedelta(seconds=second))
+    assert await linked.sandbox.records("mass_message") == []  # held to the window's end
+    due = {r.node_id: r.due_at for r in await JourneyRun.filter(journey_id=j)}
+    assert due == {"s": NOON + timedelta(minutes=2)}
+    await journeys.run_due(clients(linked), NOON + timedelta(minutes=2))
+    tasks = [m["data"]["targets"] for m in await linked.sandbox.records("mass_message")]
+    owners = {scan["userid"] for scan in scans}
+    assert len(tasks) == len(owners)  # one task per owner for the whole window
+    assert sum(len(ids) for t in tasks for ids in t.values()) == 3
