@@ -88,6 +88,11 @@ def actor(request: web.Request) -> Actor:
     return request.get(ACTOR) or Actor("admin")
 
 
+def who(request: web.Request) -> str:
+    """The name audit rows and review actions carry for this request's actor."""
+    return actor(request).userid or "admin"
+
+
 def require(request: web.Request, role: str) -> None:
     if not actor(request).at_least(role):
         raise web.HTTPForbidden(

@@ -101,3 +101,17 @@ async def owned(request: web.Request, model: type[T], label: str) -> tuple[Corp,
 def utc(value: datetime) -> datetime:
     """An API instant for storage: naive means UTC, an offset is converted (decision 0009)."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def query_instant(request: web.Request, name: str) -> datetime | None:
+    """An ISO 8601 date or time from the query, as UTC; absent is None, anything else a 422."""
+    raw = request.query.get(name, "")
+    if not raw:
+        return None
+    try:
+        return utc(datetime.fromisoformat(raw))
+    except ValueError:
+        raise web.HTTPUnprocessableEntity(
+            text=json.dumps({"error": f"{name} must be an ISO 8601 date or time"}),
+            content_type="application/json",
+        ) from None

@@ -3,15 +3,22 @@ acknowledge / resolve / false positive / reopen / assign / comment, every one au
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from admin.api.auth import actor, in_scope, require
-from admin.api.common import corp_for, error, not_found, ok, parse, path_id, query_int, utc
+from admin.api.auth import actor, in_scope, require, who
+from admin.api.common import (
+    corp_for,
+    error,
+    not_found,
+    ok,
+    parse,
+    path_id,
+    query_instant,
+    query_int,
+)
 from admin.api.openapi import API
 from scrm.compliance import review
 from scrm.compliance.alerts import mask_phones
@@ -63,22 +70,6 @@ def out(a: Alert) -> dict[str, Any]:
     }
 
 
-def _who(request: web.Request) -> str:
-    return actor(request).userid or "admin"
-
-
-def _instant(request: web.Request, name: str) -> datetime | None:
-    raw = request.query.get(name, "")
-    if not raw:
-        return None
-    try:
-        return utc(datetime.fromisoformat(raw))
-    except ValueError:
-        raise web.HTTPUnprocessableEntity(
-            text=json.dumps({"error": f"{name} must be an ISO 8601 date or time"}),
-            content_type="application/json",
-        ) from None
-
 
 @API.route("GET", "/api/v1/compliance/alerts", "Alerts, newest first, with filters", tag=TAG)
 async def list_alerts(request: web.Request) -> web.Response:
@@ -93,9 +84,9 @@ async def list_alerts(request: web.Request) -> web.Response:
     for name in ("staff_userid", "assignee", "word"):
         if name in request.query:
             q = q.filter(**{name: request.query[name]})
-    if (since := _instant(request, "since")) is not None:
+    if (since := query_instant(request, "since")) is not None:
         q = q.filter(occurred_at__gte=since)
-    if (until := _instant(request, "until")) is not None:
+    if (until := query_instant(request, "until")) is not None:
         q = q.filter(occurred_at__lt=until)
     if (owners := actor(request).owners()) is not None:
         q = q.filter(staff_userid__in=owners)
@@ -171,7 +162,7 @@ async def _move(request: web.Request, action: str) -> web.Response:
     _, alert = await _alert(request)
     body = await parse(request, NoteIn)
     try:
-        await review.transition(alert, action, _who(request), body.note)
+        await review.transition(alert, action, who(request), body.note)
     except review.ReviewError as exc:
         return error(exc.status, str(exc), status_now=alert.status)
     return ok(out(alert))
@@ -207,7 +198,7 @@ async def false_positive(request: web.Request) -> web.Response:
     _, alert = await _alert(request)
     body = await parse(request, FalsePositiveIn)
     try:
-        phrase = await review.false_positive(alert, _who(request), body.phrase, body.note)
+        phrase = await review.false_positive(alert, who(request), body.phrase, body.note)
     except review.ReviewError as exc:
         return error(exc.status, str(exc), status_now=alert.status)
     return ok({**out(alert), "allow_phrase": phrase})
@@ -221,7 +212,7 @@ async def assign(request: web.Request) -> web.Response:
     body = await parse(request, AssignIn)
     if body.assignee and not await Staff.exists(corp_id=corp.id, userid=body.assignee):
         return error(422, f"no staff member {body.assignee!r}")
-    await review.assign(alert, _who(request), body.assignee)
+    await review.assign(alert, who(request), body.assignee)
     return ok(out(alert))
 
 
@@ -229,5 +220,5 @@ async def assign(request: web.Request) -> web.Response:
 async def comment(request: web.Request) -> web.Response:
     _, alert = await _alert(request)
     body = await parse(request, CommentIn)
-    row = await review.comment(alert, _who(request), body.text)
+    row = await review.comment(alert, who(request), body.text)
     return ok({"id": row.id, "author": row.author, "text": row.text}, status=201)

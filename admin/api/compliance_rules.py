@@ -9,7 +9,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from admin.api.auth import actor, require
+from admin.api.auth import actor, require, who
 from admin.api.common import corp_for, error, ok, owned, parse, query_int
 from admin.api.openapi import API
 from livecode import schedule
@@ -60,9 +60,6 @@ def _rule(r: ComplianceRule) -> dict[str, Any]:
     }
 
 
-def _who(request: web.Request) -> str:
-    return actor(request).userid or "admin"
-
 
 @API.route(
     "GET", "/api/v1/compliance/rules", "Action rules (defaults while none are stored)", tag=TAG
@@ -86,7 +83,7 @@ async def create_rule(request: web.Request) -> web.Response:
     corp = await corp_for(request)
     body = await parse(request, RuleIn)
     rule = await ComplianceRule.create(corp_id=corp.id, **body.model_dump())
-    await audit(corp.id, _who(request), "create", "rule", rule.id, after=_rule(rule))
+    await audit(corp.id, who(request), "create", "rule", rule.id, after=_rule(rule))
     return ok(_rule(rule), status=201)
 
 
@@ -100,7 +97,7 @@ async def edit_rule(request: web.Request) -> web.Response:
         setattr(rule, key, value)
     await rule.save()
     await audit(
-        corp.id, _who(request), "update", "rule", rule.id, before=before, after=_rule(rule)
+        corp.id, who(request), "update", "rule", rule.id, before=before, after=_rule(rule)
     )
     return ok(_rule(rule))
 
@@ -112,7 +109,7 @@ async def delete_rule(request: web.Request) -> web.Response:
     if await ComplianceRule.filter(corp_id=corp.id).count() == 1:
         # With no stored rule the defaults apply again: surprising after "delete".
         return error(409, "this is the last rule: disable it instead (no rules = the defaults)")
-    await audit(corp.id, _who(request), "delete", "rule", rule.id, before=_rule(rule))
+    await audit(corp.id, who(request), "delete", "rule", rule.id, before=_rule(rule))
     await rule.delete()
     return ok({"deleted": rule.id})
 
@@ -150,7 +147,7 @@ async def put_settings(request: web.Request) -> web.Response:
         setattr(row, key, value)
     await row.save(update_fields=[*body.model_dump(), "updated_at"])
     await audit(
-        corp.id, _who(request), "update", "settings", row.id, before=before, after=_settings(row)
+        corp.id, who(request), "update", "settings", row.id, before=before, after=_settings(row)
     )
     return ok(_settings(row))
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 
 from admin.api.auth import require
-from admin.api.common import corp_for, error, ok, utc
+from admin.api.common import corp_for, error, ok, query_instant
 from admin.api.openapi import API
 from scrm.services import reports
 
@@ -17,11 +17,7 @@ TAG = "reports"
 def _window(request: web.Request) -> tuple[datetime, datetime]:
     until = datetime.now(UTC) + timedelta(seconds=1)
     since = until - timedelta(days=30)
-    if request.query.get("since"):
-        since = utc(datetime.fromisoformat(request.query["since"]))
-    if request.query.get("until"):
-        until = utc(datetime.fromisoformat(request.query["until"]))
-    return since, until
+    return query_instant(request, "since") or since, query_instant(request, "until") or until
 
 
 @API.route("GET", "/api/v1/reports/funnel", "lead → MQL → SQL → opportunity → won", tag=TAG)
