@@ -145,15 +145,21 @@ async def for_new_group(corp_id: int, chat: GroupChat, now: datetime | None = No
 
 
 async def refit_group(corp_id: int, chat: GroupChat, now: datetime | None = None) -> int:
-    """A group created, renamed or (un)tagged: plans it now matches plan its runs; plans it no
-    longer matches drop its future planned runs (past and fired runs stay)."""
+    """A group created, renamed, handed over or (un)tagged: plans it now matches plan its runs
+    (future ones follow a new owner); plans it no longer matches drop its future planned runs
+    (past and fired runs stay)."""
     now = now or datetime.now(UTC)
     written = 0
     for plan in await SopPlan.filter(corp_id=corp_id, status="active", kind="group"):
+        future = SopRun.filter(
+            plan_id=plan.id, target_id=chat.chat_id, status="planned", due_at__gt=now
+        )
         if matches(plan.target, chat):
+            # A new owner sends what is still to come (the old one can no longer).
+            await future.exclude(owner_userid=chat.owner_userid).update(
+                owner_userid=chat.owner_userid
+            )
             written += await materialize(plan, now, chats=[chat])
         else:
-            await SopRun.filter(
-                plan_id=plan.id, target_id=chat.chat_id, status="planned", due_at__gt=now
-            ).delete()
+            await future.delete()
     return written

@@ -55,3 +55,19 @@ async def test_a_renamed_group_joins_the_plan_its_new_name_matches(linked: Linke
     assert (row.name, row.owner_userid) == ("VIP 客户群", "lisi")
     runs = await SopRun.filter(plan_id=plan["id"]).values_list("target_id", "owner_userid")
     assert list(runs) == [(chat, "lisi")]
+
+
+async def test_a_group_handed_over_has_its_future_runs_sent_by_the_new_owner(
+    linked: Linked,
+) -> None:
+    (chat,) = await groups(linked, "zhangsan", 1)
+    body = {"name": "VIP", "target": {"name_pattern": "VIP*"}, "steps": [STEP]}
+    plan = await linked.api("POST", "/api/v1/sop-plans", body, status=201)
+    assert await SopRun.filter(plan_id=plan["id"]).values_list("owner_userid", flat=True) == [
+        "zhangsan"
+    ]
+    await linked.sandbox.control(f"groups/{chat}/rename", {"owner": "lisi"})
+    await linked.drain()
+    assert await SopRun.filter(plan_id=plan["id"]).values_list("owner_userid", flat=True) == [
+        "lisi"
+    ]
