@@ -23,51 +23,37 @@ from wecom.events import (
 router = Router(name=__name__)
 
 
-def _key(user_id: str, other: str, create_time: int) -> str:
-    return f"{user_id}:{other}:{create_time}"
+async def _contact(corp: Corp, kind: str, event: Any, **details: str) -> NoReturn:
+    """Record a staff↔customer action under the event's own identity, then pass it on."""
+    await actions.record(
+        corp,
+        kind,
+        staff_userid=event.user_id,
+        external_userid=event.external_user_id,
+        at=event.created_at,
+        dedup_key=f"{event.user_id}:{event.external_user_id}:{event.create_time}",
+        details=details or None,
+    )
+    raise SkipHandler
 
 
 @router.event(DelExternalContact)
 async def on_staff_deleted(event: DelExternalContact, corp: Corp) -> NoReturn:
     # Removed by 在职继承 is the transfer finishing, not the member deleting anyone.
-    if not event.by_transfer:
-        await actions.record(
-            corp,
-            "staff_deleted_customer",
-            staff_userid=event.user_id,
-            external_userid=event.external_user_id,
-            at=event.created_at,
-            dedup_key=_key(event.user_id, event.external_user_id, event.create_time),
-        )
-    raise SkipHandler
+    if event.by_transfer:
+        raise SkipHandler
+    await _contact(corp, "staff_deleted_customer", event)
 
 
 @router.event(DelFollowUser)
 async def on_customer_deleted(event: DelFollowUser, corp: Corp) -> NoReturn:
-    await actions.record(
-        corp,
-        "customer_deleted_staff",
-        staff_userid=event.user_id,
-        external_userid=event.external_user_id,
-        at=event.created_at,
-        dedup_key=_key(event.user_id, event.external_user_id, event.create_time),
-    )
-    raise SkipHandler
+    await _contact(corp, "customer_deleted_staff", event)
 
 
 @router.event(TransferFail)
 async def on_transfer_fail(event: TransferFail, corp: Corp) -> NoReturn:
     # UserID is the takeover member: the one the customer refused (or who is full).
-    await actions.record(
-        corp,
-        "transfer_failed",
-        staff_userid=event.user_id,
-        external_userid=event.external_user_id,
-        at=event.created_at,
-        dedup_key=_key(event.user_id, event.external_user_id, event.create_time),
-        details={"reason": event.fail_reason},
-    )
-    raise SkipHandler
+    await _contact(corp, "transfer_failed", event, reason=event.fail_reason)
 
 
 @router.event(ExternalChatDismiss)
@@ -80,7 +66,7 @@ async def on_group_dismissed(event: ExternalChatDismiss, corp: Corp) -> NoReturn
         staff_userid=chat.owner_userid if chat else "",
         chat_id=event.chat_id,
         at=event.created_at,
-        dedup_key=_key(event.chat_id, "", event.create_time),
+        dedup_key=f"{event.chat_id}::{event.create_time}",
     )
     raise SkipHandler
 

@@ -1,6 +1,6 @@
 """The JSON API under /api/v1: importing the route modules registers them on `API`."""
 
-from admin.api import (
+from admin.api import (  # noqa: F401
     compliance_alerts,
     compliance_rules,
     compliance_words,
@@ -19,22 +19,4 @@ from admin.api import (
 )
 from admin.api.openapi import API
 
-ROUTE_MODULES = (
-    compliance_alerts,
-    compliance_rules,
-    compliance_words,
-    deals,
-    group_livecodes,
-    groups,
-    journeys,
-    lead_csv,
-    lead_rules,
-    leads,
-    livecodes,
-    posters,
-    reports,
-    sop,
-    tasks,
-)
-
-__all__ = ["API", "ROUTE_MODULES"]
+__all__ = ["API"]
