@@ -1,0 +1,128 @@
+"""Benchmark: the journey engine alone — N customers due now, walked in this process.
+
+Run:  .venv/bin/python bench/journey_walk.py [--customers 50000] [--owners 10]
+
+A fresh PostgreSQL database and a sandbox get N friends (as bench/sop_journeys.py seeds
+them) on the journey `send → wait 1 min → send → exit`, every first send due at the end
+of the current minute (its send window). One call of the engine's `run_due`, as of then,
+walks them (the send, then the wait, which ends there) with no
+worker, cron or other job beside it; the table says how long, and where the time went.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench._procs import free_port, start_sandbox  # noqa: E402
+from bench.sop_journeys import seed_db, seed_sandbox  # noqa: E402
+from bench.welcome_burst import bot_env, fresh_pg  # noqa: E402
+from tests.conftest import AES_KEY, CORP_ID, SECRET, TOKEN  # noqa: E402
+
+PHASES = (
+    "claim (UPDATE … RETURNING)",
+    "friend check",
+    "cap counts",
+    "WeCom add_msg_template",
+    "log inserts (COPY)",
+    "moves (UPDATE)",
+)
+
+
+def time_calls(spent: dict[str, float]) -> None:
+    """Wrap the engine's phases so each adds its wall time to `spent`."""
+    from scrm.sop import journey_batch, journey_facts, journeys
+    from wecom.client import WeComClient
+
+    owners: list[Any] = [
+        journeys, journey_facts, journey_facts, WeComClient, journey_batch, journey_batch
+    ]
+    names = ["claim_rows", "friends", "sent_counts", "add_msg_template", "_flush_logs",
+             "_apply_moves"]  # fmt: skip
+    for owner, name, label in zip(owners, names, PHASES, strict=True):
+        inner = getattr(owner, name)
+
+        async def timed(*a: Any, _inner: Any = inner, _label: str = label, **k: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return await _inner(*a, **k)
+            finally:
+                spent[_label] = spent.get(_label, 0.0) + time.perf_counter() - t0
+
+        setattr(owner, name, timed)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, default=50_000)
+    parser.add_argument("--owners", type=int, default=10)
+    args = parser.parse_args()
+    subprocess.run(["redis-cli", "-n", "11", "flushdb"], check=True, capture_output=True)
+    url = await fresh_pg("scrm_bench_walk")
+    port = free_port()
+    env = bot_env(url, f"http://127.0.0.1:{port}")
+    box = start_sandbox(port, CORP_ID, SECRET, TOKEN, AES_KEY, "")
+    subprocess.run([str(ROOT / ".venv/bin/scrm-bot"), "migrate"], env=env, check=True)
+    os.environ.update({k: v for k, v in env.items() if k.startswith("SCRM_")})
+    try:
+        import redis.asyncio as aioredis
+        from tortoise import Tortoise
+
+        from bot.clients import WeComClients
+        from bot.corps import bootstrap_corp
+        from bot.db import configure_vault, tortoise_config
+        from bot.settings import Settings
+        from scrm.sop import journeys
+        from scrm.sop.journey_state import send_due
+
+        async with aiohttp.ClientSession() as http:
+            for i in range(args.owners):
+                body = {"userid": f"u{i}", "name": f"员工{i}"}
+                async with http.post(f"http://127.0.0.1:{port}/sandbox/staff", json=body) as r:
+                    await r.read()
+        configure_vault(Settings())
+        await Tortoise.init(config=tortoise_config(url))
+        await bootstrap_corp(Settings())
+        pairs = await seed_sandbox(f"http://127.0.0.1:{port}/sandbox", args.customers, args.owners)
+        await seed_db(url, pairs, args.owners, datetime.now(UTC))
+        spent: dict[str, float] = {}
+        time_calls(spent)
+        async with aiohttp.ClientSession() as session:
+            redis = aioredis.from_url(env["SCRM_REDIS_URL"])
+            clients = WeComClients(Settings(), session, redis)
+            t0 = time.perf_counter()
+            # Sends are due at the end of their one-minute window: walk as of then.
+            at = send_due(datetime.now(UTC), 1) + timedelta(seconds=1)
+            counts = await journeys.run_due(clients.for_corp, at, budget_s=600)
+            total = time.perf_counter() - t0
+            await redis.aclose()
+        await Tortoise.close_connections()
+    finally:
+        box.terminate()
+        box.wait()
+    if counts.get("sent", 0) != args.customers:
+        raise SystemExit(f"expected {args.customers} sends, the engine reported {counts}")
+    print(f"\njourney_walk: {args.customers} customers, {args.owners} owners, PostgreSQL\n")
+    print("| measure | value |")
+    print("|---|---:|")
+    print(f"| outcomes | {counts} |")
+    print(f"| run_due s (send + wait for everyone) | {total:.2f} |")
+    print(f"| customers per second | {args.customers / total:,.0f} |")
+    for label in PHASES:
+        print(f"| … {label} s | {spent.get(label, 0.0):.2f} |")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
