@@ -15,6 +15,9 @@ from redis.asyncio import ConnectionPool
 
 from admin.api import API
 from admin.api.auth import bearer_auth
+from admin.audit import audit_writes
+from admin.web import setup_web
+from admin.web.guard import guard
 from bot import health, inbox, keys
 from bot.clients import WeComClients
 from bot.corps import CorpRegistry, bootstrap_corp
@@ -60,8 +63,11 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
 
 def create_app(settings: Settings, *, run_sweeper: bool = True) -> web.Application:
     # The body limit is enforced per route (64 KiB on the callback); this bounds everything else.
-    app = web.Application(middlewares=[request_context, bearer_auth], client_max_size=1024 * 1024)
+    app = web.Application(middlewares=[request_context], client_max_size=1024 * 1024)
     app[keys.SETTINGS] = settings
+    # Order matters: the session is read by the page guard and by the API's auth, and the
+    # audit log needs to know who is acting before it lets a write through.
+    app.middlewares.extend([setup_web(app, settings.redis_url), guard, bearer_auth, audit_writes])
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         await init_db(settings)

@@ -250,4 +250,3 @@ async def _records(
     async with http.get(f"{sandbox_url}/sandbox/records", params={"kind": kind}) as r:
         records: list[dict[str, Any]] = (await r.json())["records"]
     return [rec for rec in records if rec["at"] >= since]
-

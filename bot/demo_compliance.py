@@ -33,9 +33,11 @@ def archive_keys(keys_dir: Path, corp_id: str) -> str:
             serialization.NoEncryption(),
         )
     )
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 async def register_archive_key(

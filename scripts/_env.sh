@@ -46,6 +46,18 @@ ensure_postgres() {
 }
 
 # Posters need a CJK font; Debian's fonts-wqy-microhei is small (5 MB).
+ensure_chromium() {
+  # The admin/sidebar e2e tests drive Debian's Chromium (never a browser a tool downloads).
+  [ -x /usr/bin/chromium ] && return 0
+  if need_root chromium; then
+    echo "==> installing Debian's chromium and chromium-driver (browser tests)"
+    apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 \
+      || { apt-get update -qq >/dev/null && apt-get install -y -qq chromium chromium-driver >/dev/null; }
+  else
+    echo "browser tests need /usr/bin/chromium: apt-get install chromium chromium-driver" >&2
+  fi
+}
+
 ensure_cjk_font() {
   for f in /usr/share/fonts/truetype/wqy/wqy-microhei.ttc /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc \
            /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc; do

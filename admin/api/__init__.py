@@ -1,9 +1,12 @@
 """The JSON API under /api/v1: importing the route modules registers them on `API`."""
 
 from admin.api import (  # noqa: F401
+    admin_settings,
     compliance_alerts,
     compliance_rules,
     compliance_words,
+    customers,
+    deal_lists,
     deals,
     group_livecodes,
     groups,
@@ -13,7 +16,10 @@ from admin.api import (  # noqa: F401
     leads,
     livecodes,
     posters,
+    progress,
+    quick_replies,
     reports,
+    sidebar,
     sop,
     tasks,
 )

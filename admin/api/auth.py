@@ -1,4 +1,4 @@
-"""Who is calling: the bootstrap admin token, or a person's API token with a role and team."""
+"""Who is calling: the bootstrap admin token, a person's API token, or a logged-in session."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ from scrm.models import ApiToken
 from scrm.models.base import corp_pk
 
 log = get_logger("admin.api.auth")
-ROLES = ("staff", "manager", "admin")
+# Ordered: each role can do what the ones before it can. Ops leads run campaigns (codes, SOP,
+# journeys) for the whole corp, so they see every customer, but not compliance or settings.
+ROLES = ("staff", "manager", "ops", "admin")
 
 
 @dataclass(frozen=True)
@@ -27,10 +29,11 @@ class Actor:
     userid: str = ""
     team: list[str] = field(default_factory=list)
     corp_pk: int | None = None  # None: the bootstrap admin, any corp
+    name: str = ""  # the login name, for the audit log
 
     def owners(self) -> list[str] | None:
-        """Whose records this actor sees: None for everyone (admin)."""
-        if self.role == "admin":
+        """Whose records this actor sees: None for everyone (admin, ops)."""
+        if self.role in ("admin", "ops"):
             return None
         return [self.userid, *self.team] if self.role == "manager" else [self.userid]
 
@@ -69,17 +72,36 @@ async def _actor_for(given: str) -> Actor | None:
 async def bearer_auth(request: web.Request, handler: Any) -> web.StreamResponse:
     if not request.path.startswith("/api/v1/"):
         return await handler(request)
-    expected = request.app[keys.SETTINGS].admin_token.get_secret_value()
-    if not expected:
-        return _refuse(503, "the API is disabled: set SCRM_ADMIN_TOKEN")
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if given and hmac.compare_digest(given.encode(), expected.encode()):
+    if not given:
+        return await _session_call(request, handler)
+    # An empty SCRM_ADMIN_TOKEN means no bootstrap token: people use their own.
+    expected = request.app[keys.SETTINGS].admin_token.get_secret_value()
+    if expected and hmac.compare_digest(given.encode(), expected.encode()):
         request[ACTOR] = Actor("admin")
         return await handler(request)
-    actor = await _actor_for(given) if given else None
+    actor = await _actor_for(given)
     if actor is None:
         log.warning("api.unauthorized", path=request.path)
         return _refuse(401, "missing or wrong bearer token")
+    request[ACTOR] = actor
+    return await handler(request)
+
+
+async def _session_call(request: web.Request, handler: Any) -> web.StreamResponse:
+    """The admin pages call the API with their session cookie. A cookie is sent by the browser
+    on its own, so every write must also carry the page's CSRF token in a header."""
+    from admin.web import identity  # the session layer imports Actor from here
+
+    actor = await identity.session_actor(request)
+    if actor is None:
+        log.warning("api.unauthorized", path=request.path)
+        return _refuse(401, "missing or wrong bearer token")
+    if request.method in identity.UNSAFE:
+        session = await identity.get_session(request)
+        if not identity.csrf_ok(session, request.headers.get(identity.CSRF_HEADER)):
+            log.warning("api.csrf_refused", path=request.path, user=actor.name)
+            return _refuse(403, "missing or wrong CSRF token")
     request[ACTOR] = actor
     return await handler(request)
 
@@ -90,7 +112,8 @@ def actor(request: web.Request) -> Actor:
 
 def who(request: web.Request) -> str:
     """The name audit rows and review actions carry for this request's actor."""
-    return actor(request).userid or "admin"
+    who = actor(request)
+    return who.name or who.userid or "admin"
 
 
 def require(request: web.Request, role: str) -> None:

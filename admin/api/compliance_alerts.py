@@ -70,7 +70,6 @@ def out(a: Alert) -> dict[str, Any]:
     }
 
 
-
 @API.route("GET", "/api/v1/compliance/alerts", "Alerts, newest first, with filters", tag=TAG)
 async def list_alerts(request: web.Request) -> web.Response:
     """Filters: status, severity, kind (comma-separated lists), staff_userid, assignee, word,

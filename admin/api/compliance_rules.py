@@ -60,7 +60,6 @@ def _rule(r: ComplianceRule) -> dict[str, Any]:
     }
 
 
-
 @API.route(
     "GET", "/api/v1/compliance/rules", "Action rules (defaults while none are stored)", tag=TAG
 )
@@ -96,9 +95,7 @@ async def edit_rule(request: web.Request) -> web.Response:
     for key, value in body.model_dump().items():
         setattr(rule, key, value)
     await rule.save()
-    await audit(
-        corp.id, who(request), "update", "rule", rule.id, before=before, after=_rule(rule)
-    )
+    await audit(corp.id, who(request), "update", "rule", rule.id, before=before, after=_rule(rule))
     return ok(_rule(rule))
 
 

@@ -1,5 +1,6 @@
 """All tortoise models, re-exported for discovery by Tortoise and the migrations."""
 
+from scrm.models.admin import AdminUser, QuickReply, QuickReplyCategory
 from scrm.models.compliance import (
     ActionEvent,
     Alert,
@@ -42,6 +43,9 @@ from scrm.models.staff import Staff
 from scrm.models.tag import Tag, TagGroup
 
 __all__ = [
+    "AdminUser",
+    "QuickReply",
+    "QuickReplyCategory",
     "ActionEvent",
     "Alert",
     "AlertComment",

@@ -119,6 +119,7 @@ async def _node(batch: Batch, node: dict[str, Any], runs: list[Claimed]) -> None
 
         await asyncio.gather(*(one(run) for run in runs))
 
+
 async def _flush_logs(batch: Batch) -> None:
     """Raw multi-row inserts: building a model object per log row cost more than the SQL."""
     if batch.logs:

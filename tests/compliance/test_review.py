@@ -156,7 +156,7 @@ async def test_managers_review_their_team_and_staff_cannot(linked: Linked) -> No
         linked, f"/api/v1/compliance/alerts/{mine}/acknowledge", manager, "POST"
     )
     assert status == 200
-    assert (await AuditLog.get(object_id=str(mine))).actor == "zhangsan"
+    assert (await AuditLog.get(object_type="alert", object_id=str(mine))).actor == "zhangsan"
     staff = await token(linked, "staff", "lisi", [])
     status, _ = await call(linked, "/api/v1/compliance/alerts", staff)
     assert status == 403

@@ -1,0 +1,3 @@
+"""JSON API: customers (being built)."""
+
+from __future__ import annotations

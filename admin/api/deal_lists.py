@@ -1,0 +1,3 @@
+"""JSON API: deal_lists (being built)."""
+
+from __future__ import annotations

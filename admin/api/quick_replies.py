@@ -1,0 +1,3 @@
+"""JSON API: quick_replies (being built)."""
+
+from __future__ import annotations

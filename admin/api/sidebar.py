@@ -1,0 +1,3 @@
+"""JSON API: sidebar (being built)."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""The staff sidebar: the H5 page WeCom opens beside a chat."""

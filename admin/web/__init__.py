@@ -1,0 +1,61 @@
+"""The admin pages (/admin/) and the staff sidebar (/sidebar/): templates, static files, routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from admin.web import identity, login
+
+HERE = Path(__file__).parent
+# Page modules register their routes on import; each holds one area's pages.
+PAGE_MODULES: tuple[str, ...] = (
+    "admin.web.pages.dashboard",
+    "admin.web.pages.livecodes",
+    "admin.web.pages.customers",
+    "admin.web.pages.leads",
+    "admin.web.pages.deals",
+    "admin.web.pages.sop",
+    "admin.web.pages.compliance",
+    "admin.web.pages.settings",
+    "admin.web.pages.quickreplies",
+    "admin.sidebar.views",
+)
+
+
+def setup_web(app: web.Application, redis_url: str) -> Any:
+    """Templates, static files and page routes on `app`; returns the session middleware,
+    which the app factory places before the API's auth (that reads sessions too)."""
+    import importlib
+
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader(HERE / "templates"),
+                jinja2.FileSystemLoader(HERE.parent / "sidebar" / "templates"),
+            ]
+        ),
+        autoescape=True,
+    )
+    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
+    middleware, client = identity.sessions(redis_url)
+
+    async def close_sessions(app: web.Application) -> AsyncIterator[None]:
+        yield
+        await client.aclose()
+
+    app.cleanup_ctx.append(close_sessions)
+    app.router.add_static("/admin/static/", HERE / "static", name="admin_static")
+    sidebar_static = HERE.parent / "sidebar" / "static"
+    if sidebar_static.is_dir():
+        app.router.add_static("/sidebar/static/", sidebar_static, name="sidebar_static")
+    app.add_routes(login.routes)
+    for name in PAGE_MODULES:
+        app.add_routes(importlib.import_module(name).routes)
+    return middleware

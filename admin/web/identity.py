@@ -1,0 +1,96 @@
+"""Sessions in Redis, the CSRF token they carry, and the Actor a logged-in person acts as."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any
+
+import redis.asyncio as aioredis
+from aiohttp import web
+from aiohttp_session import Session, get_session, session_middleware
+from aiohttp_session.redis_storage import RedisStorage
+
+from admin.api.auth import Actor
+from bot.logging import get_logger
+from scrm.cache import TtlCache
+from scrm.models import AdminUser
+from scrm.models.base import corp_pk
+
+log = get_logger("admin.web")
+COOKIE = "scrm_session"
+SESSION_SECONDS = 12 * 3600
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "_csrf"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# A disabled user or a changed role takes effect within 5 s in every process.
+_users: TtlCache[int, AdminUser | None] = TtlCache(5.0)
+
+
+def sessions(redis_url: str) -> tuple[Any, aioredis.Redis]:
+    """The session middleware and the Redis client it keeps sessions in (closed by the app)."""
+    client = aioredis.from_url(redis_url, socket_connect_timeout=0.5, socket_timeout=2.0)
+    storage = RedisStorage(
+        client,
+        cookie_name=COOKIE,
+        max_age=SESSION_SECONDS,
+        httponly=True,
+        # Lax, not Strict: the sidebar arrives from WeCom's OAuth redirect, a cross-site hop.
+        samesite="Lax",
+        key_factory=lambda: secrets.token_urlsafe(32),
+    )
+    return session_middleware(storage), client
+
+
+def csrf_token(session: Session) -> str:
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return str(token)
+
+
+def csrf_ok(session: Session, given: str | None) -> bool:
+    expected = session.get("csrf")
+    return bool(expected and given) and hmac.compare_digest(str(expected), str(given))
+
+
+async def start(request: web.Request, user: AdminUser) -> None:
+    """Log `user` in: a fresh session id (no fixation) and a fresh CSRF token."""
+    session = await get_session(request)
+    session.invalidate()
+    session = await get_session(request)
+    session["uid"] = user.id
+    session["csrf"] = secrets.token_urlsafe(32)
+    _users.forget(user.id)
+
+
+async def staff_session(request: web.Request, corp: int, userid: str) -> None:
+    """A sidebar session for a WeCom member who arrived through OAuth (no admin login)."""
+    session = await get_session(request)
+    session.invalidate()
+    session = await get_session(request)
+    session["staff"] = {"corp": corp, "userid": userid}
+    session["csrf"] = secrets.token_urlsafe(32)
+
+
+async def session_user(request: web.Request) -> AdminUser | None:
+    session = await get_session(request)
+    uid = session.get("uid")
+    if not isinstance(uid, int):
+        return None
+
+    async def load() -> AdminUser | None:
+        return await AdminUser.get_or_none(id=uid, active=True)
+
+    return await _users.get_or_load(uid, load)
+
+
+async def session_actor(request: web.Request) -> Actor | None:
+    """Who the session belongs to, as the API's Actor; None when nobody is logged in."""
+    user = await session_user(request)
+    if user is not None:
+        return Actor(user.role, user.userid, list(user.team), corp_pk(user), user.username)
+    staff = (await get_session(request)).get("staff")
+    if isinstance(staff, dict) and staff.get("userid"):
+        return Actor("staff", str(staff["userid"]), [], int(staff["corp"]), str(staff["userid"]))
+    return None

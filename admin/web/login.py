@@ -1,0 +1,53 @@
+"""Log in and log out of /admin/."""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+from aiohttp import web
+from aiohttp_session import get_session
+
+from admin.web import identity
+from admin.web.accounts import authenticate
+
+routes = web.RouteTableDef()
+
+
+def _next(raw: str | None) -> str:
+    # Only our own pages: an absolute or protocol-relative URL would be an open redirect.
+    if raw and raw.startswith(("/admin", "/sidebar")) and not raw.startswith("//"):
+        return raw
+    return "/admin/"
+
+
+@routes.get("/admin/login")
+async def login_form(request: web.Request) -> web.StreamResponse:
+    session = await get_session(request)
+    context = {"title": "登录", "csrf": identity.csrf_token(session), "error": ""}
+    context["next"] = _next(request.query.get("next"))
+    return aiohttp_jinja2.render_template("login.html", request, context)
+
+
+@routes.post("/admin/login")
+async def login(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
+    target = _next(str(form.get("next", "")))
+    result = await authenticate(username, password, ip=request.remote or "")
+    if isinstance(result, str):
+        session = await get_session(request)
+        context = {
+            "title": "登录",
+            "csrf": identity.csrf_token(session),
+            "error": result,
+            "next": target,
+            "username": username,
+        }
+        return aiohttp_jinja2.render_template("login.html", request, context, status=401)
+    await identity.start(request, result)
+    raise web.HTTPFound(target)
+
+
+@routes.post("/admin/logout")
+async def logout(request: web.Request) -> web.StreamResponse:
+    (await get_session(request)).invalidate()
+    raise web.HTTPFound("/admin/login")

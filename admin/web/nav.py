@@ -1,0 +1,28 @@
+"""The admin menu: each entry with the least role that may open it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    href: str
+    role: str = "staff"
+
+
+NAV: tuple[NavItem, ...] = (
+    NavItem("dashboard", "工作台", "/admin/"),
+    NavItem("livecodes", "渠道活码", "/admin/livecodes", "ops"),
+    NavItem("groupcodes", "群活码", "/admin/groupcodes", "ops"),
+    NavItem("customers", "客户", "/admin/customers"),
+    NavItem("leads", "线索", "/admin/leads"),
+    NavItem("kanban", "商机看板", "/admin/opportunities"),
+    NavItem("quotes", "报价审批", "/admin/quotes", "manager"),
+    NavItem("sop", "群SOP", "/admin/sop", "ops"),
+    NavItem("compliance", "合规审查", "/admin/compliance", "admin"),
+    NavItem("quickreplies", "话术库", "/admin/quick-replies", "ops"),
+    NavItem("settings", "设置", "/admin/settings", "admin"),
+)

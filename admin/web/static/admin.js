@@ -1,0 +1,160 @@
+/* Light helpers for the admin pages: JSON API calls with the CSRF header, toasts, charts,
+   forms and buttons that call the API, and a progress poller for long operations. */
+(function () {
+  "use strict";
+  const csrf = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
+  function toast(message, kind) {
+    const box = document.getElementById("toast");
+    if (!box) { return; }
+    box.textContent = message;
+    box.className = "show " + (kind || "ok");
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(() => { box.className = ""; }, kind === "error" ? 8000 : 3000);
+  }
+
+  function explain(body, status) {
+    if (body && body.details && body.details.length) {
+      return body.error + "：" + body.details.map((d) => (d.loc ? d.loc + " " : "") + d.msg).join("；");
+    }
+    if (body && body.missing) { return body.error + "（缺少：" + body.missing.join("、") + "）"; }
+    return (body && body.error) || ("请求失败（HTTP " + status + "）");
+  }
+
+  async function api(method, path, body) {
+    const init = { method: method, headers: { "X-CSRF-Token": csrf() }, credentials: "same-origin" };
+    if (body instanceof FormData) {
+      init.body = body;
+    } else if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    const resp = await fetch(path, init);
+    const type = resp.headers.get("Content-Type") || "";
+    const data = type.includes("json") ? await resp.json() : await resp.text();
+    if (!resp.ok) {
+      const err = new Error(explain(data, resp.status));
+      err.status = resp.status;
+      err.body = data;
+      throw err;
+    }
+    return data;
+  }
+
+  /* Fields named a.b become nested objects; data-type="number|json|list|bool" converts. */
+  function formJSON(form) {
+    const out = {};
+    for (const el of form.elements) {
+      if (!el.name || el.name === "_csrf" || el.disabled) { continue; }
+      if ((el.type === "checkbox" || el.type === "radio") && !el.checked && el.dataset.type !== "bool") { continue; }
+      let value = el.type === "checkbox" && el.dataset.type === "bool" ? el.checked : el.value;
+      const type = el.dataset.type;
+      if (type === "number") { if (value === "") { continue; } value = Number(value); }
+      if (type === "json") { value = value.trim() ? JSON.parse(value) : null; }
+      if (type === "list") { value = value.split(/[,，\s]+/).filter(Boolean); }
+      let target = out;
+      const parts = el.name.split(".");
+      parts.slice(0, -1).forEach((p) => { target = target[p] = target[p] || {}; });
+      const last = parts[parts.length - 1];
+      if (el.multiple) { value = Array.from(el.selectedOptions).map((o) => o.value); }
+      if (last.endsWith("[]")) {
+        const key = last.slice(0, -2);
+        (target[key] = target[key] || []).push(value);
+      } else {
+        target[last] = value;
+      }
+    }
+    return out;
+  }
+
+  async function submitForm(event) {
+    const form = event.target.closest("form[data-api]");
+    if (!form) { return; }
+    event.preventDefault();
+    let body;
+    try {
+      body = form.dataset.encoding === "multipart" ? new FormData(form) : formJSON(form);
+    } catch (e) {
+      toast("JSON 格式错误：" + e.message, "error");
+      return;
+    }
+    const button = form.querySelector("[type=submit]");
+    if (button) { button.disabled = true; }
+    try {
+      const result = await api(form.dataset.method || "POST", form.dataset.api, body);
+      toast(form.dataset.ok || "已保存", "ok");
+      form.dispatchEvent(new CustomEvent("api:done", { detail: result, bubbles: true }));
+      if (form.dataset.then === "reload") { setTimeout(() => location.reload(), 300); }
+      else if (form.dataset.then) { location.href = form.dataset.then.replace("{id}", result.id); }
+    } catch (e) {
+      toast(e.message, "error");
+      form.dispatchEvent(new CustomEvent("api:error", { detail: e, bubbles: true }));
+    } finally {
+      if (button) { button.disabled = false; }
+    }
+  }
+
+  async function clickAction(event) {
+    const button = event.target.closest("[data-api-post],[data-api-delete]");
+    if (!button) { return; }
+    event.preventDefault();
+    if (button.dataset.confirm && !confirm(button.dataset.confirm)) { return; }
+    const method = button.dataset.apiDelete ? "DELETE" : "POST";
+    const path = button.dataset.apiDelete || button.dataset.apiPost;
+    const body = button.dataset.body ? JSON.parse(button.dataset.body) : {};
+    try {
+      await api(method, path, method === "DELETE" ? undefined : body);
+      toast(button.dataset.ok || "已完成", "ok");
+      if (button.dataset.then !== "stay") { setTimeout(() => location.reload(), 300); }
+    } catch (e) {
+      toast(e.message, "error");
+    }
+  }
+
+  const palette = ["#2f7cf6", "#13a89e", "#f5a623", "#e5534b", "#8e6ad8", "#5b8c00"];
+
+  function drawCharts(root) {
+    if (!window.Chart) { return; }
+    (root || document).querySelectorAll("canvas[data-chart]").forEach((canvas) => {
+      if (canvas.chart) { canvas.chart.destroy(); }
+      const spec = JSON.parse(canvas.dataset.chart);
+      canvas.chart = new window.Chart(canvas, {
+        type: spec.type,
+        data: {
+          labels: spec.labels,
+          datasets: spec.series.map((s, i) => ({
+            label: s.label, data: s.data, borderColor: palette[i % palette.length],
+            backgroundColor: spec.type === "line" ? "transparent" : palette[i % palette.length], tension: 0.25,
+          })),
+        },
+        options: {
+          indexAxis: spec.horizontal ? "y" : "x", responsive: true, animation: false,
+          plugins: { legend: { display: spec.series.length > 1 } },
+          scales: { [spec.horizontal ? "x" : "y"]: { beginAtZero: true, suggestedMax: 5, ticks: { precision: 0 } } },
+        },
+      });
+    });
+  }
+
+  /* Polls /api/v1/progress/{id} until done; calls onStep with {done, total, state, message}. */
+  async function progress(id, onStep) {
+    for (;;) {
+      const p = await api("GET", "/api/v1/progress/" + encodeURIComponent(id));
+      onStep(p);
+      if (p.state === "done" || p.state === "failed") { return p; }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  function showProgress(bar, p) {
+    const pct = p.total ? Math.round((100 * p.done) / p.total) : 0;
+    bar.hidden = false;
+    bar.querySelector("progress").value = pct;
+    bar.querySelector("span").textContent = p.message || (p.done + " / " + p.total + "（" + pct + "%）");
+  }
+
+  window.SCRM = { api, toast, formJSON, drawCharts, progress, showProgress };
+  document.addEventListener("submit", submitForm);
+  document.addEventListener("click", clickAction);
+  window.addEventListener("load", () => drawCharts());
+})();
