@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from bot import runner
 from bot.corps import bootstrap_corp
 from bot.db import close_db, init_db, migrate
+from bot.demo_admin import create_logins, login_and_read_dashboard
 from bot.demo_compliance import demo_compliance, register_archive_key
 from bot.demo_leads import demo_leads
 from bot.demo_seed import DEMO_STAFF, seed, seed_store_code
@@ -155,9 +156,13 @@ async def run_demo(base: Settings, *, port: int, scans: int, once: bool) -> int:
             token = settings.admin_token.get_secret_value()
             ok = await demo_leads(http, settings.public_url, token) and ok
             ok = await demo_compliance(http, settings, sandbox_url) and ok
+            password = await create_logins(settings.wecom_corp_id)
+            ok = await login_and_read_dashboard(http, settings.public_url, password) and ok
         token = settings.admin_token.get_secret_value()
         print(f"\nbot:     http://127.0.0.1:{port}  (/healthz, /metrics, /api/openapi.json)")
         print(f"sandbox: {sandbox_url}/sandbox/  (staff, customers, messages)")
+        print(f"admin:   http://127.0.0.1:{port}/admin/  log in as admin, ops, manager or lisi")
+        print(f"         password {password}  (a throwaway demo corp)")
         print(f"QR code: {sandbox_url}/sandbox/qr/{code.config_id}")
         print(f"landing: {store.qr_url}  (the 门店海报 poster's QR opens this)")
         print(

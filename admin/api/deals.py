@@ -244,7 +244,7 @@ async def pay(request: web.Request) -> web.Response:
     "POST", "/api/v1/campaigns", "A campaign and its cost (for ROI)", tag=TAG, body=CampaignIn
 )
 async def campaign(request: web.Request) -> web.Response:
-    require(request, "admin")
+    require(request, "ops")
     corp = await corp_for(request)
     body = await parse(request, CampaignIn)
     row, _ = await Campaign.update_or_create(

@@ -70,7 +70,7 @@ async def _code(request: web.Request) -> tuple[Corp, GroupLiveCode]:
     response=GroupLiveCodeOut,
 )
 async def create(request: web.Request) -> web.Response:
-    require(request, "admin")
+    require(request, "ops")
     corp = await corp_for(request)
     spec = await parse(request, GroupLiveCodeSpec)
     if spec.state and await GroupLiveCode.exists(corp_id=corp.id, state=spec.state):

@@ -37,7 +37,7 @@ async def _journey(request: web.Request) -> Journey:
 
 @API.route("POST", "/api/v1/journeys", "Create a customer journey", tag=TAG, body=JourneySpec)
 async def create(request: web.Request) -> web.Response:
-    require(request, "admin")
+    require(request, "ops")
     corp = await corp_for(request)
     spec = await parse(request, JourneySpec)
     j = await Journey.create(corp_id=corp.id, **spec.model_dump(mode="json"))
@@ -51,7 +51,7 @@ async def list_journeys(request: web.Request) -> web.Response:
 
 
 async def _set(request: web.Request, status: str) -> web.Response:
-    require(request, "admin")
+    require(request, "ops")
     j = await _journey(request)
     j.status = status
     await j.save(update_fields=["status", "updated_at"])
@@ -65,7 +65,7 @@ async def _set(request: web.Request, status: str) -> web.Response:
 async def edit(request: web.Request) -> web.Response:
     """Customers keep their node and due time and follow the new graph from there; what they
     already received stays. Customers at a node the edit removed exit at their next step."""
-    require(request, "admin")
+    require(request, "ops")
     j = await _journey(request)
     spec = await parse(request, JourneySpec)
     for key, value in spec.model_dump(mode="json").items():

@@ -60,7 +60,7 @@ async def _lead(request: web.Request) -> Lead:
     response=s.LeadSourceOut,
 )
 async def create_source(request: web.Request) -> web.Response:
-    require(request, "admin")
+    require(request, "ops")
     corp = await corp_for(request)
     body = await parse(request, s.LeadSourceIn)
     if await LeadSource.exists(platform=body.platform, key=body.key):

@@ -63,7 +63,7 @@ def _landing_base(request: web.Request) -> str:
     response=LiveCodeOut,
 )
 async def create(request: web.Request) -> web.Response:
-    require(request, "admin")
+    require(request, "ops")
     corp = await corp_for(request)
     spec = await parse(request, LiveCodeSpec)
     if spec.state and await LiveCode.exists(corp_id=corp.id, state=spec.state):
@@ -100,7 +100,7 @@ async def get_code(request: web.Request) -> web.Response:
     response=LiveCodeOut,
 )
 async def update(request: web.Request) -> web.Response:
-    require(request, "admin")
+    require(request, "ops")
     corp, code = await _code(request)
     spec = await parse(request, LiveCodeSpec)
     if spec.state and spec.state != code.state:
@@ -126,7 +126,7 @@ async def _pause(request: web.Request, paused: bool) -> web.Response:
     response=LiveCodeOut,
 )
 async def pause(request: web.Request) -> web.Response:
-    require(request, "admin")
+    require(request, "ops")
     return await _pause(request, True)
 
 
@@ -134,13 +134,13 @@ async def pause(request: web.Request) -> web.Response:
     "POST", "/api/v1/livecodes/{id}/resume", "Resume a paused code", tag=TAG, response=LiveCodeOut
 )
 async def resume(request: web.Request) -> web.Response:
-    require(request, "admin")
+    require(request, "ops")
     return await _pause(request, False)
 
 
 @API.route("DELETE", "/api/v1/livecodes/{id}", "Delete a code and its WeCom contact ways", tag=TAG)
 async def delete(request: web.Request) -> web.Response:
-    require(request, "admin")
+    require(request, "ops")
     corp, code = await _code(request)
     await service.delete_live_code(code, request.app[keys.CLIENTS].for_corp(corp))
     return ok({"deleted": code.id})
@@ -175,7 +175,7 @@ class MemberOnline(BaseModel):
     response=LiveCodeOut,
 )
 async def member_online(request: web.Request) -> web.Response:
-    require(request, "admin")
+    require(request, "ops")
     corp, code = await _code(request)
     body = await parse(request, MemberOnline)
     updated = await LiveCodeMember.filter(

@@ -110,7 +110,7 @@ async def qr_svg(request: web.Request) -> web.Response:
     response=poster.PosterTemplate,
 )
 async def set_template(request: web.Request) -> web.Response:
-    require(request, "admin")
+    require(request, "ops")
     _, code = await _code(request)
     template = await parse(request, poster.PosterTemplate)
     code.poster = template.model_dump(exclude_none=True)

@@ -42,7 +42,7 @@ async def _plan(request: web.Request) -> tuple[Corp, SopPlan]:
     body=PlanSpec,
 )
 async def create(request: web.Request) -> web.Response:
-    require(request, "admin")
+    require(request, "ops")
     corp = await corp_for(request)
     spec = await parse(request, PlanSpec)
     data = spec.model_dump(mode="json")
@@ -74,7 +74,7 @@ async def list_plans(request: web.Request) -> web.Response:
     body=PlanSpec,
 )
 async def edit(request: web.Request) -> web.Response:
-    require(request, "admin")
+    require(request, "ops")
     _, plan = await _plan(request)
     spec = await parse(request, PlanSpec)
     for key, value in spec.model_dump(mode="json").items():
@@ -85,7 +85,7 @@ async def edit(request: web.Request) -> web.Response:
 
 
 async def _set(request: web.Request, status: str) -> web.Response:
-    require(request, "admin")
+    require(request, "ops")
     _, plan = await _plan(request)
     plan.status = status
     await plan.save(update_fields=["status", "updated_at"])

@@ -41,7 +41,7 @@ class FollowUpIn(Strict):
 
 class TokenIn(Strict):
     name: str = Field(min_length=1, max_length=64)
-    role: Literal["staff", "manager", "admin"]
+    role: Literal["staff", "manager", "ops", "admin"]
     userid: str = ""
     team: list[str] = []
 

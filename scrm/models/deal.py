@@ -163,7 +163,7 @@ class ApiToken(CorpScopedModel):
 
     name = fields.CharField(max_length=64)
     token_hash = fields.CharField(max_length=64, unique=True)
-    role = fields.CharField(max_length=16)  # staff | manager | admin
+    role = fields.CharField(max_length=16)  # staff | manager | ops | admin
     userid = fields.CharField(max_length=64, default="")
     team: fields.Field[list[str]] = fields.JSONField(default=list)
     active = fields.BooleanField(default=True)

@@ -1,0 +1,1 @@
+from tests.livecode.conftest import AUTH, Linked, linked  # noqa: F401
