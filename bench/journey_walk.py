@@ -1,12 +1,17 @@
 """Benchmark: the journey engine alone — N customers due now, walked in this process.
 
-Run:  .venv/bin/python bench/journey_walk.py [--customers 50000] [--owners 10]
+Run:  .venv/bin/python bench/journey_walk.py [--customers 50000] [--owners 10] [--live]
 
 A fresh PostgreSQL database and a sandbox get N friends (as bench/sop_journeys.py seeds
 them) on the journey `send → wait 1 min → send → exit`, every first send due at the end
 of the current minute (its send window). One call of the engine's `run_due`, as of then,
 walks them (the send, then the wait, which ends there) with no
 worker, cron or other job beside it; the table says how long, and where the time went.
+
+`--live` runs the live scanner instead (`journey_scanner.run_live`, as the cron does): the
+first sends are due at the end of the next minute that is at least 20 s away; the scanner
+claims and screens them ahead, walks them when due, and the table gives the send lateness
+(log time − due time) of the first send for every customer.
 """
 
 from __future__ import annotations
@@ -64,10 +69,21 @@ def time_calls(spent: dict[str, float]) -> None:
         setattr(owner, name, timed)
 
 
+async def lateness() -> list[float]:
+    """Seconds from each first send's due time to its log row (the WeCom task was made)."""
+    from scrm.models import JourneyLog
+
+    rows = await JourneyLog.filter(action="sent").values_list("created_at", "data")
+    return sorted(
+        (at - datetime.fromisoformat(data["due"])).total_seconds() for at, data in rows
+    )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=50_000)
     parser.add_argument("--owners", type=int, default=10)
+    parser.add_argument("--live", action="store_true", help="the live scanner, ahead of time")
     args = parser.parse_args()
     subprocess.run(["redis-cli", "-n", "11", "flushdb"], check=True, capture_output=True)
     url = await fresh_pg("scrm_bench_walk")
@@ -84,7 +100,7 @@ async def main() -> None:
         from bot.corps import bootstrap_corp
         from bot.db import configure_vault, tortoise_config
         from bot.settings import Settings
-        from scrm.sop import journeys
+        from scrm.sop import journey_scanner, journeys
         from scrm.sop.journey_state import send_due
 
         async with aiohttp.ClientSession() as http:
@@ -96,16 +112,23 @@ async def main() -> None:
         await Tortoise.init(config=tortoise_config(url))
         await bootstrap_corp(Settings())
         pairs = await seed_sandbox(f"http://127.0.0.1:{port}/sandbox", args.customers, args.owners)
-        await seed_db(url, pairs, args.owners, datetime.now(UTC))
+        first_due = datetime.now(UTC) + timedelta(seconds=20 if args.live else 0)
+        await seed_db(url, pairs, args.owners, first_due)
         spent: dict[str, float] = {}
         time_calls(spent)
         async with aiohttp.ClientSession() as session:
             redis = aioredis.from_url(env["SCRM_REDIS_URL"])
             clients = WeComClients(Settings(), session, redis)
             t0 = time.perf_counter()
-            # Sends are due at the end of their one-minute window: walk as of then.
-            at = send_due(datetime.now(UTC), 1) + timedelta(seconds=1)
-            counts = await journeys.run_due(clients.for_corp, at, budget_s=600)
+            if args.live:
+                counts = await journey_scanner.run_live(
+                    clients.for_corp, budget_s=1.0, lookahead=timedelta(seconds=90)
+                )
+                late = await lateness()
+            else:
+                # Sends are due at the end of their one-minute window: walk as of then.
+                at = send_due(datetime.now(UTC), 1) + timedelta(seconds=1)
+                counts = await journeys.run_due(clients.for_corp, at, budget_s=600)
             total = time.perf_counter() - t0
             await redis.aclose()
         await Tortoise.close_connections()
@@ -118,8 +141,13 @@ async def main() -> None:
     print("| measure | value |")
     print("|---|---:|")
     print(f"| outcomes | {counts} |")
-    print(f"| run_due s (send + wait for everyone) | {total:.2f} |")
-    print(f"| customers per second | {args.customers / total:,.0f} |")
+    if args.live:
+        print(f"| send lateness p50 s | {late[len(late) // 2]:.2f} |")
+        print(f"| send lateness p99 s | {late[int(len(late) * 0.99)]:.2f} |")
+        print(f"| send lateness max s | {late[-1]:.2f} |")
+    else:
+        print(f"| run_due s (send + wait for everyone) | {total:.2f} |")
+        print(f"| customers per second | {args.customers / total:,.0f} |")
     for label in PHASES:
         print(f"| … {label} s | {spent.get(label, 0.0):.2f} |")
 

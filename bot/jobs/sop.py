@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.logging import get_logger
 from scrm.models import SopPlan
-from scrm.sop import execute, journey_track, journeys, materialize, track
+from scrm.sop import execute, journey_scanner, journey_track, materialize, track
 from scrm.sop import journey_dates as journey_dates_mod
 
 log = get_logger("bot.jobs.sop")
@@ -42,8 +42,19 @@ async def sop_scan(ctx: dict[str, Any]) -> int:
         await ctx["redis"].delete(SCAN_LOCK)
 
 
+JOURNEY_LOCK = "scrm:journey:scan"
+JOURNEY_LOCK_SECONDS = 60  # the cron's timeout is 55 s
+
+
 async def journey_scan(ctx: dict[str, Any]) -> dict[str, int]:
-    return await journeys.run_due(ctx["clients"].for_corp, http=ctx.get("http"))
+    """One scanner at a time: it claims customers ahead of their due time and holds them until
+    then; a second scanner would split a send window's customers into two tasks per owner."""
+    if not await ctx["redis"].set(JOURNEY_LOCK, "1", nx=True, ex=JOURNEY_LOCK_SECONDS):
+        return {}
+    try:
+        return await journey_scanner.run_live(ctx["clients"].for_corp, http=ctx.get("http"))
+    finally:
+        await ctx["redis"].delete(JOURNEY_LOCK)
 
 
 async def journey_dates(ctx: dict[str, Any]) -> int:

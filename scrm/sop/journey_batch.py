@@ -6,8 +6,9 @@ import asyncio
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from scrm.models import Task
+from scrm.models import Journey, Task
 from scrm.services.bulk import insert_all, update_ids
 from scrm.sop import journey_facts as facts
 from scrm.sop import journey_sends
@@ -16,23 +17,20 @@ from scrm.sop.journey_state import JOURNEY_LOG, RETRY, Batch, Claimed
 from wecom import errors
 from wecom.client.models.tags import MarkTag
 
-__all__ = ["Batch", "Claimed", "walk"]
+__all__ = ["Batch", "Claimed", "rescreen", "screen", "walk"]
 
 
 async def walk(batch: Batch, runs: list[Claimed]) -> dict[str, int]:
     """Execute each run's current node, and go on in memory through nodes that are due at
     once (send → wait, branch → send): only where a run comes to rest is written."""
     journey, nodes = batch.journey, {n["id"]: n for n in batch.journey.nodes}
-    friends = await facts.friends(batch.corp.id, runs)
-    leaving = await facts.tagged(batch.corp.id, runs, set(journey.exit_tags or []))
+    await rescreen(batch.corp.id, journey, runs)
     pending: list[Claimed] = []
     for run in runs:
         if journey.status != "active":  # paused after the claim: wait where they are
             batch.stay(run, run.due_at, "held")
-        elif (run.external_userid, run.owner_userid) not in friends:
-            batch.exit(run, "no longer a friend")
-        elif run.id in leaving:  # unsubscribed, complained…: tagged so by staff or a rule
-            batch.exit(run, "exit tag")
+        elif run.verdict:  # no longer a friend, or an exit tag (unsubscribed, complained…)
+            batch.exit(run, run.verdict)
         elif run.node_id not in nodes:  # the journey was edited and this node removed
             batch.exit(run, "node removed by an edit")
         else:
@@ -54,6 +52,43 @@ async def walk(batch: Batch, runs: list[Claimed]) -> dict[str, int]:
             break
     await _apply_moves(batch)
     return batch.outcomes
+
+
+async def screen(
+    corp_id: int, journey: Journey, runs: list[Claimed], tz: ZoneInfo | None = None
+) -> None:
+    """Decide for each run whether it must leave the journey: its customer is no longer the
+    owner's friend, or carries one of the journey's exit tags. Given the corp's time zone
+    (ahead of time), also count the sends of customers waiting at a send node."""
+    at = datetime.now(UTC)  # before the reads: a change made during them is seen again later
+    friends = await facts.friends(corp_id, runs)
+    leaving = await facts.tagged(corp_id, runs, set(journey.exit_tags or []))
+    for run in runs:
+        if (run.external_userid, run.owner_userid) not in friends:
+            run.verdict = "no longer a friend"
+        else:
+            run.verdict = "exit tag" if run.id in leaving else ""
+        run.screened_at = at
+    sends = {n["id"] for n in journey.nodes if n["kind"] == "send"}
+    at_send = [r.external_userid for r in runs if r.node_id in sends and not r.verdict]
+    if at_send and tz is not None:
+        counts = await facts.sent_counts(corp_id, at_send, at.astimezone(tz))
+        for run in runs:
+            if run.node_id in sends:
+                run.sent = counts.get(run.external_userid, (0, 0, 0))
+
+
+async def rescreen(corp_id: int, journey: Journey, runs: list[Claimed]) -> None:
+    """Screen the runs not screened yet, and those screened ahead of time whose customer's
+    relations changed since (a deletion or a new exit tag a second before the send counts)."""
+    stale = [r for r in runs if r.screened_at is None]
+    early = [r for r in runs if r.screened_at is not None]
+    if early:
+        since = min(r.screened_at for r in early if r.screened_at is not None)
+        changed = await facts.changed_since(corp_id, since)
+        stale += [r for r in early if r.external_userid in changed]
+    if stale:
+        await screen(corp_id, journey, stale)
 
 
 async def _node(batch: Batch, node: dict[str, Any], runs: list[Claimed]) -> None:

@@ -37,6 +37,14 @@ async def friends(corp_id: int, runs: list[Claimed]) -> set[tuple[str, str]]:
     return out
 
 
+async def changed_since(corp_id: int, since: datetime) -> set[str]:
+    """Customers any of whose relations changed (ended, re-tagged) at or after `since`."""
+    rows = await FollowRelation.filter(corp_id=corp_id, updated_at__gte=since).values_list(
+        "customer__external_userid", flat=True
+    )
+    return {str(ext) for ext in rows}
+
+
 async def branch_hits(corp_id: int, node: dict[str, Any], runs: list[Claimed]) -> set[int]:
     """Ids of the runs for which the branch's condition holds: a tag on the relation with the
     owner (`if_tag`), a recent behaviour of the customer's lead (`if_activity`), or the lead's

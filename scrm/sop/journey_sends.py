@@ -17,7 +17,7 @@ from wecom.client.models.common import Text
 from wecom.client.models.messages import AppMessage, MsgTemplate
 
 MAX_TARGETS = 10_000  # external_userid per add_msg_template (WeCom's limit)
-PARALLEL_TASKS = 8  # owners' tasks go to WeCom side by side
+PARALLEL_TASKS = 16  # owners' tasks go to WeCom side by side (the client rate-limits)
 
 
 async def send(batch: Batch, node: dict[str, Any], runs: list[Claimed]) -> None:
@@ -29,7 +29,7 @@ async def send(batch: Batch, node: dict[str, Any], runs: list[Claimed]) -> None:
             batch.log(run, "quiet", until=until.isoformat())
             batch.stay(run, until.astimezone(UTC), "quiet")
         return
-    counts = await facts.sent_counts(batch.corp.id, [r.external_userid for r in runs], local)
+    counts = await _counts(batch, runs, local)
     limit = facts.month_limit(local)
     owners: dict[str, list[Claimed]] = defaultdict(list)
     for run in runs:
@@ -57,6 +57,28 @@ async def send(batch: Batch, node: dict[str, Any], runs: list[Claimed]) -> None:
     await asyncio.gather(*(one(owner, chunk) for owner, chunk in chunks))
 
 
+async def _counts(
+    batch: Batch, runs: list[Claimed], local: datetime
+) -> dict[str, tuple[int, int, int]]:
+    """Sends per customer (day, week, month): counted when the scanner screened the customer
+    ahead of time, unless this scanner has sent to them since or a month began meanwhile."""
+    counts: dict[str, tuple[int, int, int]] = {}
+    ask: list[str] = []
+    for run in runs:
+        screened = run.screened_at.astimezone(local.tzinfo) if run.screened_at else None
+        fresh = screened is not None and (screened.year, screened.month) == (
+            local.year,
+            local.month,
+        )
+        if run.sent is not None and fresh and run.external_userid not in batch.recent:
+            counts[run.external_userid] = run.sent
+        else:
+            ask.append(run.external_userid)
+    if ask:
+        counts.update(await facts.sent_counts(batch.corp.id, ask, local))
+    return counts
+
+
 async def _task(batch: Batch, node: dict[str, Any], owner: str, chunk: list[Claimed]) -> None:
     """One customer-message task: made, recorded for tracking, its customers moved on."""
     now, nxt = batch.now, node.get("next")
@@ -74,6 +96,7 @@ async def _task(batch: Batch, node: dict[str, Any], owner: str, chunk: list[Clai
         for run in chunk:
             batch.stay(run, now + RETRY, f"error:{exc.errcode}")
         return
+    sent_at = datetime.now(UTC)  # the send happened now: its log says so, not when written
     await JourneyTask.create(
         corp_id=batch.corp.id,
         journey_id=batch.journey.id,
@@ -81,11 +104,12 @@ async def _task(batch: Batch, node: dict[str, Any], owner: str, chunk: list[Clai
         owner_userid=owner,
         msgid=created.msgid,
         customers=len(chunk),
-        fired_at=datetime.now(UTC),
+        fired_at=sent_at,
     )
     for run in chunk:
-        batch.log(run, "sent", msgid=created.msgid, due=run.due_at.isoformat())
+        batch.log(run, "sent", stamp=sent_at, msgid=created.msgid, due=run.due_at.isoformat())
         batch.move(run, nxt, now, "sent")
+        batch.recent.add(run.external_userid)
 
 
 async def remind(batch: Batch, node: dict[str, Any], runs: list[Claimed]) -> None:

@@ -42,6 +42,12 @@ class Claimed:
     owner_userid: str
     node_id: str
     due_at: datetime
+    # Set when the scanner screened the run ahead of its due time (journey_scanner): whether
+    # it must exit ("" if not) and when that was decided, so the walk re-checks only customers
+    # whose relation changed since.
+    verdict: str = ""
+    screened_at: datetime | None = None
+    sent: tuple[int, int, int] | None = None  # sends in the last day, week, month, if screened
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Claimed:
@@ -66,6 +72,9 @@ class Batch:
     logs: list[tuple[Any, ...]] = field(default_factory=list)  # JOURNEY_LOG rows
     moves: dict[int, tuple[str, datetime, str]] = field(default_factory=dict)  # run id → state
     outcomes: dict[str, int] = field(default_factory=dict)
+    # Customers this scanner has sent to since it started: their counts screened ahead of
+    # time may miss those sends, so they are counted again at the send.
+    recent: set[str] = field(default_factory=set)
 
     kinds: dict[str, str] = field(default_factory=dict)  # node id → kind
 
@@ -77,11 +86,12 @@ class Batch:
         """When a row is written (the wall clock: lateness is measured against it)."""
         return datetime.now(UTC)
 
-    def log(self, run: Claimed, action: str, **data: Any) -> None:
-        at = self.now.astimezone(UTC)
+    def log(self, run: Claimed, action: str, stamp: datetime | None = None, **data: Any) -> None:
+        """A log row; `stamp` (its created_at) is when it happened, the wall clock if not given."""
+        at, stamp = self.now.astimezone(UTC), stamp or self.stamp
         self.logs.append(
             (self.corp.id, run.id, run.external_userid, run.node_id, action, at,
-             json.dumps(data, ensure_ascii=False), self.stamp, self.stamp)
+             json.dumps(data, ensure_ascii=False), stamp, stamp)
         )  # fmt: skip
 
     def move(self, run: Claimed, to: str | None, due: datetime, outcome: str = "") -> None:
