@@ -50,10 +50,16 @@ async def _snapshot(request: web.Request, probe: web.Request | None) -> Any:
     match = await request.app.router.resolve(probe)
     if match.http_exception is not None or match.route.method not in ("GET", "*"):
         return None
-    probe._match_info = match  # aiohttp's own dispatcher sets it the same way
+    for app in request.match_info.apps:  # as aiohttp's dispatcher does: handlers use .app
+        match.add_app(app)
+    match.freeze()
+    probe._match_info = match
     try:
         response = await match.handler(probe)
     except web.HTTPException:
+        return None
+    except Exception:  # an audit snapshot must never turn a good write into a 500
+        log.exception("audit.snapshot_failed", path=probe.path)
         return None
     if not isinstance(response, web.Response) or response.status != 200:
         return None

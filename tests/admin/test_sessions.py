@@ -134,3 +134,44 @@ async def test_logout_ends_the_session(linked: Linked) -> None:
     assert (await linked.bot.get("/api/v1/livecodes")).status == 401
     page = await linked.bot.get("/admin/", allow_redirects=False)
     assert page.status == 302 and page.headers["Location"].startswith("/admin/login")
+
+
+async def test_the_snapshot_handler_sees_the_app_and_cannot_break_a_write(
+    aiohttp_client: Any, db: Any
+) -> None:
+    """The before/after read replays the object's GET route: it must see `request.app` like
+    any handler, and if it fails anyway the write it audits still succeeds."""
+    from aiohttp import web
+
+    from admin.api.auth import ACTOR, Actor
+    from admin.audit import audit_writes
+
+    state = web.AppKey("state", dict)
+    corp = await Corp.get(corp_id=CORP_ID)
+
+    @web.middleware
+    async def as_admin(request: web.Request, handler: Any) -> web.StreamResponse:
+        request[ACTOR] = Actor("admin", corp_pk=corp.id, name="tester")
+        return await handler(request)
+
+    async def read(request: web.Request) -> web.Response:
+        if request.match_info["id"] == "2":
+            raise RuntimeError("a broken GET")
+        return web.json_response({"value": request.app[state]["value"]})
+
+    async def write(request: web.Request) -> web.Response:
+        request.app[state]["value"] = (await request.json())["value"]
+        return web.json_response({"ok": True})
+
+    app = web.Application(middlewares=[as_admin, audit_writes])
+    app[state] = {"value": "old"}
+    app.router.add_get("/api/v1/things/{id}", read)
+    app.router.add_put("/api/v1/things/{id}", write)
+    client = await aiohttp_client(app)
+    assert (await client.put("/api/v1/things/1", json={"value": "new"})).status == 200
+    assert (await client.put("/api/v1/things/2", json={"value": "newer"})).status == 200
+    rows = await AuditLog.filter(object_type="things").order_by("id")
+    assert [(r.data["before"], r.data["after"]) for r in rows] == [
+        ({"value": "old"}, {"value": "new"}),
+        (None, None),
+    ]
