@@ -18,7 +18,7 @@ from admin.api.auth import bearer_auth
 from admin.audit import audit_writes
 from admin.web import setup_web
 from admin.web.guard import guard
-from bot import health, inbox, keys
+from bot import background, health, inbox, keys
 from bot.clients import WeComClients
 from bot.corps import CorpRegistry, bootstrap_corp
 from bot.db import close_db, init_db
@@ -97,7 +97,11 @@ def create_app(settings: Settings, *, run_sweeper: bool = True) -> web.Applicati
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    app.cleanup_ctx.extend([database, redis, http])
+    async def operations(app: web.Application) -> AsyncIterator[None]:
+        yield
+        await background.shutdown()  # before Redis and the database close under them
+
+    app.cleanup_ctx.extend([database, redis, http, operations])
     if run_sweeper:
         app.cleanup_ctx.append(sweeper)
     app.add_routes(wecom_webhook.routes)

@@ -47,6 +47,7 @@ def demo_settings(base: Settings, port: int) -> Settings:
             "wecom_secret": _secret(_random(alnum, 43)),
             "wecom_agent_id": 1000002,
             "wecom_api_base": f"http://127.0.0.1:{port + 10}",
+            "wecom_oauth_base": f"http://127.0.0.1:{port + 10}",  # the sidebar's sign-in
             "host": "127.0.0.1",
             "port": port,
             "public_url": f"http://127.0.0.1:{port}",
@@ -163,6 +164,10 @@ async def run_demo(base: Settings, *, port: int, scans: int, once: bool) -> int:
         print(f"sandbox: {sandbox_url}/sandbox/  (staff, customers, messages)")
         print(f"admin:   http://127.0.0.1:{port}/admin/  log in as admin, ops, manager or lisi")
         print(f"         password {password}  (a throwaway demo corp)")
+        print(
+            f"sidebar: http://127.0.0.1:{port}/sidebar/?external_userid=<id>  "
+            "(log in as lisi first; inside WeCom the JS-SDK names the customer)"
+        )
         print(f"QR code: {sandbox_url}/sandbox/qr/{code.config_id}")
         print(f"landing: {store.qr_url}  (the 门店海报 poster's QR opens this)")
         print(

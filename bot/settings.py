@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     wecom_secret: SecretStr = SecretStr("")
     wecom_agent_id: int = 0
     wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    # WeCom's OAuth page (网页授权) the sidebar sends staff to; the sandbox in tests and demos.
+    wecom_oauth_base: str = "https://open.weixin.qq.com"
 
     # --- outbound WeCom client -----------------------------------------------------------
     wecom_rate_per_minute: int = 6000  # per corp per API; WeCom refuses above 10 000/min

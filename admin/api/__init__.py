@@ -12,6 +12,7 @@ from admin.api import (  # noqa: F401
     groups,
     journeys,
     lead_csv,
+    lead_pool,
     lead_rules,
     leads,
     livecodes,

@@ -3,6 +3,7 @@ acknowledge / resolve / false positive / reopen / assign / comment, every one au
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiohttp import web
@@ -38,6 +39,7 @@ class NoteIn(Strict):
 
 class FalsePositiveIn(NoteIn):
     phrase: str = Field("", max_length=128, description="allow phrase; default: word in context")
+    allow: bool = Field(True, description="false: a word alert adds nothing to the allow-list")
 
 
 class AssignIn(Strict):
@@ -46,6 +48,17 @@ class AssignIn(Strict):
 
 class CommentIn(Strict):
     text: str = Field(min_length=1, max_length=2000)
+
+
+def require_reviewer(request: web.Request) -> None:
+    """Admins and managers (their team) review alerts. Ops leads rank above managers but run
+    campaigns, not compliance (admin/api/auth.py), so they are refused here as well."""
+    require(request, "manager")
+    if actor(request).role == "ops":
+        raise web.HTTPForbidden(
+            text=json.dumps({"error": "compliance review is for admins and managers"}),
+            content_type="application/json",
+        )
 
 
 def out(a: Alert) -> dict[str, Any]:
@@ -74,7 +87,7 @@ def out(a: Alert) -> dict[str, Any]:
 async def list_alerts(request: web.Request) -> web.Response:
     """Filters: status, severity, kind (comma-separated lists), staff_userid, assignee, word,
     since, until; limit/offset. Managers see their team's alerts."""
-    require(request, "manager")
+    require_reviewer(request)
     corp = await corp_for(request)
     q = Alert.filter(corp_id=corp.id)
     for name in ("status", "severity", "kind"):
@@ -98,7 +111,7 @@ async def list_alerts(request: web.Request) -> web.Response:
 
 
 async def _alert(request: web.Request) -> tuple[Corp, Alert]:
-    require(request, "manager")
+    require_reviewer(request)
     corp = await corp_for(request)
     alert = await Alert.get_or_none(id=path_id(request, "alert"), corp_id=corp.id)
     if alert is None or not in_scope(request, alert.staff_userid):
@@ -196,8 +209,14 @@ async def reopen(request: web.Request) -> web.Response:
 async def false_positive(request: web.Request) -> web.Response:
     _, alert = await _alert(request)
     body = await parse(request, FalsePositiveIn)
+    if not body.allow and body.phrase:
+        return error(422, "a phrase was given but allow is false")
     try:
-        phrase = await review.false_positive(alert, who(request), body.phrase, body.note)
+        if body.allow:
+            phrase = await review.false_positive(alert, who(request), body.phrase, body.note)
+        else:  # a one-off: the wording may well be a real problem next time
+            phrase = ""
+            await review.transition(alert, "false_positive", who(request), body.note)
     except review.ReviewError as exc:
         return error(exc.status, str(exc), status_now=alert.status)
     return ok({**out(alert), "allow_phrase": phrase})

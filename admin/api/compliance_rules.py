@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from admin.api.auth import actor, require, who
 from admin.api.common import corp_for, error, ok, owned, parse, query_int
+from admin.api.compliance_alerts import require_reviewer
 from admin.api.openapi import API
 from livecode import schedule
 from scrm.compliance import actions, stats
@@ -64,7 +65,7 @@ def _rule(r: ComplianceRule) -> dict[str, Any]:
     "GET", "/api/v1/compliance/rules", "Action rules (defaults while none are stored)", tag=TAG
 )
 async def list_rules(request: web.Request) -> web.Response:
-    require(request, "manager")
+    require_reviewer(request)
     corp = await corp_for(request)
     rules = await ComplianceRule.filter(corp_id=corp.id).order_by("kind", "threshold", "id")
     return ok(
@@ -123,7 +124,7 @@ def _settings(s: Any) -> dict[str, Any]:
 
 @API.route("GET", "/api/v1/compliance/settings", "Who is told; reply-timeout terms", tag=TAG)
 async def get_settings(request: web.Request) -> web.Response:
-    require(request, "manager")
+    require_reviewer(request)
     corp = await corp_for(request)
     return ok(_settings(await settings_for(corp.id)))
 
@@ -151,7 +152,7 @@ async def put_settings(request: web.Request) -> web.Response:
 
 @API.route("GET", "/api/v1/compliance/stats", "Alerts per staff, team, word and week", tag=TAG)
 async def alert_stats(request: web.Request) -> web.Response:
-    require(request, "manager")
+    require_reviewer(request)
     corp = await corp_for(request)
     weeks = query_int(request, "weeks", 12, 1, 104)
     return ok(await stats.summary(corp, weeks, actor(request).owners()))

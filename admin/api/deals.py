@@ -57,7 +57,7 @@ class QuoteIn(Strict):
 
 
 class DecisionIn(Strict):
-    approver: str
+    approver: str = ""  # ignored for a person: they decide as themselves
     role: str = Field(pattern="^(manager|director)$")
     approve: bool
     note: str = ""
@@ -94,6 +94,21 @@ async def _out(opp: Opportunity) -> dict[str, Any]:
         values=opp.values,
         lost_reason=opp.lost_reason,
     ).model_dump(mode="json")
+
+
+def _acting(request: web.Request, given: str) -> str:
+    """Who acts: a person always as themselves (their WeCom userid, else their login); the
+    bootstrap token names someone."""
+    me = actor(request)
+    return (me.userid or me.name) if (me.name or me.userid) else given
+
+
+async def _in_scope_opportunity(request: web.Request, opportunity_id: int) -> None:
+    """A quote or contract is in scope when its opportunity is (404 otherwise, as for ids
+    that do not exist)."""
+    opp = await Opportunity.get_or_none(id=opportunity_id)
+    if opp is None or not in_scope(request, opp.owner_userid):
+        raise not_found("quote or contract")
 
 
 async def _opp(request: web.Request) -> Opportunity:
@@ -143,9 +158,9 @@ async def move(request: web.Request) -> web.Response:
     opp = await _opp(request)
     body = await parse(request, MoveIn)
     try:
-        await deals.move(opp, body.stage, actor=body.actor, updates=body.updates)
+        await deals.move(opp, body.stage, actor=_acting(request, body.actor), updates=body.updates)
     except deals.StageGateError as exc:
-        return error(422, str(exc))
+        return error(422, str(exc), missing=exc.missing)
     return ok(await _out(opp))
 
 
@@ -159,9 +174,8 @@ async def move(request: web.Request) -> web.Response:
 async def quote(request: web.Request) -> web.Response:
     opp = await _opp(request)
     body = await parse(request, QuoteIn)
-    q = await quotes.create_quote(
-        opp, body.lines, discount_bp=body.discount_bp, by=body.requested_by
-    )
+    by = _acting(request, body.requested_by)
+    q = await quotes.create_quote(opp, body.lines, discount_bp=body.discount_bp, by=by)
     return ok(_quote_out(q), status=201)
 
 
@@ -183,13 +197,17 @@ def _quote_out(q: Quote) -> dict[str, Any]:
 )
 async def decide(request: web.Request) -> web.Response:
     _, q = await owned(request, Quote, "quote")
+    await _in_scope_opportunity(request, q.opportunity_id)  # type: ignore[attr-defined]
     body = await parse(request, DecisionIn)
     # A manager's token decides as a manager; deciding as a director takes an admin.
     if not actor(request).at_least("admin" if body.role == "director" else "manager"):
         return error(403, f"your token cannot decide as a {body.role}")
+    approver = _acting(request, body.approver)
+    if not approver:
+        return error(422, "approver: who decides (required with the bootstrap token)")
     try:
         await quotes.decide(
-            q, approver=body.approver, role=body.role, approve=body.approve, note=body.note
+            q, approver=approver, role=body.role, approve=body.approve, note=body.note
         )
     except quotes.QuoteError as exc:
         return error(409, str(exc))
@@ -209,6 +227,7 @@ async def sign(request: web.Request) -> web.Response:
     q = await Quote.get_or_none(id=body.quote_id, corp_id=corp.id)
     if q is None:
         return error(404, "no such quote")
+    await _in_scope_opportunity(request, q.opportunity_id)  # type: ignore[attr-defined]
     try:
         contract = await quotes.sign_contract(q, number=body.number)
     except (quotes.QuoteError, deals.StageGateError) as exc:
@@ -227,6 +246,7 @@ async def sign(request: web.Request) -> web.Response:
 )
 async def pay(request: web.Request) -> web.Response:
     _, contract = await owned(request, Contract, "contract")
+    await _in_scope_opportunity(request, contract.opportunity_id)  # type: ignore[attr-defined]
     body = await parse(request, PaymentIn)
     try:
         payment = await quotes.add_payment(

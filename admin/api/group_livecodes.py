@@ -1,4 +1,4 @@
-"""`/api/v1/group-livecodes`: 群活码 — create, list, statistics and posters."""
+"""`/api/v1/group-livecodes`: 群活码 — create, edit, delete, list, statistics and posters."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from admin.api.common import corp_for, error, ok, owned, parse
 from admin.api.openapi import API
 from admin.api.posters import _wecom_qr
 from bot import keys
-from livecode import group_service, poster
+from livecode import group_edit, group_service, poster
 from livecode.group_service import GroupLiveCodeOut, GroupLiveCodeSpec
 from livecode.models import GroupLiveCode, GroupLiveCodeJoin
 from livecode.service import LiveCodeError, local_now
@@ -109,6 +109,38 @@ async def get_code(request: web.Request) -> web.Response:
 
 
 @API.route(
+    "PUT",
+    "/api/v1/group-livecodes/{id}",
+    "Edit a group live code (the join way kept in step)",
+    tag=TAG,
+    body=GroupLiveCodeSpec,
+    response=GroupLiveCodeOut,
+)
+async def update(request: web.Request) -> web.Response:
+    require(request, "ops")
+    corp, code = await _code(request)
+    spec = await parse(request, GroupLiveCodeSpec)
+    if spec.state and spec.state != code.state:
+        return error(422, "state cannot change: printed posters carry it")
+    try:
+        await group_edit.update_group_code(code, request.app[keys.CLIENTS].for_corp(corp), spec)
+    except LiveCodeError as exc:
+        return error(422, str(exc), errcode=exc.errcode)
+    return ok(_out(code))
+
+
+@API.route("DELETE", "/api/v1/group-livecodes/{id}", "Delete a group code + join way", tag=TAG)
+async def delete(request: web.Request) -> web.Response:
+    require(request, "ops")
+    corp, code = await _code(request)
+    try:
+        await group_edit.delete_group_code(code, request.app[keys.CLIENTS].for_corp(corp))
+    except LiveCodeError as exc:
+        return error(422, str(exc), errcode=exc.errcode)
+    return ok({"deleted": code.id})
+
+
+@API.route(
     "GET",
     "/api/v1/group-livecodes/{id}/stats",
     "Joins per day, fill per group",
@@ -117,13 +149,18 @@ async def get_code(request: web.Request) -> web.Response:
 )
 async def stats(request: web.Request) -> web.Response:
     corp, code = await _code(request)
+    return ok((await group_stats(corp, code)).model_dump(mode="json"))
+
+
+async def group_stats(corp: Corp, code: GroupLiveCode) -> GroupCodeStats:
+    """The last 7 days of joins and each group's fill (the admin detail page shows it too)."""
     today = local_now(corp).date()
     days = [today - timedelta(days=i) for i in range(6, -1, -1)]
     joins = await GroupLiveCodeJoin.filter(code_id=code.id, day__gte=days[0])
     chats = {
         c.chat_id: c for c in await GroupChat.filter(corp_id=corp.id, chat_id__in=code.chat_ids)
     }
-    result = GroupCodeStats(
+    return GroupCodeStats(
         code_id=code.id,
         status=code.status,
         days=[GroupDay(day=d.isoformat(), joins=sum(j.day == d for j in joins)) for d in days],
@@ -138,7 +175,6 @@ async def stats(request: web.Request) -> web.Response:
             for c in code.chat_ids
         ],
     )
-    return ok(result.model_dump(mode="json"))
 
 
 @API.route(

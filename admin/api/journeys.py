@@ -28,6 +28,10 @@ def _out(j: Journey) -> dict[str, Any]:
         "per_day_cap": j.per_day_cap,
         "per_week_cap": j.per_week_cap,
         "quiet_hours": [j.quiet_start, j.quiet_end],
+        "quiet_start": j.quiet_start,
+        "quiet_end": j.quiet_end,
+        "exit_tags": j.exit_tags,
+        "send_window_minutes": j.send_window_minutes,
     }
 
 
@@ -48,6 +52,11 @@ async def create(request: web.Request) -> web.Response:
 async def list_journeys(request: web.Request) -> web.Response:
     corp = await corp_for(request)
     return ok([_out(j) for j in await Journey.filter(corp_id=corp.id).order_by("-id")])
+
+
+@API.route("GET", "/api/v1/journeys/{id}", "One journey, as the editor edits it", tag=TAG)
+async def get_journey(request: web.Request) -> web.Response:
+    return ok(_out(await _journey(request)))
 
 
 async def _set(request: web.Request, status: str) -> web.Response:

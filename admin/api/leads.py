@@ -1,4 +1,5 @@
-"""`/api/v1/leads`: sources, leads with timelines, activities, follow-ups, pool claims, merges."""
+"""`/api/v1/leads`: sources, leads with timelines, activities, follow-ups (claims, assignment
+and merges: lead_pool.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from bot import keys
 from scrm.leads import schemas as s
 from scrm.models import Lead, LeadActivity, LeadSource
 from scrm.models.base import corp_pk
-from scrm.services import assignment, leads, pool, prediction
+from scrm.services import assignment, leads, prediction
 
 TAG = "leads"
 
@@ -43,7 +44,7 @@ def lead_out(lead: Lead) -> dict[str, object]:
     ).model_dump(mode="json")
 
 
-async def _lead(request: web.Request) -> Lead:
+async def scoped_lead(request: web.Request) -> Lead:
     _, lead = await owned(request, Lead, "lead")
     # Out of scope looks like absent: staff must not learn which ids exist.
     if not (lead.in_pool or in_scope(request, lead.owner_userid)):
@@ -83,7 +84,7 @@ async def create_source(request: web.Request) -> web.Response:
 @API.route(
     "GET",
     "/api/v1/leads",
-    "Leads (filters: owner, status, grade, pool)",
+    "Leads (filters: owner, status, grade, channel, pool, mine, min_score; limit, offset)",
     tag=TAG,
     response=s.LeadOut,
     many=True,
@@ -99,8 +100,14 @@ async def list_leads(request: web.Request) -> web.Response:
             q = q.filter(**{name: request.query[name]})
     if request.query.get("pool") in ("1", "true"):
         q = q.filter(in_pool=True)
+    if request.query.get("mine") in ("1", "true"):
+        q = q.filter(owner_userid=actor(request).userid or "-", in_pool=False)
+    if request.query.get("min_score"):
+        q = q.filter(score__gte=query_int(request, "min_score", 0, -10_000, 10_000))
     limit = query_int(request, "limit", 100, 1, 500)
-    return ok([lead_out(x) for x in await q.order_by("-score", "-id").limit(limit)])
+    offset = query_int(request, "offset", 0, 0, 1_000_000)
+    found = await q.order_by("-score", "-id").offset(offset).limit(limit)
+    return ok([lead_out(x) for x in found])
 
 
 @API.route(
@@ -144,7 +151,7 @@ async def create_lead(request: web.Request) -> web.Response:
     response=s.LeadDetail,
 )
 async def get_lead(request: web.Request) -> web.Response:
-    lead = await _lead(request)
+    lead = await scoped_lead(request)
     ids = [lead.id, *await Lead.filter(merged_into_id=lead.id).values_list("id", flat=True)]
     acts = await LeadActivity.filter(lead_id__in=ids).order_by("at", "id")
     timeline = [
@@ -173,7 +180,7 @@ async def get_lead(request: web.Request) -> web.Response:
     response=s.LeadOut,
 )
 async def add_activity(request: web.Request) -> web.Response:
-    lead = await _lead(request)
+    lead = await scoped_lead(request)
     body = await parse(request, s.ActivityIn)
     await leads.record_activity(lead, body.event, data=body.data)
     return ok(lead_out(lead))
@@ -188,64 +195,9 @@ async def add_activity(request: web.Request) -> web.Response:
     response=s.LeadOut,
 )
 async def add_followup(request: web.Request) -> web.Response:
-    lead = await _lead(request)
+    lead = await scoped_lead(request)
     body = await parse(request, s.FollowUpIn)
+    if not in_scope(request, body.userid):
+        return error(403, "you may record your own (or your team's) follow-ups only")
     await leads.record_followup(lead, body.userid, body.note)
-    return ok(lead_out(lead))
-
-
-@API.route(
-    "POST",
-    "/api/v1/leads/{id}/claim",
-    "Claim a lead from the pool",
-    tag=TAG,
-    body=s.ClaimIn,
-    response=s.LeadOut,
-)
-async def claim(request: web.Request) -> web.Response:
-    lead = await _lead(request)
-    body = await parse(request, s.ClaimIn)
-    try:
-        await pool.claim(lead, body.userid, request.app[keys.ARQ])
-    except pool.ClaimRefused as exc:
-        return error(409, str(exc))
-    return ok(lead_out(lead))
-
-
-@API.route(
-    "POST",
-    "/api/v1/leads/{id}/merge",
-    "Merge another lead into this one",
-    tag=TAG,
-    body=s.MergeIn,
-    response=s.LeadOut,
-)
-async def merge(request: web.Request) -> web.Response:
-    require(request, "manager")
-    lead = await _lead(request)
-    body = await parse(request, s.MergeIn)
-    other = await Lead.get_or_none(id=body.other_id, corp_id=corp_pk(lead))
-    if other is None:
-        return error(404, "no such lead to merge")
-    try:
-        await leads.merge(lead, other, body.actor)
-    except ValueError as exc:
-        return error(409, str(exc))
-    return ok(lead_out(lead))
-
-
-@API.route(
-    "POST",
-    "/api/v1/leads/{id}/unmerge",
-    "Undo the merge of this lead",
-    tag=TAG,
-    response=s.LeadOut,
-)
-async def unmerge(request: web.Request) -> web.Response:
-    require(request, "manager")
-    lead = await _lead(request)
-    try:
-        await leads.unmerge(lead, "")
-    except ValueError as exc:
-        return error(409, str(exc))
     return ok(lead_out(lead))

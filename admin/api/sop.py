@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from admin.api.auth import actor, require
 from admin.api.common import corp_for, ok, owned, parse, query_int
 from admin.api.openapi import API
-from scrm.models import Corp, SopPlan, SopRun
+from scrm.enums import GroupStatus
+from scrm.models import Corp, GroupChat, SopPlan, SopRun
 from scrm.sop import materialize
 from scrm.sop.schemas import PlanSpec
 
@@ -27,6 +31,9 @@ def _out(plan: SopPlan) -> dict[str, Any]:
         "target": plan.target,
         "steps": plan.steps,
         "starts_at": plan.starts_at,
+        "remind_after_minutes": plan.remind_after_minutes,
+        "escalate_after_minutes": plan.escalate_after_minutes,
+        "expire_after_hours": plan.expire_after_hours,
     }
 
 
@@ -64,6 +71,11 @@ async def create(request: web.Request) -> web.Response:
 async def list_plans(request: web.Request) -> web.Response:
     corp = await corp_for(request)
     return ok([_out(p) for p in await SopPlan.filter(corp_id=corp.id).order_by("-id")])
+
+
+@API.route("GET", "/api/v1/sop-plans/{id}", "One plan, as the builder edits it", tag=TAG)
+async def get_plan(request: web.Request) -> web.Response:
+    return ok(_out((await _plan(request))[1]))
 
 
 @API.route(
@@ -125,17 +137,86 @@ async def stats(request: web.Request) -> web.Response:
     return ok({step: dict(c) for step, c in by_step.items()})
 
 
-@API.route("GET", "/api/v1/sop-calendar", "Group calendar: runs per day (owner-scoped)", tag=TAG)
+def _zone(corp: Corp) -> ZoneInfo:
+    return ZoneInfo(corp.timezone or "Asia/Shanghai")
+
+
+def _window(request: web.Request, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """`?month=YYYY-MM`: that month in the corp's zone; none: a week back to a month ahead."""
+    raw = request.query.get("month", "")
+    if not raw:
+        start = datetime.now(UTC) - timedelta(days=7)
+        return start, start + timedelta(days=37)
+    # Years 2000–2099: a calendar is about this campaign season, and far years cannot overflow.
+    if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", raw):
+        raise web.HTTPUnprocessableEntity(
+            text=json.dumps({"error": "month must be YYYY-MM (2000–2099)"}),
+            content_type="application/json",
+        )
+    first = date.fromisoformat(raw + "-01")
+    after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return _midnight(first, zone), _midnight(after, zone)
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+
+
+async def forecast(
+    corp: Corp, start: datetime, end: datetime, owners: list[str] | None
+) -> list[dict[str, Any]]:
+    """Runs the active plans will have in [start, end), computed like the preview: rows are
+    only written two days ahead, so a calendar of stored runs alone would stop there."""
+    zone = _zone(corp)
+    chats = await GroupChat.filter(corp_id=corp.id, status=GroupStatus.ACTIVE)
+    if owners is not None:
+        chats = [c for c in chats if c.owner_userid in owners]
+    out: list[dict[str, Any]] = []
+    for plan in await SopPlan.filter(corp_id=corp.id, status="active", kind="group"):
+        mine = [c for c in chats if materialize.matches(plan.target, c)]
+        begin = max(start, plan.starts_at)
+        for step_id, chat, due in materialize.runs_for(plan, mine, begin, end, zone):
+            out.append(
+                {
+                    "due_at": due.astimezone(zone),
+                    "target_id": chat.chat_id,
+                    "step_id": step_id,
+                    "status": "forecast",
+                    "owner_userid": chat.owner_userid,
+                    "plan_id": plan.id,
+                }
+            )
+    return out
+
+
+@API.route(
+    "GET",
+    "/api/v1/sop-calendar",
+    "Group calendar: runs per local day (?month=YYYY-MM; owner-scoped), with forecasts",
+    tag=TAG,
+)
 async def calendar(request: web.Request) -> web.Response:
+    """Stored runs (their real status) plus the runs still to be written ("forecast"), keyed
+    by the day in the corp's zone, times given in that zone."""
     corp = await corp_for(request)
-    start = datetime.now(UTC) - timedelta(days=7)
-    q = SopRun.filter(corp_id=corp.id, due_at__gte=start, due_at__lt=start + timedelta(days=37))
+    zone = _zone(corp)
+    start, end = _window(request, zone)
+    q = SopRun.filter(corp_id=corp.id, due_at__gte=start, due_at__lt=end)
     owners = actor(request).owners()
     if owners is not None:
         q = q.filter(owner_userid__in=owners)
-    days: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for run in await q.order_by("due_at").values(
+    runs = await q.order_by("due_at").values(
         "due_at", "target_id", "step_id", "status", "owner_userid", "plan_id"
-    ):
-        days[run["due_at"].date().isoformat()].append({**run, "due_at": run["due_at"].isoformat()})
+    )
+    stored = {(r["plan_id"], r["step_id"], r["target_id"], r["due_at"].timestamp()) for r in runs}
+    later = await forecast(corp, max(start, datetime.now(UTC)), end, owners)
+    runs += [
+        r
+        for r in later
+        if (r["plan_id"], r["step_id"], r["target_id"], r["due_at"].timestamp()) not in stored
+    ]
+    days: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for run in sorted(runs, key=lambda r: r["due_at"]):
+        local = run["due_at"].astimezone(zone)
+        days[local.date().isoformat()].append({**run, "due_at": local.isoformat()})
     return ok(days)

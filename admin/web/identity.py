@@ -73,6 +73,12 @@ async def staff_session(request: web.Request, corp: int, userid: str) -> None:
     session["csrf"] = secrets.token_urlsafe(32)
 
 
+def forget_user(user_id: int) -> None:
+    """Drop a cached login here at once (a disabled user, a changed role); other processes
+    see the change within the cache's 5 s."""
+    _users.forget(user_id)
+
+
 async def session_user(request: web.Request) -> AdminUser | None:
     session = await get_session(request)
     uid = session.get("uid")

@@ -11,6 +11,11 @@ class NavItem:
     label: str
     href: str
     role: str = "staff"
+    # Roles that see it besides those at or above `role`… or, when set, instead of them.
+    only: frozenset[str] | None = None
+
+    def shown_to(self, role: str, at_least: bool) -> bool:
+        return role in self.only if self.only is not None else at_least
 
 
 NAV: tuple[NavItem, ...] = (
@@ -22,7 +27,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem("kanban", "商机看板", "/admin/opportunities"),
     NavItem("quotes", "报价审批", "/admin/quotes", "manager"),
     NavItem("sop", "群SOP", "/admin/sop", "ops"),
-    NavItem("compliance", "合规审查", "/admin/compliance", "admin"),
+    # Managers review their team's alerts; ops leads run campaigns, not compliance.
+    NavItem("compliance", "合规审查", "/admin/compliance", only=frozenset({"manager", "admin"})),
     NavItem("quickreplies", "话术库", "/admin/quick-replies", "ops"),
     NavItem("settings", "设置", "/admin/settings", "admin"),
 )

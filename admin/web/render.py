@@ -56,4 +56,8 @@ def page(template: str, *, nav: str, title: str, role: str = "staff") -> Callabl
 
 
 def menu(who: Actor) -> list[dict[str, str]]:
-    return [{"key": n.key, "label": n.label, "href": n.href} for n in NAV if who.at_least(n.role)]
+    return [
+        {"key": n.key, "label": n.label, "href": n.href}
+        for n in NAV
+        if n.shown_to(who.role, who.at_least(n.role))
+    ]

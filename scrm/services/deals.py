@@ -22,7 +22,11 @@ LOST_REASONS = ("price", "feature", "timing", "competitor", "no_budget", "other"
 
 
 class StageGateError(ValueError):
-    """A stage change refused, naming every missing field."""
+    """A stage change refused, naming every missing field (also in `missing`)."""
+
+    def __init__(self, message: str, missing: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.missing = missing or []
 
 
 async def ensure_stages(corp_id: int) -> list[Stage]:
@@ -122,7 +126,7 @@ async def move(
         raise StageGateError(f"lost_reason must be one of {', '.join(LOST_REASONS)}")
     gaps = missing(opp, stage)
     if gaps:
-        raise StageGateError(f"{stage.name} needs: {', '.join(gaps)}")
+        raise StageGateError(f"{stage.name} needs: {', '.join(gaps)}", gaps)
     now = datetime.now(UTC)
     opp.stage_id, opp.probability = stage.id, stage.probability
     opp.forecast_category = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
@@ -14,7 +15,9 @@ from scrm.models import LeadSource
 from scrm.services import assignment, leads
 
 MAX_ROWS = 20_000
+MAX_LINES = 1_000  # rows a dry run describes one by one (the counts cover them all)
 KNOWN = {"name", "phone", "unionid", "city", "campaign", "ad_id"}
+Progress = Callable[[int], Awaitable[None]]
 
 
 @dataclass
@@ -26,6 +29,16 @@ class ImportReport:
     created: int = 0
     merged: int = 0
     errors: list[dict[str, object]] = field(default_factory=list)
+    # Dry run: per row, what would happen (outcome create|merge|reject, and why).
+    lines: list[dict[str, object]] = field(default_factory=list)
+
+    def describe(self, line: int, fields: LeadFields, outcome: str, why: str = "") -> None:
+        if len(self.lines) < MAX_LINES:
+            phone = fields.phone
+            shown = phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else phone
+            self.lines.append(
+                {"line": line, "name": fields.name, "phone": shown, "outcome": outcome, "why": why}
+            )
 
 
 def _parse(text: str) -> list[dict[str, str]]:
@@ -33,6 +46,14 @@ def _parse(text: str) -> list[dict[str, str]]:
     if not reader.fieldnames or not {"name", "phone", "unionid"} & set(reader.fieldnames):
         raise ValueError("the header needs at least one of: name, phone, unionid")
     return list(reader)
+
+
+def check(text: str) -> int:
+    """The number of data rows, or ValueError for a file that cannot be imported at all."""
+    rows = len(_parse(text))
+    if rows > MAX_ROWS:
+        raise ValueError(f"{rows} rows: split the file into parts of {MAX_ROWS}")
+    return rows
 
 
 def _fields(row: dict[str, str]) -> LeadFields:
@@ -49,32 +70,48 @@ def _fields(row: dict[str, str]) -> LeadFields:
 
 
 async def import_csv(
-    source: LeadSource, text: str, redis: Redis, *, dry_run: bool
+    source: LeadSource,
+    text: str,
+    redis: Redis,
+    *,
+    dry_run: bool,
+    progress: Progress | None = None,
+    every: int = 200,
 ) -> ImportReport:
+    """`progress(rows_done)` is awaited every `every` rows (long imports show a bar)."""
     rows = _parse(text)
     if len(rows) > MAX_ROWS:
         raise ValueError(f"{len(rows)} rows: split the file into parts of {MAX_ROWS}")
     report = ImportReport(rows=len(rows))
-    seen: set[str] = set()
+    seen: dict[str, int] = {}  # person key → the first line that named them
     corp_id = source.corp_id  # type: ignore[attr-defined]
     for number, row in enumerate(rows, start=2):  # line 1 is the header
+        if progress is not None and number > 2 and (number - 2) % every == 0:
+            await progress(number - 2)
         fields = _fields(row)
+        problem = ""
         if fields.phone and not vault.normalize_phone(fields.phone):
-            report.errors.append(
-                {"line": number, "error": f"phone {fields.phone!r} has no digits"}
-            )
-            continue
-        if not (fields.phone or fields.unionid):
-            report.errors.append({"line": number, "error": "needs a phone or a unionid"})
+            problem = f"phone {fields.phone!r} has no digits"
+        elif not (fields.phone or fields.unionid):
+            problem = "needs a phone or a unionid"
+        if problem:
+            report.errors.append({"line": number, "error": problem})
+            if dry_run:
+                report.describe(number, fields, "reject", problem)
             continue
         report.valid += 1
         index = leads.phone_index(fields.phone)
-        key = index or f"u:{fields.unionid}"
-        exists = key in seen or await leads.find_person(corp_id, index, fields.unionid) is not None
-        seen.add(key)
+        earlier = seen.setdefault(index or f"u:{fields.unionid}", number)
         if dry_run:
-            report.would_merge += exists
-            report.would_create += not exists
+            if earlier != number:
+                why = f"same person as line {earlier}"
+            elif await leads.find_person(corp_id, index, fields.unionid) is not None:
+                why = "an existing lead"
+            else:
+                why = ""
+            report.would_merge += bool(why)
+            report.would_create += not why
+            report.describe(number, fields, "merge" if why else "create", why)
             continue
         lead, created = await leads.ingest(source, fields, redis)
         if created:

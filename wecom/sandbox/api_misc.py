@@ -1,10 +1,11 @@
-"""Intercept rules, customer transfer, media uploads and JS-SDK tickets."""
+"""Intercept rules, customer transfer, media uploads, JS-SDK tickets and OAuth's getuserinfo."""
 
 from __future__ import annotations
 
 import secrets
 from typing import Any
 
+from wecom.sandbox import images, oauth
 from wecom.sandbox.state import new_id, now
 from wecom.sandbox.wire import Call, api, require
 
@@ -166,17 +167,32 @@ async def upload(call: Call) -> dict[str, Any]:
 
 @api("media/uploadimg")
 async def upload_img(call: Call) -> dict[str, Any]:
-    await _read_media(call, 2 << 20)
+    data = await _read_media(call, 2 << 20)
     base = call.world.config.public_url or str(call.request.url.origin())
-    return {"url": f"{base}/sandbox/img/{secrets.token_hex(12)}.png"}
+    return {"url": f"{base}/sandbox/img/{call.request.app[images.IMAGES].put(data)}"}
 
 
 @api("get_jsapi_ticket")
 async def jsapi_ticket(call: Call) -> dict[str, Any]:
-    return {"ticket": "jsapi_" + secrets.token_urlsafe(24), "expires_in": 7200}
+    ticket = "jsapi_" + secrets.token_urlsafe(24)
+    # Recorded so a test can check a JS-SDK signature against the ticket really issued.
+    call.world.record("jsapi_ticket", call.corp.conf.corp_id, ticket=ticket)
+    return {"ticket": ticket, "expires_in": 7200}
 
 
 @api("ticket/get")
 async def agent_ticket(call: Call) -> dict[str, Any]:
     require(call.request.query.get("type") == "agent_config", 40058, "type must be agent_config")
-    return {"ticket": "agent_" + secrets.token_urlsafe(24), "expires_in": 7200}
+    ticket = "agent_" + secrets.token_urlsafe(24)
+    call.world.record("agent_ticket", call.corp.conf.corp_id, ticket=ticket)
+    return {"ticket": ticket, "expires_in": 7200}
+
+
+@api("auth/getuserinfo")
+async def oauth_user(call: Call) -> dict[str, Any]:
+    code = call.arg("code", "")
+    require(code, 41008, "missing oauth code")
+    userid = call.request.app[oauth.CODES].take(call.corp.conf.corp_id, code)
+    require(userid, 40029, "invalid code")
+    call.world.record("oauth_user", call.corp.conf.corp_id, userid=userid)
+    return {"userid": userid}

@@ -21,6 +21,8 @@ from wecom.sandbox import (  # noqa: F401
     control_bulk,
     control_groups,
     finance,
+    images,
+    oauth,
     page,
 )
 from wecom.sandbox.callbacks import Deliverer
@@ -35,6 +37,8 @@ SANDBOX_STATE = WORLD
 def create_sandbox_app(config: SandboxConfig) -> web.Application:
     app = web.Application(client_max_size=32 << 20)
     app[WORLD] = World(config)
+    app[oauth.CODES] = oauth.OAuthCodes()
+    app[images.IMAGES] = images.ImageStore()
 
     async def deliverer(app: web.Application) -> AsyncIterator[None]:
         session = aiohttp.ClientSession()
@@ -60,6 +64,8 @@ def create_sandbox_app(config: SandboxConfig) -> web.Application:
     app.add_routes(control_bulk.routes)
     app.add_routes(finance.routes)
     app.add_routes(page.routes)
+    app.add_routes(oauth.routes)
+    app.add_routes(images.routes)
     return app
 
 

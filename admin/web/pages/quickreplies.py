@@ -1,7 +1,33 @@
-"""Admin pages: quickreplies (being built)."""
+"""话术库 (/admin/quick-replies): ops leads keep the categories and items staff insert from the
+sidebar. The page reads the tables; every change goes through /api/v1/quick-replies."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
+from admin.api.quick_replies import reply_out
+from admin.web.render import current, page
+from scrm.models import QuickReply, QuickReplyCategory
+
 routes = web.RouteTableDef()
+KINDS = {"text": "文字", "image": "图片", "link": "链接"}
+
+
+@routes.get("/admin/quick-replies")
+@page("quickreplies.html", nav="quickreplies", title="话术库", role="ops")
+async def quick_replies(request: web.Request) -> dict[str, Any]:
+    corp_pk = current(request).corp_pk
+    cats = await QuickReplyCategory.filter(corp_id=corp_pk).order_by("sort", "id")
+    items = await QuickReply.filter(corp_id=corp_pk).order_by("sort", "id")
+    by_cat: dict[int, list[QuickReply]] = {}
+    for item in items:
+        by_cat.setdefault(getattr(item, "category_id", 0), []).append(item)
+    return {
+        "categories": [
+            {"row": c, "items": [reply_out(i) for i in by_cat.get(c.id, [])]} for c in cats
+        ],
+        "kinds": KINDS,
+        "total_uses": sum(i.uses for i in items),
+    }

@@ -1,7 +1,84 @@
-"""Admin pages: settings (being built)."""
+"""设置 pages: corps, members with their sync, tags; rules, logins and the audit log live in
+the settings_* modules, whose views join the same route table."""
 
 from __future__ import annotations
 
-from aiohttp import web
+from typing import Any
 
-routes = web.RouteTableDef()
+from aiohttp import web
+from tortoise.expressions import Q
+
+from admin.api.admin_settings_corps import corp_out
+from admin.api.admin_settings_tags import groups_out
+from admin.web.pages import settings_audit, settings_rules, settings_users  # noqa: F401
+from admin.web.pages.settings_common import base, corp_of, local, routes
+from admin.web.render import page
+from bot import keys
+from scrm.models import Corp, Staff
+
+__all__ = ["routes"]
+STAFF_PAGE = 100
+
+
+@routes.get("/admin/settings", name="settings")
+@page("settings_corps.html", nav="settings", title="设置 · 企业", role="admin")
+async def corps(request: web.Request) -> dict[str, Any]:
+    public = request.app[keys.SETTINGS].public_url or str(request.url.origin())
+    rows = [corp_out(c) for c in await Corp.all().order_by("id")]
+    for row in rows:
+        row["callback_url"] = public.rstrip("/") + row["callback_path"]
+    return base("corps", await corp_of(request), corps=rows)
+
+
+def _page_number(request: web.Request) -> int:
+    raw = request.query.get("page", "1")
+    return max(1, min(int(raw), 10_000)) if raw.isdigit() else 1
+
+
+@routes.get("/admin/settings/staff")
+@page("settings_staff.html", nav="settings", title="设置 · 成员", role="admin")
+async def staff(request: web.Request) -> dict[str, Any]:
+    corp = await corp_of(request)
+    if corp is None:
+        return base("staff", None)
+    q = Staff.filter(corp_id=corp.id)
+    status = request.query.get("active", "")
+    if status in ("1", "0"):
+        q = q.filter(active=status == "1")
+    text = request.query.get("q", "").strip()[:64]
+    if text:
+        q = q.filter(Q(name__icontains=text) | Q(userid__icontains=text))
+    number = _page_number(request)
+    total = await q.count()
+    rows = (
+        await q.order_by("-active", "userid").offset((number - 1) * STAFF_PAGE).limit(STAFF_PAGE)
+    )
+    return base(
+        "staff",
+        corp,
+        members=[
+            {
+                "userid": s.userid,
+                "name": s.name,
+                "departments": "、".join(str(d) for d in s.department_ids or []),
+                "contact": s.has_contact_permission,
+                "active": s.active,
+                "updated": local(s.updated_at, corp),
+            }
+            for s in rows
+        ],
+        total=total,
+        active_count=await Staff.filter(corp_id=corp.id, active=True).count(),
+        filters={"q": text, "active": status},
+        page=number,
+        pages=max(1, -(-total // STAFF_PAGE)),
+    )
+
+
+@routes.get("/admin/settings/tags")
+@page("settings_tags.html", nav="settings", title="设置 · 标签", role="admin")
+async def tags(request: web.Request) -> dict[str, Any]:
+    corp = await corp_of(request)
+    if corp is None:
+        return base("tags", None)
+    return base("tags", corp, groups=await groups_out(corp))

@@ -15,7 +15,8 @@
 
   function explain(body, status) {
     if (body && body.details && body.details.length) {
-      return body.error + "：" + body.details.map((d) => (d.loc ? d.loc + " " : "") + d.msg).join("；");
+      const said = (d) => (typeof d === "string" ? d : (d.loc ? d.loc + " " : "") + d.msg);
+      return body.error + "：" + body.details.map(said).join("；");
     }
     if (body && body.missing) { return body.error + "（缺少：" + body.missing.join("、") + "）"; }
     return (body && body.error) || ("请求失败（HTTP " + status + "）");

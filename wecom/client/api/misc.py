@@ -1,4 +1,4 @@
-"""Intercept rules, customer transfer (在职/离职继承), media uploads and JS-SDK tickets."""
+"""Intercept rules, customer transfer (在职/离职继承), media uploads, JS-SDK tickets, OAuth."""
 
 from __future__ import annotations
 
@@ -72,6 +72,10 @@ class MiscAPI(WeComCore):
 
     async def fetch_agent_ticket(self) -> m.Ticket:
         return await self.get("ticket/get", m.Ticket, type="agent_config")
+
+    async def get_user_info(self, code: str) -> m.OAuthUser:
+        """Who came back from an OAuth (网页授权) redirect; `code` is single-use, 5 minutes."""
+        return await self.get("auth/getuserinfo", m.OAuthUser, code=code)
 
 
 def _form(filename: str, content: bytes) -> Callable[[], aiohttp.FormData]:

@@ -112,3 +112,13 @@ class ImageUploaded(Response):
 class Ticket(Response):
     ticket: str
     expires_in: int = 7200
+
+
+class OAuthUser(Response):
+    """auth/getuserinfo: a member has `userid`; anyone else only `openid` (and maybe
+    `external_userid`). `user_ticket` comes with scope snsapi_privateinfo only."""
+
+    userid: str = ""
+    user_ticket: str = ""
+    openid: str = ""
+    external_userid: str = ""

@@ -1,0 +1,156 @@
+"""`/api/v1/corps`: the WeCom corps this deployment serves; secrets are write-only."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from admin.api.auth import require
+from admin.api.common import error, not_found, ok, parse, path_id
+from admin.api.openapi import API
+from bot import keys
+from scrm.models import Corp
+from wecom.crypto import aes_key_from_encoding_key
+
+TAG = "settings"
+SECRET_FIELDS = ("token", "aes_key", "secret")
+CORP_ID = r"^w[wx][0-9A-Za-z]{16}$"  # WeCom corp ids: "ww" (or legacy "wx") and 16 characters
+
+
+class CorpUpdate(BaseModel):
+    """An edit; a secret left out or empty keeps the stored one (the page never has it)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    corp_id: str | None = Field(default=None, pattern=CORP_ID)
+    name: str | None = Field(default=None, max_length=128)
+    agent_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    token: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{1,32}$|^$")
+    aes_key: str | None = Field(default=None, description="EncodingAESKey, 43 characters")
+    secret: str | None = Field(default=None, max_length=256)
+    api_base: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
+    timezone: str | None = None
+    active: bool | None = None
+
+    @field_validator("aes_key")
+    @classmethod
+    def _aes_key(cls, value: str | None) -> str | None:
+        if value:
+            if len(value) != 43 or not value.isalnum() or not value.isascii():
+                raise ValueError("EncodingAESKey 必须是 43 位字母或数字")
+            aes_key_from_encoding_key(value)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"未知时区 {value}") from exc
+        return value
+
+    def changes(self) -> dict[str, Any]:
+        """Only what was given: empty secrets mean "keep", and api_base loses a trailing /."""
+        data = {k: v for k, v in self.model_dump(exclude_none=True).items() if k != "corp_id"}
+        for name in SECRET_FIELDS:
+            if data.get(name) == "":
+                del data[name]
+        if "api_base" in data:
+            data["api_base"] = data["api_base"].rstrip("/")
+        return data
+
+
+class CorpIn(CorpUpdate):
+    corp_id: str = Field(pattern=CORP_ID)
+    agent_id: int = Field(ge=1, le=2**31 - 1)
+    token: str = Field(pattern=r"^[A-Za-z0-9]{1,32}$")
+    aes_key: str = Field(min_length=43, max_length=43)
+    secret: str = Field(min_length=1, max_length=256)
+
+
+class CorpOut(BaseModel):
+    id: int
+    corp_id: str
+    name: str
+    agent_id: int
+    api_base: str
+    timezone: str
+    active: bool
+    token_set: bool
+    aes_key_set: bool
+    secret_set: bool
+    callback_path: str = Field(description="append to the public URL for WeCom's callback")
+
+
+def corp_out(corp: Corp) -> dict[str, Any]:
+    # Nothing from request.app here: the audit log calls the GET route with a bare probe.
+    return CorpOut(
+        id=corp.id,
+        corp_id=corp.corp_id,
+        name=corp.name,
+        agent_id=corp.agent_id,
+        api_base=corp.api_base,
+        timezone=corp.timezone,
+        active=corp.active,
+        token_set=bool(corp.token),
+        aes_key_set=bool(corp.aes_key),
+        secret_set=bool(corp.secret),
+        callback_path=f"/wecom/callback/{corp.corp_id}",
+    ).model_dump()
+
+
+def _forget(request: web.Request, corp_id: str) -> None:
+    # New credentials must reach the callback crypto and the API client at once.
+    request.app[keys.CORPS].forget(corp_id)
+    request.app[keys.CLIENTS].forget(corp_id)
+
+
+@API.route(
+    "GET", "/api/v1/corps", "Corps (secrets never returned)", tag=TAG, response=CorpOut, many=True
+)
+async def list_corps(request: web.Request) -> web.Response:
+    # Corps are the deployment's configuration: every admin manages all of them.
+    require(request, "admin")
+    return ok([corp_out(c) for c in await Corp.all().order_by("id")])
+
+
+async def _corp(request: web.Request) -> Corp:
+    require(request, "admin")
+    corp = await Corp.get_or_none(id=path_id(request, "corp"))
+    if corp is None:
+        raise not_found("corp")
+    return corp
+
+
+@API.route("GET", "/api/v1/corps/{id}", "One corp", tag=TAG, response=CorpOut)
+async def get_corp(request: web.Request) -> web.Response:
+    return ok(corp_out(await _corp(request)))
+
+
+@API.route("POST", "/api/v1/corps", "Add a corp", tag=TAG, body=CorpIn, response=CorpOut)
+async def add_corp(request: web.Request) -> web.Response:
+    require(request, "admin")
+    body = await parse(request, CorpIn)
+    if await Corp.exists(corp_id=body.corp_id):
+        return error(409, f"企业 {body.corp_id} 已存在")
+    corp = await Corp.create(corp_id=body.corp_id, **body.changes())
+    _forget(request, corp.corp_id)
+    return ok(corp_out(corp), status=201)
+
+
+@API.route("PUT", "/api/v1/corps/{id}", "Edit a corp", tag=TAG, body=CorpUpdate, response=CorpOut)
+async def update_corp(request: web.Request) -> web.Response:
+    corp = await _corp(request)
+    body = await parse(request, CorpUpdate)
+    if body.corp_id and body.corp_id != corp.corp_id:
+        return error(422, "corp_id 不能修改（回调地址和所有数据都挂在它上面）")
+    changes = body.changes()
+    if changes:
+        await corp.update_from_dict(changes).save()
+        _forget(request, corp.corp_id)
+    return ok(corp_out(corp))

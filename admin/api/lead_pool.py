@@ -1,0 +1,135 @@
+"""`/api/v1/leads/{id}/…`: claiming from the pool (公海), assigning to a member, merging."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiohttp import web
+from pydantic import Field
+
+from admin.api.auth import in_scope, require, who
+from admin.api.common import error, ok, parse
+from admin.api.leads import TAG, lead_out, scoped_lead
+from admin.api.openapi import API
+from bot import keys
+from scrm.leads import schemas as s
+from scrm.models import Lead, LeadActivity, Staff
+from scrm.models.base import corp_pk
+from scrm.services import leads, pool, scoring
+from scrm.services.assignment import OPEN_STATUSES, holdings
+
+
+class LeadAssignIn(s.Strict):
+    userid: str = Field(min_length=1, max_length=64, description="the member who gets the lead")
+
+
+@API.route(
+    "POST",
+    "/api/v1/leads/{id}/claim",
+    "Claim a lead from the pool (for yourself; managers also for their team)",
+    tag=TAG,
+    body=s.ClaimIn,
+    response=s.LeadOut,
+)
+async def claim(request: web.Request) -> web.Response:
+    lead = await scoped_lead(request)
+    body = await parse(request, s.ClaimIn)
+    if not in_scope(request, body.userid):
+        return error(403, "you may claim leads for yourself (or your team) only")
+    try:
+        await pool.claim(lead, body.userid, request.app[keys.ARQ])
+    except pool.ClaimRefused as exc:
+        return error(409, str(exc))
+    return ok(lead_out(lead))
+
+
+@API.route(
+    "POST",
+    "/api/v1/leads/{id}/assign",
+    "Give a lead (pooled or owned) to a member of your team (managers and up)",
+    tag=TAG,
+    body=LeadAssignIn,
+    response=s.LeadOut,
+)
+async def assign(request: web.Request) -> web.Response:
+    require(request, "manager")
+    lead = await scoped_lead(request)
+    body = await parse(request, LeadAssignIn)
+    if not in_scope(request, body.userid):
+        return error(403, "you may assign leads to yourself or your team only")
+    if lead.merged_into_id is not None:
+        return error(409, "this lead was merged: assign the lead it was merged into")
+    if lead.status not in OPEN_STATUSES:
+        return error(409, f"a {lead.status} lead is closed: nothing to assign")
+    corp_id = corp_pk(lead)
+    if not await Staff.exists(corp_id=corp_id, userid=body.userid, active=True):
+        return error(422, f"no active member {body.userid!r}")
+    if lead.owner_userid == body.userid and not lead.in_pool:
+        return ok(lead_out(lead))  # already theirs: nothing changes, nothing recorded
+    cap = (await scoring.settings_for(corp_id)).holding_cap
+    if (await holdings(corp_id, [body.userid]))[body.userid] >= cap:
+        return error(409, f"{body.userid} holds {cap} open leads already (holding cap)")
+    previous, now = lead.owner_userid, datetime.now(UTC)
+    # A new owner starts afresh: the first-response SLA and the recycling clock restart.
+    lead.owner_userid, lead.in_pool, lead.assigned_at = body.userid, False, now
+    lead.last_followup_at = lead.first_response_at = lead.recycle_warned_at = None
+    await lead.save(
+        update_fields=[
+            "owner_userid",
+            "in_pool",
+            "assigned_at",
+            "last_followup_at",
+            "first_response_at",
+            "recycle_warned_at",
+            "updated_at",
+        ]
+    )
+    await LeadActivity.create(
+        corp_id=corp_id,
+        lead_id=lead.id,
+        kind="assign",
+        actor=who(request),
+        data={"owner": body.userid, "how": "manual", "from": previous},
+        at=now,
+    )
+    return ok(lead_out(lead))
+
+
+@API.route(
+    "POST",
+    "/api/v1/leads/{id}/merge",
+    "Merge another lead into this one",
+    tag=TAG,
+    body=s.MergeIn,
+    response=s.LeadOut,
+)
+async def merge(request: web.Request) -> web.Response:
+    require(request, "manager")
+    lead = await scoped_lead(request)
+    body = await parse(request, s.MergeIn)
+    other = await Lead.get_or_none(id=body.other_id, corp_id=corp_pk(lead))
+    # The other lead must be in scope too: a manager merges only what they could open.
+    if other is None or not (other.in_pool or in_scope(request, other.owner_userid)):
+        return error(404, "no such lead to merge")
+    try:
+        await leads.merge(lead, other, body.actor or who(request))
+    except ValueError as exc:
+        return error(409, str(exc))
+    return ok(lead_out(lead))
+
+
+@API.route(
+    "POST",
+    "/api/v1/leads/{id}/unmerge",
+    "Undo the merge of this lead",
+    tag=TAG,
+    response=s.LeadOut,
+)
+async def unmerge(request: web.Request) -> web.Response:
+    require(request, "manager")
+    lead = await scoped_lead(request)
+    try:
+        await leads.unmerge(lead, who(request))
+    except ValueError as exc:
+        return error(409, str(exc))
+    return ok(lead_out(lead))
