@@ -8,6 +8,7 @@ from typing import Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
+from admin.api.admin_settings_rules import rule_out
 from admin.api.auth import require
 from admin.api.common import corp_for, error, ok, parse
 from admin.api.leads import TAG
@@ -47,21 +48,7 @@ async def add_rule(request: web.Request) -> web.Response:
 async def list_rules(request: web.Request) -> web.Response:
     corp = await corp_for(request)
     rows = await ScoringRule.filter(corp_id=corp.id, active=True).order_by("id")
-    return ok(
-        [
-            s.ScoringRuleOut(
-                id=r.id,
-                name=r.name,
-                kind=r.kind,
-                field=r.field,
-                op=r.op,
-                value=r.value,
-                points=r.points,
-                cap=r.cap,
-            ).model_dump()
-            for r in rows
-        ]
-    )
+    return ok([rule_out(r) for r in rows])
 
 
 @API.route(
