@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,15 +47,28 @@ JOURNEY_LOCK = "scrm:journey:scan"
 JOURNEY_LOCK_SECONDS = 60  # the cron's timeout is 55 s
 
 
+# Delete the lock only if it is still ours: a scanner frees it when it stops claiming, and the
+# next one may hold it by the time this one finishes walking.
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
+
+
 async def journey_scan(ctx: dict[str, Any]) -> dict[str, int]:
-    """One scanner at a time: it claims customers ahead of their due time and holds them until
-    then; a second scanner would split a send window's customers into two tasks per owner."""
-    if not await ctx["redis"].set(JOURNEY_LOCK, "1", nx=True, ex=JOURNEY_LOCK_SECONDS):
+    """One scanner claims at a time: it claims customers ahead of their due time and holds them
+    until then; two claiming side by side would split a send window's customers into two
+    tasks per owner. It frees the lock when it stops claiming, before its last walks."""
+    redis, token = ctx["redis"], uuid.uuid4().hex
+    if not await redis.set(JOURNEY_LOCK, token, nx=True, ex=JOURNEY_LOCK_SECONDS):
         return {}
+
+    async def release() -> None:
+        await redis.eval(_RELEASE, 1, JOURNEY_LOCK, token)
+
     try:
-        return await journey_scanner.run_live(ctx["clients"].for_corp, http=ctx.get("http"))
+        return await journey_scanner.run_live(
+            ctx["clients"].for_corp, http=ctx.get("http"), done_claiming=release
+        )
     finally:
-        await ctx["redis"].delete(JOURNEY_LOCK)
+        await release()
 
 
 async def journey_dates(ctx: dict[str, Any]) -> int:

@@ -104,6 +104,8 @@ class JourneyLog(CorpScopedModel):
 
     class Meta:
         table = "journey_log"
+        # The scanner asks "who was sent anything since t" (caps counted ahead of time).
+        indexes = (("corp_id", "action", "created_at"),)
 
 
 class JourneyTask(CorpScopedModel):

@@ -45,6 +45,15 @@ async def changed_since(corp_id: int, since: datetime) -> set[str]:
     return {str(ext) for ext in rows}
 
 
+async def sent_since(corp_id: int, since: datetime) -> set[str]:
+    """Customers who were sent anything (by any journey, any scanner) logged at or after
+    `since` (a send's log time is when WeCom made the task)."""
+    rows = await JourneyLog.filter(
+        corp_id=corp_id, action="sent", created_at__gte=since
+    ).values_list("external_userid", flat=True)
+    return {str(ext) for ext in rows}
+
+
 async def branch_hits(corp_id: int, node: dict[str, Any], runs: list[Claimed]) -> set[int]:
     """Ids of the runs for which the branch's condition holds: a tag on the relation with the
     owner (`if_tag`), a recent behaviour of the customer's lead (`if_activity`), or the lead's

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time as clock
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -46,19 +47,28 @@ async def run_live(
     http: aiohttp.ClientSession | None = None,
     budget_s: float = 30.0,
     lookahead: timedelta = LOOKAHEAD,
+    done_claiming: Callable[[], Awaitable[None]] | None = None,
 ) -> dict[str, int]:
     """Claim (for `budget_s`) whatever falls due within `lookahead`, screen it, and walk each
     customer once it is due. Everything claimed is walked before returning, so one scan runs
-    at most `budget_s` + `lookahead`. Only one scanner may run at a time (the caller's lock):
-    customers of one send window must be walked together to share one task per owner."""
+    at most `budget_s` + `lookahead`.
+
+    One scanner claims at a time (the caller's lock): customers of one send window must be
+    walked together to share one task per owner. Once this one stops claiming it calls
+    `done_claiming` (the caller frees the lock), so the next scanner starts claiming ahead
+    while this one still walks what it holds — no gap in which nobody looks ahead."""
     counts: dict[str, int] = {}
     held: list[Claimed] = []
     started = clock.monotonic()
-    recent: set[str] = set()
+    claiming = True
     await journeys.release_stuck(datetime.now(UTC))
     while True:
         now = datetime.now(UTC)
-        if clock.monotonic() - started < budget_s:
+        if claiming and clock.monotonic() - started >= budget_s:
+            claiming = False
+            if done_claiming is not None:
+                await done_claiming()
+        if claiming:
             fresh: list[Claimed] = []
             while batch := await journeys.claim_rows(now + lookahead):
                 fresh.extend(batch)
@@ -70,11 +80,13 @@ async def run_live(
                 ahead = (min(r.due_at for r in fresh) - now).total_seconds()
                 log.info("journey.claimed", customers=len(fresh), s=round(took, 2), ahead_s=ahead)
         if not held:
+            if claiming and done_claiming is not None:
+                await done_claiming()
             return counts
         due = [r for r in held if r.due_at <= now]
         if due:
             held = [r for r in held if r.due_at > now]
-            _add(counts, await journeys.step_runs(due, client_for, now, http, recent))
+            _add(counts, await journeys.step_runs(due, client_for, now, http))
             late = (now - min(r.due_at for r in due)).total_seconds()
             took = (datetime.now(UTC) - now).total_seconds()
             log.info("journey.walked", customers=len(due), late_s=round(late, 2), s=round(took, 2))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -57,20 +57,28 @@ async def send(batch: Batch, node: dict[str, Any], runs: list[Claimed]) -> None:
     await asyncio.gather(*(one(owner, chunk) for owner, chunk in chunks))
 
 
+# A send is logged a little after WeCom made it (the walk writes its logs at the end), with
+# the time it was made: look back this far before a screening for sends it could not see.
+LOG_DELAY = timedelta(seconds=30)
+
+
 async def _counts(
     batch: Batch, runs: list[Claimed], local: datetime
 ) -> dict[str, tuple[int, int, int]]:
-    """Sends per customer (day, week, month): counted when the scanner screened the customer
-    ahead of time, unless this scanner has sent to them since or a month began meanwhile."""
+    """Sends per customer (day, week, month) as counted when the scanner screened them ahead
+    of time — counted again for anyone sent something since (by this scanner or another),
+    and for everyone when a month began meanwhile."""
     counts: dict[str, tuple[int, int, int]] = {}
     ask: list[str] = []
+    early = [r.screened_at for r in runs if r.sent is not None and r.screened_at is not None]
+    since = await facts.sent_since(batch.corp.id, min(early) - LOG_DELAY) if early else set()
     for run in runs:
         screened = run.screened_at.astimezone(local.tzinfo) if run.screened_at else None
-        fresh = screened is not None and (screened.year, screened.month) == (
+        same_month = screened is not None and (screened.year, screened.month) == (
             local.year,
             local.month,
         )
-        if run.sent is not None and fresh and run.external_userid not in batch.recent:
+        if run.sent is not None and same_month and run.external_userid not in since:
             counts[run.external_userid] = run.sent
         else:
             ask.append(run.external_userid)
@@ -109,7 +117,6 @@ async def _task(batch: Batch, node: dict[str, Any], owner: str, chunk: list[Clai
     for run in chunk:
         batch.log(run, "sent", stamp=sent_at, msgid=created.msgid, due=run.due_at.isoformat())
         batch.move(run, nxt, now, "sent")
-        batch.recent.add(run.external_userid)
 
 
 async def remind(batch: Batch, node: dict[str, Any], runs: list[Claimed]) -> None:

@@ -72,9 +72,6 @@ class Batch:
     logs: list[tuple[Any, ...]] = field(default_factory=list)  # JOURNEY_LOG rows
     moves: dict[int, tuple[str, datetime, str]] = field(default_factory=dict)  # run id → state
     outcomes: dict[str, int] = field(default_factory=dict)
-    # Customers this scanner has sent to since it started: their counts screened ahead of
-    # time may miss those sends, so they are counted again at the send.
-    recent: set[str] = field(default_factory=set)
 
     kinds: dict[str, str] = field(default_factory=dict)  # node id → kind
 

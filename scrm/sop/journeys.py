@@ -124,9 +124,8 @@ async def step_runs(
     client_for: ClientFor,
     now: datetime,
     http: aiohttp.ClientSession | None = None,
-    recent: set[str] | None = None,
 ) -> dict[str, int]:
-    """Walk the claimed customers, a journey at a time (`recent`: see `Batch.recent`)."""
+    """Walk the claimed customers, a journey at a time."""
     counts: dict[str, int] = {}
     by_journey: dict[int, list[Claimed]] = {}
     for run in claimed:
@@ -135,8 +134,6 @@ async def step_runs(
         journey = await Journey.get(id=journey_id)
         corp = await Corp.get(id=journey.corp_id)  # type: ignore[attr-defined]
         batch = Batch(journey, corp, client_for(corp), now, http)
-        if recent is not None:
-            batch.recent = recent  # shared: the scanner's walks add to one set
         for outcome, n in (await walk(batch, group)).items():
             counts[outcome] = counts.get(outcome, 0) + n
     return counts

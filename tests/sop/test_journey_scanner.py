@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from bot import keys
 from scrm.enums import RelationStatus
 from scrm.models import Corp, FollowRelation, JourneyLog, JourneyRun
 from scrm.services.contacts import record_removal
@@ -95,3 +96,61 @@ async def test_caps_counted_ahead_still_see_a_send_made_meanwhile(linked: Linked
     assert len(tasks) == 1 and tasks[0]["data"]["targets"] == {
         customer["userid"]: [customer["external_userid"]]
     }
+
+
+async def test_a_send_another_scanner_made_after_screening_counts_against_the_cap(
+    linked: Linked,
+) -> None:
+    """The daily cap is one. After this scanner screened the customer (no sends yet), another
+    process logs a send to them: this scanner must see it and cap its own send."""
+    await _journey(linked, "本扫描")
+    await _journey(linked, "另一扫描")
+    customer = await scan_add(linked)
+    run, other = await JourneyRun.filter(external_userid=customer["external_userid"]).order_by(
+        "id"
+    )
+    due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
+    await JourneyRun.filter(id=run.id).update(due_at=due)
+    await JourneyRun.filter(id=other.id).update(status="done")  # another scanner's business
+    released = asyncio.Event()
+
+    async def done_claiming() -> None:
+        released.set()
+
+    scan = asyncio.create_task(
+        journey_scanner.run_live(
+            clients(linked),
+            budget_s=0.5,
+            lookahead=timedelta(seconds=10),
+            done_claiming=done_claiming,
+        )
+    )
+    while await JourneyRun.filter(status="running").count() < 1:
+        await asyncio.sleep(0.05)
+    corp = await Corp.get(corp_id=CORP_ID)
+    await JourneyLog.create(
+        corp_id=corp.id,
+        run_id=other.id,
+        external_userid=customer["external_userid"],
+        node_id="s1",
+        action="sent",
+        at=datetime.now(UTC),
+    )
+    # The claiming half ends (and the lock would be freed) before the held send is walked.
+    await asyncio.wait_for(released.wait(), timeout=2)
+    assert not scan.done() and datetime.now(UTC) < due
+    assert await scan == {"capped": 1}
+    assert await linked.sandbox.records("mass_message") == []
+
+
+async def test_the_scan_lock_is_freed_only_by_its_holder(linked: Linked) -> None:
+    from bot.jobs import sop as sop_jobs
+
+    redis = linked.bot.app[keys.ARQ]
+    ctx = {"redis": redis, "clients": linked.bot.app[keys.CLIENTS]}
+    await redis.set(sop_jobs.JOURNEY_LOCK, "someone-else", ex=60)
+    assert await sop_jobs.journey_scan(ctx) == {}  # another scanner is claiming: skip
+    assert await redis.get(sop_jobs.JOURNEY_LOCK) == b"someone-else"  # and leave its lock
+    await redis.delete(sop_jobs.JOURNEY_LOCK)
+    assert await sop_jobs.journey_scan(ctx) == {}  # nothing due: claims nothing, returns
+    assert await redis.get(sop_jobs.JOURNEY_LOCK) is None  # and frees its own lock
