@@ -8,7 +8,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from aiohttp import web
-from aiohttp_session import Session, get_session, session_middleware
+from aiohttp_session import Session, get_session, new_session, session_middleware
 from aiohttp_session.redis_storage import RedisStorage
 
 from admin.api.auth import Actor
@@ -56,9 +56,8 @@ def csrf_ok(session: Session, given: str | None) -> bool:
 
 async def start(request: web.Request, user: AdminUser) -> None:
     """Log `user` in: a fresh session id (no fixation) and a fresh CSRF token."""
-    session = await get_session(request)
-    session.invalidate()
-    session = await get_session(request)
+    (await get_session(request)).invalidate()
+    session = await new_session(request)  # a new id: the pre-login one is never reused
     session["uid"] = user.id
     session["csrf"] = secrets.token_urlsafe(32)
     _users.forget(user.id)
@@ -66,9 +65,8 @@ async def start(request: web.Request, user: AdminUser) -> None:
 
 async def staff_session(request: web.Request, corp: int, userid: str) -> None:
     """A sidebar session for a WeCom member who arrived through OAuth (no admin login)."""
-    session = await get_session(request)
-    session.invalidate()
-    session = await get_session(request)
+    (await get_session(request)).invalidate()
+    session = await new_session(request)
     session["staff"] = {"corp": corp, "userid": userid}
     session["csrf"] = secrets.token_urlsafe(32)
 

@@ -69,8 +69,12 @@ async def test_login_needs_the_csrf_token_and_then_the_session_reaches_the_api(
     )
     assert refused.status == 403
     assert (await client.get("/api/v1/livecodes")).status == 401  # no session yet
+    await client.get("/admin/login")  # an anonymous session: it carries the login's token
+    before = client.session.cookie_jar.filter_cookies(client.make_url("/"))["scrm_session"].value
     done = await _login(client, "ops1")
     assert done.status == 302 and done.headers["Location"] == "/admin/"
+    after = client.session.cookie_jar.filter_cookies(client.make_url("/"))["scrm_session"].value
+    assert before and after and before != after  # a new session id: no fixation
     assert (await client.get("/api/v1/livecodes")).status == 200  # the cookie is enough to read
     # A write with the cookie but without the page's token is refused and changes nothing.
     body = {"name": "无令牌", "members": [{"userid": "zhangsan"}]}
