@@ -10,23 +10,9 @@ from scrm.models import Corp, Lead, LeadActivity, LeadSource
 from scrm.services import lead_import
 from tests.leads.conftest import Linked
 from tests.leads.customer_seed import exts, seed_customers
+from tests.leads.test_access_and_work import call, token
 
 ADMIN = {"Authorization": "Bearer test-admin-token"}
-
-
-async def token(
-    linked: Linked, role: str, userid: str = "", team: list[str] | None = None
-) -> dict[str, str]:
-    body = {"name": f"{role}-{userid}", "role": role, "userid": userid, "team": team or []}
-    issued = await linked.api("POST", "/api/v1/api-tokens", body, status=201)
-    return {"Authorization": f"Bearer {issued['token']}"}
-
-
-async def call(
-    linked: Linked, method: str, path: str, headers: dict[str, str], json: Any = None
-) -> tuple[int, Any]:
-    resp = await linked.bot.request(method, path, json=json, headers=headers)
-    return resp.status, await resp.json()
 
 
 async def test_customers_are_listed_and_opened_within_scope_only(linked: Linked) -> None:
