@@ -96,5 +96,11 @@ async def session_actor(request: web.Request) -> Actor | None:
         return Actor(user.role, user.userid, list(user.team), corp_pk(user), user.username)
     staff = (await get_session(request)).get("staff")
     if isinstance(staff, dict) and staff.get("userid"):
-        return Actor("staff", str(staff["userid"]), [], int(staff["corp"]), str(staff["userid"]))
+        corp, userid = int(staff["corp"]), str(staff["userid"])
+        # A member with an admin login (a manager, say) keeps that login's role and team in
+        # the sidebar; WeCom's OAuth has proved they are that member.
+        login = await AdminUser.filter(corp_id=corp, userid=userid, active=True).first()
+        if login is not None:
+            return Actor(login.role, userid, list(login.team), corp, login.username)
+        return Actor("staff", userid, [], corp, userid)
     return None

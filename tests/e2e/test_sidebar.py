@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient
 from playwright.async_api import Page, Route, expect
 from yarl import URL
 
+from admin.web.accounts import create_user
 from bot import keys
 from scrm.models import (
     Corp,
@@ -395,3 +396,16 @@ async def test_oauth_signs_members_in_and_refuses_the_rest(linked: Linked) -> No
     # Only our own sidebar pages are a place to go next.
     for elsewhere in ("//evil.example/", "https://evil.example/", "/admin/"):
         assert await _oauth(bot, linked, "lisi", elsewhere) == (302, "/sidebar/")
+
+
+async def test_a_manager_signed_in_by_oauth_keeps_the_team_scope(linked: Linked) -> None:
+    """zhangsan has an admin login as lisi's manager: in the sidebar, signed in through WeCom
+    (no password), he sees lisi's customer, and still not wangwu's."""
+    await seed(linked)
+    corp = await Corp.get(corp_id=CORP_ID)
+    await create_user(
+        corp.id, "boss", "Passw0rd-boss", "manager", userid="zhangsan", team=["lisi"]
+    )
+    assert await _oauth(linked.bot, linked, "zhangsan") == (302, "/sidebar/?x=1")
+    assert (await linked.bot.get(f"/api/v1/sidebar/customer/{MINE}")).status == 200
+    assert (await linked.bot.get(f"/api/v1/sidebar/customer/{OTHER}")).status == 404
