@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] = "console"
 
     # --- admin API ---------------------------------------------------------------------
-    # Bearer token for /api/v1 (until staff log-in lands). Empty: the API answers 503.
+    # A bootstrap bearer token for /api/v1, admin of every corp. Empty: none (people log in).
     admin_token: SecretStr = SecretStr("")
 
     # --- compliance: chat archive (会话内容存档) and WeCom intercept rules --------------------

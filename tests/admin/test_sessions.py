@@ -179,3 +179,18 @@ async def test_the_snapshot_handler_sees_the_app_and_cannot_break_a_write(
         ({"value": "old"}, {"value": "new"}),
         (None, None),
     ]
+
+
+async def test_without_a_bootstrap_token_only_people_get_in(linked: Linked) -> None:
+    from pydantic import SecretStr
+
+    from bot import keys
+
+    linked.bot.app[keys.SETTINGS].admin_token = SecretStr("")
+    refused = await linked.bot.get("/api/v1/livecodes", headers={"Authorization": "Bearer "})
+    assert refused.status == 401  # an empty token never matches the empty setting
+    guessed = await linked.bot.get("/api/v1/livecodes", headers={"Authorization": "Bearer x"})
+    assert guessed.status == 401
+    await _user("ops9", "ops")
+    await _login(linked.bot, "ops9")
+    assert (await linked.bot.get("/api/v1/livecodes")).status == 200
