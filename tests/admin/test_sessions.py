@@ -194,3 +194,23 @@ async def test_without_a_bootstrap_token_only_people_get_in(linked: Linked) -> N
     await _user("ops9", "ops")
     await _login(linked.bot, "ops9")
     assert (await linked.bot.get("/api/v1/livecodes")).status == 200
+
+
+async def test_password_checks_run_off_the_event_loop(linked: Linked, monkeypatch: Any) -> None:
+    """scrypt is slow on purpose (~50 ms): on the loop it would stall every request meanwhile."""
+    import threading
+
+    from admin.web import accounts
+
+    threads: list[str] = []
+    real = accounts.verify_password
+
+    def watched(password: str, stored: str) -> bool:
+        threads.append(threading.current_thread().name)
+        return real(password, stored)
+
+    monkeypatch.setattr(accounts, "verify_password", watched)
+    await _user("ops8", "ops")
+    assert (await _login(linked.bot, "ops8")).status == 302
+    assert (await _login(linked.bot, "nobody")).status == 401
+    assert len(threads) == 2 and threading.main_thread().name not in threads
