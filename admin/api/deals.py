@@ -31,9 +31,15 @@ class OpportunityIn(Strict):
 
 
 class MoveIn(Strict):
-    stage: str
-    actor: str = ""
-    updates: dict[str, Any] = {}
+    stage: str = Field(min_length=1, max_length=32)
+    actor: str = Field(default="", max_length=64)
+    # Validated by deals.move with StageUpdates (422 naming each bad field in `missing`).
+    updates: dict[str, Any] = Field(
+        default={},
+        max_length=40,
+        description="gate fields: next_step (text), next_step_date and expected_close (dates), "
+        "amount (分, ≥ 0), lost_reason, lost_note; any other gate field as short text",
+    )
 
 
 class OpportunityOut(BaseModel):
