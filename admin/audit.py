@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from admin.api.auth import ACTOR, Actor
+from admin.api.common import TOUCHED_CORP
 from bot.logging import get_logger
 from scrm.models import AuditLog, Corp
 
@@ -76,6 +77,11 @@ def _target(request: web.Request) -> str:
 
 
 async def _corp_id(request: web.Request, who: Actor) -> int | None:
+    """The corp the write touched (its handler says so), else the writer's own: an edit of
+    corp 1 is corp 1's history, whoever made it, and a bootstrap-token write among several
+    corps is filed under the one it named."""
+    if TOUCHED_CORP in request:
+        return request[TOUCHED_CORP]
     if who.corp_pk is not None:
         return who.corp_pk
     filters: dict[str, Any] = {"active": True}

@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     # --- admin API ---------------------------------------------------------------------
     # A bootstrap bearer token for /api/v1, admin of every corp. Empty: none (people log in).
     admin_token: SecretStr = SecretStr("")
+    # POST /admin/login attempts allowed per client address and per username in each window
+    # (Redis counters shared by all processes); 0 turns a limit off. Behind a proxy every
+    # client shares its address: raise the per-IP limit there.
+    login_rate_per_ip: int = 30
+    login_rate_per_account: int = 10
+    login_rate_window_seconds: int = 60
 
     # --- compliance: chat archive (会话内容存档) and WeCom intercept rules --------------------
     # off | sandbox (the sandbox's /sandbox/finance/chatdata) | finance_sdk (the native .so)

@@ -6,7 +6,10 @@ import argparse
 import getpass
 import os
 
+import redis.asyncio as aioredis
+
 from admin.api.auth import ROLES
+from admin.web import identity
 from admin.web.accounts import AccountError, create_user, set_password
 from bot.corps import bootstrap_corp
 from bot.db import close_db, init_db
@@ -63,6 +66,11 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             return 2
         if args.user_command == "passwd":
             await set_password(found_user, _password())
+            redis = aioredis.from_url(settings.redis_url, socket_connect_timeout=2.0)
+            try:  # the sessions of the old password end, as with a reset in the admin UI
+                await identity.end_sessions(redis, found_user.id)
+            finally:
+                await redis.aclose()
         else:
             found_user.failed_logins, found_user.locked_until = 0, None
             await found_user.save(update_fields=["failed_logins", "locked_until", "updated_at"])

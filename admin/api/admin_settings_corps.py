@@ -1,4 +1,8 @@
-"""`/api/v1/corps`: the WeCom corps this deployment serves; secrets are write-only."""
+"""`/api/v1/corps`: the WeCom corps this deployment serves; secrets are write-only.
+
+A person's login sees and edits only its own corp; only the bootstrap token spans corps and
+adds new ones. `api_base` is a deployment setting (SCRM_WECOM_API_BASE), never an HTTP input:
+whoever could change it would receive the corp's access token and secret."""
 
 from __future__ import annotations
 
@@ -6,10 +10,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from admin.api.auth import require
-from admin.api.common import error, not_found, ok, parse, path_id
+from admin.api.auth import actor, require
+from admin.api.common import error, not_found, ok, parse, path_id, touched
 from admin.api.openapi import API
 from bot import keys
 from scrm.models import Corp
@@ -18,6 +22,7 @@ from wecom.crypto import aes_key_from_encoding_key
 TAG = "settings"
 SECRET_FIELDS = ("token", "aes_key", "secret")
 CORP_ID = r"^w[wx][0-9A-Za-z]{16}$"  # WeCom corp ids: "ww" (or legacy "wx") and 16 characters
+API_BASE_REFUSED = "api_base 是部署配置（SCRM_WECOM_API_BASE），不能通过接口修改"
 
 
 class CorpUpdate(BaseModel):
@@ -31,9 +36,16 @@ class CorpUpdate(BaseModel):
     token: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{1,32}$|^$")
     aes_key: str | None = Field(default=None, description="EncodingAESKey, 43 characters")
     secret: str | None = Field(default=None, max_length=256)
-    api_base: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
     timezone: str | None = None
     active: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_api_base(cls, data: Any) -> Any:
+        # Refused by name, not as a mere unknown field: say where it is set instead.
+        if isinstance(data, dict) and "api_base" in data:
+            raise ValueError(API_BASE_REFUSED)
+        return data
 
     @field_validator("aes_key")
     @classmethod
@@ -55,13 +67,11 @@ class CorpUpdate(BaseModel):
         return value
 
     def changes(self) -> dict[str, Any]:
-        """Only what was given: empty secrets mean "keep", and api_base loses a trailing /."""
+        """Only what was given: empty secrets mean "keep"."""
         data = {k: v for k, v in self.model_dump(exclude_none=True).items() if k != "corp_id"}
         for name in SECRET_FIELDS:
             if data.get(name) == "":
                 del data[name]
-        if "api_base" in data:
-            data["api_base"] = data["api_base"].rstrip("/")
         return data
 
 
@@ -114,16 +124,24 @@ def _forget(request: web.Request, corp_id: str) -> None:
     "GET", "/api/v1/corps", "Corps (secrets never returned)", tag=TAG, response=CorpOut, many=True
 )
 async def list_corps(request: web.Request) -> web.Response:
-    # Corps are the deployment's configuration: every admin manages all of them.
     require(request, "admin")
-    return ok([corp_out(c) for c in await Corp.all().order_by("id")])
+    return ok([corp_out(c) for c in await visible_corps(request)])
+
+
+async def visible_corps(request: web.Request) -> list[Corp]:
+    """A person's own corp; every corp for the bootstrap token (the pages use this too)."""
+    bound = actor(request).corp_pk
+    return await Corp.filter(**({"id": bound} if bound is not None else {})).order_by("id")
 
 
 async def _corp(request: web.Request) -> Corp:
     require(request, "admin")
-    corp = await Corp.get_or_none(id=path_id(request, "corp"))
+    wanted, bound = path_id(request, "corp"), actor(request).corp_pk
+    # Another corp looks like one that does not exist: ids are not for probing.
+    corp = await Corp.get_or_none(id=wanted) if bound in (None, wanted) else None
     if corp is None:
         raise not_found("corp")
+    touched(request, corp)
     return corp
 
 
@@ -135,10 +153,16 @@ async def get_corp(request: web.Request) -> web.Response:
 @API.route("POST", "/api/v1/corps", "Add a corp", tag=TAG, body=CorpIn, response=CorpOut)
 async def add_corp(request: web.Request) -> web.Response:
     require(request, "admin")
+    if actor(request).corp_pk is not None:
+        return error(
+            403, "接入新企业需要部署的引导令牌（SCRM_ADMIN_TOKEN），企业管理员只能管理本企业"
+        )
     body = await parse(request, CorpIn)
     if await Corp.exists(corp_id=body.corp_id):
         return error(409, f"企业 {body.corp_id} 已存在")
-    corp = await Corp.create(corp_id=body.corp_id, **body.changes())
+    api_base = request.app[keys.SETTINGS].wecom_api_base.rstrip("/")
+    corp = await Corp.create(corp_id=body.corp_id, api_base=api_base, **body.changes())
+    touched(request, corp)
     _forget(request, corp.corp_id)
     return ok(corp_out(corp), status=201)
 

@@ -13,6 +13,7 @@ from admin.api.common import corp_for, error, not_found, ok, parse, path_id
 from admin.api.openapi import API
 from admin.web import identity
 from admin.web.accounts import AccountError, create_user, set_password
+from bot import keys
 from scrm.models import AdminUser, Corp, Staff
 
 TAG = "settings"
@@ -189,6 +190,8 @@ async def reset_password(request: web.Request) -> web.Response:
         await set_password(user, body.password)
     except AccountError as exc:
         return error(422, str(exc))
+    # A reset is what follows a leaked or guessed password: whoever holds a session is out.
+    await identity.end_sessions(request.app[keys.ARQ], user.id)
     return ok(user_out(user))
 
 

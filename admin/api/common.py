@@ -15,6 +15,9 @@ from bot.logging import get_logger
 from scrm.models import Corp
 
 log = get_logger("admin.api")
+# The corp a request read or changed, for the audit log (decision 0013): set by `corp_for`, and
+# by routes whose object is a corp itself.
+TOUCHED_CORP: web.RequestKey[int] = web.RequestKey("touched_corp", int)
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T", bound=Model)
 
@@ -45,11 +48,16 @@ async def parse(request: web.Request, model: type[M]) -> M:
         ) from exc
 
 
+def touched(request: web.Request, corp: Corp) -> Corp:
+    request[TOUCHED_CORP] = corp.id
+    return corp
+
+
 async def corp_for(request: web.Request) -> Corp:
     """A person's token is bound to its corp; the admin token takes `?corp_id=` or the only one."""
     bound = actor(request).corp_pk
     if bound is not None:
-        return await Corp.get(id=bound)
+        return touched(request, await Corp.get(id=bound))
     corp_id = request.query.get("corp_id")
     corps = await Corp.filter(active=True, **({"corp_id": corp_id} if corp_id else {})).limit(2)
     if len(corps) != 1:
@@ -57,7 +65,7 @@ async def corp_for(request: web.Request) -> Corp:
             text=json.dumps({"error": "unknown corp_id" if corp_id else "pass ?corp_id="}),
             content_type="application/json",
         )
-    return corps[0]
+    return touched(request, corps[0])
 
 
 def not_found(label: str) -> web.HTTPNotFound:

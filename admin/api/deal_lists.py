@@ -47,7 +47,7 @@ async def list_stages(request: web.Request) -> web.Response:
                 probability=s.probability,
                 is_won=s.is_won,
                 is_lost=s.is_lost,
-                required_fields=s.required_fields,
+                required_fields=deals.required(s),
             ).model_dump()
             for s in stages
         ]

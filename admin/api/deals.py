@@ -8,10 +8,11 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from admin.api import refs
 from admin.api.auth import actor, in_scope, require
 from admin.api.common import corp_for, error, not_found, ok, owned, parse, utc
 from admin.api.openapi import API
-from scrm.models import Campaign, Contract, Lead, Opportunity, Quote
+from scrm.models import Campaign, Contract, Opportunity, Quote
 from scrm.services import deals, quotes
 
 TAG = "deals"
@@ -26,14 +27,20 @@ class OpportunityIn(Strict):
     owner_userid: str = Field(min_length=1)
     amount: int = Field(default=0, ge=0, description="minor units (分)")
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
-    lead_id: int | None = None
+    lead_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
     expected_close: date | None = None
 
 
 class MoveIn(Strict):
-    stage: str
-    actor: str = ""
-    updates: dict[str, Any] = {}
+    stage: str = Field(min_length=1, max_length=32)
+    actor: str = Field(default="", max_length=64)
+    # Validated by deals.move with StageUpdates (422 naming each bad field in `missing`).
+    updates: dict[str, Any] = Field(
+        default={},
+        max_length=40,
+        description="gate fields: next_step (text), next_step_date and expected_close (dates), "
+        "amount (分, ≥ 0), lost_reason, lost_note; any other gate field as short text",
+    )
 
 
 class OpportunityOut(BaseModel):
@@ -131,9 +138,9 @@ async def create(request: web.Request) -> web.Response:
     body = await parse(request, OpportunityIn)
     if not in_scope(request, body.owner_userid):
         return error(403, "you may open opportunities for yourself or your team only")
-    lead = await Lead.get_or_none(id=body.lead_id, corp_id=corp.id) if body.lead_id else None
-    if body.lead_id and lead is None:
-        return error(404, "no such lead")
+    await refs.member(corp, body.owner_userid)
+    # Converting a lead is working on it: it must be one the caller may work on (admin/api/refs).
+    lead = await refs.lead(request, corp, body.lead_id) if body.lead_id else None
     opp = await deals.create(
         corp.id,
         name=body.name,

@@ -58,6 +58,8 @@ def _out(code: GroupLiveCode) -> dict[str, object]:
 
 
 async def _code(request: web.Request) -> tuple[Corp, GroupLiveCode]:
+    # Codes are the ops lead's campaigns: their pages need "ops", and so does the API.
+    require(request, "ops")
     return await owned(request, GroupLiveCode, "group live code")
 
 
@@ -93,6 +95,7 @@ async def create(request: web.Request) -> web.Response:
     many=True,
 )
 async def list_codes(request: web.Request) -> web.Response:
+    require(request, "ops")
     corp = await corp_for(request)
     return ok([_out(c) for c in await GroupLiveCode.filter(corp_id=corp.id).order_by("-id")])
 

@@ -47,6 +47,8 @@ async def _out(code: LiveCode) -> dict[str, object]:
 
 
 async def _code(request: web.Request) -> tuple[Corp, LiveCode]:
+    # Codes are the ops lead's campaigns: their pages need "ops", and so does the API.
+    require(request, "ops")
     return await owned(request, LiveCode, "live code")
 
 
@@ -80,6 +82,7 @@ async def create(request: web.Request) -> web.Response:
 
 @API.route("GET", "/api/v1/livecodes", "List live codes", tag=TAG, response=LiveCodeOut, many=True)
 async def list_codes(request: web.Request) -> web.Response:
+    require(request, "ops")
     corp = await corp_for(request)
     codes = await LiveCode.filter(corp_id=corp.id, active=True).order_by("-id")
     return ok([await _out(c) for c in codes])

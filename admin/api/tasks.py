@@ -9,10 +9,11 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from admin.api import refs
 from admin.api.auth import ROLES, actor, hash_token, in_scope, new_token, require
 from admin.api.common import corp_for, error, ok, parse, path_id, utc
 from admin.api.openapi import API
-from scrm.models import ApiToken, FollowUp, Task
+from scrm.models import ApiToken, Corp, FollowUp, Task
 from scrm.services import timeline
 
 TAG = "work"
@@ -25,9 +26,9 @@ class Strict(BaseModel):
 class TaskIn(Strict):
     title: str = Field(min_length=1, max_length=128)
     assignee: str = Field(min_length=1)
-    lead_id: int | None = None
-    opportunity_id: int | None = None
-    external_userid: str = ""
+    lead_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    opportunity_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    external_userid: str = Field(default="", max_length=64)
     due_at: datetime | None = None
     remind_at: datetime | None = None
 
@@ -35,8 +36,8 @@ class TaskIn(Strict):
 class FollowUpIn(Strict):
     userid: str = Field(min_length=1)
     note: str = Field(min_length=1, max_length=4000)
-    opportunity_id: int | None = None
-    external_userid: str = ""
+    opportunity_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    external_userid: str = Field(default="", max_length=64)
 
 
 class TokenIn(Strict):
@@ -60,6 +61,22 @@ def _task(t: Task) -> dict[str, Any]:
     }
 
 
+async def _references(
+    request: web.Request,
+    corp: Corp,
+    lead_id: int | None,
+    opportunity_id: int | None,
+    external_userid: str,
+) -> None:
+    """Every record named must exist and be the caller's to work on (404 otherwise)."""
+    if lead_id is not None:
+        await refs.lead(request, corp, lead_id)
+    if opportunity_id is not None:
+        await refs.opportunity(request, corp, opportunity_id)
+    if external_userid:
+        await refs.customer(request, corp, external_userid)
+
+
 @API.route(
     "POST", "/api/v1/tasks", "Create a task (optionally with a reminder)", tag=TAG, body=TaskIn
 )
@@ -68,6 +85,8 @@ async def create_task(request: web.Request) -> web.Response:
     body = await parse(request, TaskIn)
     if not in_scope(request, body.assignee):
         return error(403, "you may assign tasks to yourself or your team only")
+    await refs.member(corp, body.assignee)
+    await _references(request, corp, body.lead_id, body.opportunity_id, body.external_userid)
     data = body.model_dump()
     for name in ("due_at", "remind_at"):  # stored instants are UTC (decision 0009)
         if data[name] is not None:
@@ -111,6 +130,8 @@ async def followup(request: web.Request) -> web.Response:
         return error(422, "name an opportunity_id or an external_userid")
     if not in_scope(request, body.userid):
         return error(403, "you may record your own (or your team's) follow-ups only")
+    await refs.member(corp, body.userid)
+    await _references(request, corp, None, body.opportunity_id, body.external_userid)
     row = await FollowUp.create(corp_id=corp.id, at=datetime.now(UTC), **body.model_dump())
     return ok({"id": row.id}, status=201)
 

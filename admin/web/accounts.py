@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from tortoise.expressions import F, Q
+
 from admin.api.auth import ROLES
 from admin.web.passwords import hash_password, verify_password, weak_reason
 from bot.logging import get_logger
@@ -64,19 +66,31 @@ async def authenticate(username: str, password: str, *, ip: str = "") -> AdminUs
         return "账号已被锁定，请 15 分钟后再试"
     # scrypt takes ~50 ms of CPU by design: in a thread (it frees the GIL), not on the loop.
     if not await asyncio.to_thread(verify_password, password, user.password_hash):
-        user.failed_logins += 1
-        locked = user.failed_logins >= MAX_FAILURES
-        if locked:
-            user.locked_until, user.failed_logins = now + LOCK_FOR, 0
-        await user.save(update_fields=["failed_logins", "locked_until", "updated_at"])
+        locked = await _count_failure(user.id, now)
         await _audit(user, "login_locked" if locked else "login_failed", {"ip": ip})
         log.warning("login.failed", user=username, ip=ip, locked=locked)
         return "账号已被锁定，请 15 分钟后再试" if locked else "用户名或密码错误"
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
-    await user.save(update_fields=["failed_logins", "locked_until", "last_login_at", "updated_at"])
+    # The lock is read again after the check: a guess racing this login may have just locked it.
+    unlocked = Q(locked_until__isnull=True) | Q(locked_until__lte=now)
+    fresh = {"failed_logins": 0, "locked_until": None, "last_login_at": now, "updated_at": now}
+    if not await AdminUser.filter(unlocked, id=user.id).update(**fresh):
+        log.warning("login.locked", user=username, ip=ip)
+        return "账号已被锁定，请 15 分钟后再试"
+    user.update_from_dict(fresh)
     await _audit(user, "login", {"ip": ip})
     log.info("login.ok", user=username, ip=ip)
     return user
+
+
+async def _count_failure(user_id: int, now: datetime) -> bool:
+    """One more failure, counted in the database so parallel guesses each count; True when
+    this one locks the account (exactly one of several racers takes the lock)."""
+    await AdminUser.filter(id=user_id).update(failed_logins=F("failed_logins") + 1)
+    count = await AdminUser.filter(id=user_id).values_list("failed_logins", flat=True)
+    if not count or int(count[0]) < MAX_FAILURES:  # type: ignore[call-overload]
+        return False
+    lock = {"failed_logins": 0, "locked_until": now + LOCK_FOR, "updated_at": now}
+    return bool(await AdminUser.filter(id=user_id, failed_logins__gte=MAX_FAILURES).update(**lock))
 
 
 async def set_password(user: AdminUser, password: str) -> None:

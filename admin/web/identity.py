@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -11,7 +12,8 @@ from aiohttp import web
 from aiohttp_session import Session, get_session, new_session, session_middleware
 from aiohttp_session.redis_storage import RedisStorage
 
-from admin.api.auth import Actor
+from admin.api.auth import ROLES, Actor
+from bot import keys
 from bot.logging import get_logger
 from scrm.cache import TtlCache
 from scrm.models import AdminUser
@@ -25,6 +27,10 @@ CSRF_FIELD = "_csrf"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # A disabled user or a changed role takes effect within 5 s in every process.
 _users: TtlCache[int, AdminUser | None] = TtlCache(5.0)
+# Sessions of a user started before this instant are over (a password reset). Kept in Redis
+# beside the sessions, for as long as a session can live; read at most every 5 s per process.
+ENDED = "scrm:sessions-ended:{uid}"
+_ended: TtlCache[int, float] = TtlCache(5.0)
 
 
 def sessions(redis_url: str) -> tuple[Any, aioredis.Redis]:
@@ -60,7 +66,15 @@ async def start(request: web.Request, user: AdminUser) -> None:
     session = await new_session(request)  # a new id: the pre-login one is never reused
     session["uid"] = user.id
     session["csrf"] = secrets.token_urlsafe(32)
+    session["at"] = time.time()  # finer than the session's own whole-second `created`
     _users.forget(user.id)
+
+
+async def end_sessions(redis: aioredis.Redis, user_id: int) -> None:
+    """Every session `user_id` has now ends (their next request goes to the login page)."""
+    await redis.set(ENDED.format(uid=user_id), repr(time.time()), ex=SESSION_SECONDS)
+    _ended.forget(user_id)
+    _users.forget(user_id)
 
 
 async def staff_session(request: web.Request, corp: int, userid: str) -> None:
@@ -86,7 +100,23 @@ async def session_user(request: web.Request) -> AdminUser | None:
     async def load() -> AdminUser | None:
         return await AdminUser.get_or_none(id=uid, active=True)
 
-    return await _users.get_or_load(uid, load)
+    async def ended() -> float:
+        raw = await request.app[keys.ARQ].get(ENDED.format(uid=uid))
+        return float(raw) if raw else 0.0
+
+    user = await _users.get_or_load(uid, load)
+    if user is not None and float(session.get("at", 0.0)) < await _ended.get_or_load(uid, ended):
+        session.invalidate()
+        log.info("session.ended", user=user.username)
+        return None
+    return user
+
+
+def least_privileged(logins: list[AdminUser]) -> AdminUser | None:
+    def rank(user: AdminUser) -> tuple[int, int]:
+        return (ROLES.index(user.role) if user.role in ROLES else 0, user.id)
+
+    return min(logins, key=rank, default=None)
 
 
 async def session_actor(request: web.Request) -> Actor | None:
@@ -98,8 +128,9 @@ async def session_actor(request: web.Request) -> Actor | None:
     if isinstance(staff, dict) and staff.get("userid"):
         corp, userid = int(staff["corp"]), str(staff["userid"])
         # A member with an admin login (a manager, say) keeps that login's role and team in
-        # the sidebar; WeCom's OAuth has proved they are that member.
-        login = await AdminUser.filter(corp_id=corp, userid=userid, active=True).first()
+        # the sidebar; WeCom's OAuth has proved they are that member. Several logins bound to
+        # one member: the least privileged (then the oldest), never whichever comes first.
+        login = least_privileged(await AdminUser.filter(corp_id=corp, userid=userid, active=True))
         if login is not None:
             return Actor(login.role, userid, list(login.team), corp, login.username)
         return Actor("staff", userid, [], corp, userid)

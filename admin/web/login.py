@@ -6,8 +6,9 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session
 
-from admin.web import identity
+from admin.web import identity, login_limit
 from admin.web.accounts import authenticate
+from bot import keys
 
 routes = web.RouteTableDef()
 
@@ -32,7 +33,16 @@ async def login(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
     target = _next(str(form.get("next", "")))
-    result = await authenticate(username, password, ip=request.remote or "")
+    settings, ip = request.app[keys.SETTINGS], request.remote or ""
+    limited = await login_limit.refused(
+        request.app[keys.ARQ],
+        ip,
+        username[:128],
+        per_ip=settings.login_rate_per_ip,
+        per_account=settings.login_rate_per_account,
+        window=settings.login_rate_window_seconds,
+    )
+    result = limited or await authenticate(username, password, ip=ip)
     if isinstance(result, str):
         session = await get_session(request)
         context = {
@@ -42,7 +52,8 @@ async def login(request: web.Request) -> web.StreamResponse:
             "next": target,
             "username": username,
         }
-        return aiohttp_jinja2.render_template("login.html", request, context, status=401)
+        status = 429 if limited else 401
+        return aiohttp_jinja2.render_template("login.html", request, context, status=status)
     await identity.start(request, result)
     raise web.HTTPFound(target)
 

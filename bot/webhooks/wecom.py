@@ -60,6 +60,8 @@ async def verify_url(request: web.Request) -> web.Response:
         return _refuse(403, "foreign_receiveid", corp_id)
     except CryptoError:
         return _refuse(400, "bad_ciphertext", corp_id)
+    if not _skew_ok(request, timestamp):  # a recorded verification is no good an hour later
+        return _refuse(403, "stale_timestamp", corp_id)
     log.info("callback.url_verified", corp_id=corp_id)
     return web.Response(body=echo, content_type="text/plain")
 

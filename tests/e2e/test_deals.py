@@ -241,3 +241,29 @@ async def test_staff_cannot_reach_another_staff_members_deal(ui: UI) -> None:
     await boss.goto(ui.url("/admin/opportunities"))
     await expect(boss.locator(CARD.format(mine["id"]))).to_have_count(1)
     await expect(boss.locator(CARD.format(theirs["id"]))).to_have_count(0)
+
+
+async def test_winning_on_the_kanban_asks_for_the_amount_and_the_contract(ui: UI) -> None:
+    """Won needs an amount and a contract (issue 14): the question asks for both, an empty
+    contract is refused by the API and the card stays, a filled one wins the deal."""
+    made = await opportunity(ui, "lisi", "赢单测试")
+    page = await ui.login("lisi")
+    await page.goto(ui.url("/admin/opportunities"))
+    card = page.locator(CARD.format(made["id"]))
+    await card.drag_to(column(page, "Won"))
+    panel = page.locator("[data-testid=gate-panel]")
+    await expect(panel).to_be_visible()
+    assert "合同编号" in (await panel.locator("[data-testid=gate-reason]").text_content() or "")
+    await panel.locator("[data-testid=gate-retry]").click()  # the contract left empty
+    await expect(panel.locator("[name=contract]")).to_be_visible()
+    assert (await server(ui, made["id"]))["stage"] == "Qualification"
+    await expect(column(page, "Qualification").locator(CARD.format(made["id"]))).to_have_count(1)
+    await panel.locator("[name=contract]").fill("HT-2026-001")
+    await panel.locator("[data-testid=gate-retry]").click()
+    await expect(column(page, "Won").locator(CARD.format(made["id"]))).to_have_count(1)
+    deal = await server(ui, made["id"])
+    assert (deal["stage"], deal["amount"], deal["values"]["contract"]) == (
+        "Won",
+        1_200_000,
+        "HT-2026-001",
+    )

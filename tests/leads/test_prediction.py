@@ -13,7 +13,7 @@ async def closed(corp: Corp, channel: str, won: bool, i: int) -> None:
     )
     opp = await deals.create(corp.id, name=f"o{i}", owner="zhangsan", lead=lead)
     stage = "Won" if won else "Lost"
-    updates = {"amount": 1} if won else {"lost_reason": "price"}
+    updates = {"amount": 1, "contract": f"HT-{i}"} if won else {"lost_reason": "price"}
     await deals.move(opp, stage, updates=updates)
 
 

@@ -83,7 +83,7 @@ async def kanban(request: web.Request) -> dict[str, Any]:
                 "probability": s.probability,
                 "is_won": s.is_won,
                 "is_lost": s.is_lost,
-                "required": [labels.field(f) for f in s.required_fields],
+                "required": [labels.field(f) for f in deals.required(s)],
                 "count": len(mine),
                 "amount": amount,
                 "amount_text": labels.yuan(amount),
@@ -138,7 +138,7 @@ async def opportunity(request: web.Request) -> dict[str, Any]:
     tz = ZoneInfo(corp.timezone)
     stages = await deals.ensure_stages(corp.id)
     # Every gate field any stage asks for, filled or not, so people see what is still to do.
-    wanted = list(dict.fromkeys(f for s in stages for f in s.required_fields))
+    wanted = list(dict.fromkeys(f for s in stages for f in deals.required(s)))
     known = {
         "next_step": deal["next_step"],
         "next_step_date": deal["next_step_date"],

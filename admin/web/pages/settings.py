@@ -8,13 +8,13 @@ from typing import Any
 from aiohttp import web
 from tortoise.expressions import Q
 
-from admin.api.admin_settings_corps import corp_out
+from admin.api.admin_settings_corps import corp_out, visible_corps
 from admin.api.admin_settings_tags import groups_out
 from admin.web.pages import settings_audit, settings_rules, settings_users  # noqa: F401
 from admin.web.pages.settings_common import base, corp_of, local, routes
 from admin.web.render import page
 from bot import keys
-from scrm.models import Corp, Staff
+from scrm.models import Staff
 
 __all__ = ["routes"]
 STAFF_PAGE = 100
@@ -24,7 +24,7 @@ STAFF_PAGE = 100
 @page("settings_corps.html", nav="settings", title="设置 · 企业", role="admin")
 async def corps(request: web.Request) -> dict[str, Any]:
     public = request.app[keys.SETTINGS].public_url or str(request.url.origin())
-    rows = [corp_out(c) for c in await Corp.all().order_by("id")]
+    rows = [corp_out(c) for c in await visible_corps(request)]
     for row in rows:
         row["callback_url"] = public.rstrip("/") + row["callback_path"]
     return base("corps", await corp_of(request), corps=rows)

@@ -215,7 +215,7 @@
       const stage = col.dataset.stage;
       const name = "「" + card.dataset.name + "」";
       if (col.dataset.won === "true") {
-        showGate(card, stage, "将" + name + "标记为" + stageLabel(stage) + "：请确认成交金额。", ["amount"], true);
+        showGate(card, stage, "将" + name + "标记为" + stageLabel(stage) + "：请确认成交金额并填写合同编号。", ["amount", "contract"], true);
       } else if (col.dataset.lost === "true") {
         showGate(card, stage, "将" + name + "标记为" + stageLabel(stage) + "：请选择输单原因。", ["lost_reason", "lost_note"], true);
       } else {
