@@ -115,14 +115,14 @@ async def _unstick(arq: ArqRedis, stale: list[JobRef], now: datetime) -> list[Jo
     return out
 
 
-async def run_sweeper(arq: ArqRedis, interval: float) -> None:
+async def run_sweeper(arq: ArqRedis, interval: float, lead_backoff: float = 10.0) -> None:
     """Forever: sweep, sleep. Errors are logged, never fatal (the DB may blip too)."""
     while True:
         try:
             await sweep_once(arq)
             from bot.jobs.leads import sweep_lead_events  # the lead intake's own pending rows
 
-            await sweep_lead_events(arq)
+            await sweep_lead_events(arq, backoff_seconds=lead_backoff)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     inbox_sweep_seconds: float = 5.0
     inbox_max_attempts: int = 6
     inbox_backoff_seconds: float = 10.0
+    # Lead pushes are stored encrypted; a processed push's raw body (it holds phones) is
+    # emptied this many days after processing (0: kept). Dead pushes keep theirs for replay.
+    lead_event_retention_days: int = 30
     worker_max_jobs: int = 50
 
     # --- behaviour -----------------------------------------------------------------------

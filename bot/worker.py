@@ -60,7 +60,9 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
         ctx["dispatcher"] = build_dispatcher()
         if sweeper:
             ctx["sweeper"] = asyncio.create_task(
-                inbox.run_sweeper(ctx["redis"], settings.inbox_sweep_seconds)
+                inbox.run_sweeper(
+                    ctx["redis"], settings.inbox_sweep_seconds, settings.inbox_backoff_seconds
+                )
             )
 
     async def shutdown(ctx: dict[str, Any]) -> None:
