@@ -55,6 +55,8 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
     async def startup(ctx: dict[str, Any]) -> None:
         await init_db(settings)
         ctx["settings"] = settings
+        # Set on shutdown; an Event, not a flag, because arq hands each job a copy of ctx.
+        ctx["stopping"] = asyncio.Event()
         ctx["http"] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         ctx["clients"] = WeComClients(settings, ctx["http"], ctx["redis"])
         ctx["dispatcher"] = build_dispatcher()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -86,6 +87,7 @@ async def _notify(ctx: dict[str, Any], corp: Corp, owner: str, due: list[Lead]) 
 
 
 DRAIN_SLOTS = 2  # concurrent drains in the whole deployment; more only fight over people
+SLOT_LEASE_MS = 60_000
 
 
 async def drain_lead_events(ctx: dict[str, Any]) -> dict[str, int]:
@@ -98,31 +100,39 @@ async def drain_lead_events(ctx: dict[str, Any]) -> dict[str, int]:
     max_attempts = settings.inbox_max_attempts if settings is not None else 6
     slot = None
     for n in range(DRAIN_SLOTS):
-        if await redis.set(f"lead:drain-slot:{n}", "1", nx=True, px=600_000):
+        # A short lease, renewed per batch: a drain killed with its process (SIGKILL) frees
+        # its slot within a minute instead of blocking intake for ten.
+        if await redis.set(f"lead:drain-slot:{n}", "1", nx=True, px=SLOT_LEASE_MS):
             slot = f"lead:drain-slot:{n}"
             break
     if slot is None:
         return {"busy": 1}
     totals: dict[str, int] = {}
     try:
-        while events := await lead_batch.claim():
+        # On shutdown (ctx["stopping"] is set) stop after the batch in hand: it commits or not as a
+        # whole, and what is left stays pending for the next drain.
+        stopping = ctx.get("stopping")
+        while not (stopping and stopping.is_set()) and (events := await lead_batch.claim()):
             try:
                 counts = await lead_batch.ingest_batch(events, redis, max_attempts)
-            except Exception:
+            except BaseException:  # an error, or cancelled after the shutdown grace
                 # Hand the batch back at once rather than after the sweeper's timeout.
-                await LeadEvent.filter(
-                    id__in=[e["id"] for e in events], status="processing"
-                ).update(status="pending")
+                await asyncio.shield(
+                    LeadEvent.filter(
+                        id__in=[e["id"] for e in events], status="processing"
+                    ).update(status="pending")
+                )
                 raise
             for key, value in counts.items():
                 totals[key] = totals.get(key, 0) + value
+            await redis.pexpire(slot, SLOT_LEASE_MS)
     finally:
         await redis.delete(slot)
     return totals
 
 
 async def sweep_lead_events(
-    arq: Any, stuck_after: float = 300.0, backoff_seconds: float = 10.0
+    arq: Any, stuck_after: float = 120.0, backoff_seconds: float = 10.0
 ) -> int:
     """Pushes left pending (Redis was down, or the last kick of a window came too late) get a
     drain; rows a crashed drain left `processing` go back to pending first, and so do failed
