@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from bot import keys
 from bot.group_insert import per_loop
@@ -64,7 +65,7 @@ async def kick_drain(arq: Any) -> None:
     _last_kick[0] = window
     try:
         await arq.enqueue_job(DRAIN_LEAD_EVENTS, _job_id=f"lead-drain:{int(time.time() * 4)}")
-    except (OSError, TimeoutError, ConnectionError) as exc:  # Redis down: the sweeper drains
+    except (RedisError, OSError, TimeoutError) as exc:  # Redis down: the sweeper drains
         log.warning("leads.kick_failed", error=type(exc).__name__)
 
 
