@@ -30,7 +30,9 @@ from bot.jobs.names import (
     COMPLIANCE_NOTIFY,
     COMPLIANCE_REPLY_TIMEOUTS,
     DRAIN_LEAD_EVENTS,
+    LONGEST_JOB_TIMEOUT,
     PROCESS_INBOX,
+    PROCESS_INBOX_TIMEOUT,
 )
 from bot.jobs.sop import (
     JOURNEY_DATES,
@@ -80,9 +82,9 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
 
     return Worker(
         functions=[
-            func(process_inbox, name=PROCESS_INBOX, timeout=60, max_tries=3),
+            func(process_inbox, name=PROCESS_INBOX, timeout=PROCESS_INBOX_TIMEOUT, max_tries=3),
             func(drain_lead_events, name=DRAIN_LEAD_EVENTS, timeout=600, max_tries=3),
-            func(rescore_leads, name=RESCORE_LEADS, timeout=1800, max_tries=2),
+            func(rescore_leads, name=RESCORE_LEADS, timeout=LONGEST_JOB_TIMEOUT, max_tries=2),
         ],
         # Each minute at :00; arq's unique cron ids keep N workers from running it N times.
         cron_jobs=[]

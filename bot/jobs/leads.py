@@ -118,9 +118,9 @@ async def drain_lead_events(ctx: dict[str, Any]) -> dict[str, int]:
             except BaseException:  # an error, or cancelled after the shutdown grace
                 # Hand the batch back at once rather than after the sweeper's timeout.
                 await asyncio.shield(
-                    LeadEvent.filter(
-                        id__in=[e["id"] for e in events], status="processing"
-                    ).update(status="pending")
+                    LeadEvent.filter(id__in=[e["id"] for e in events], status="processing").update(
+                        status="pending"
+                    )
                 )
                 raise
             for key, value in counts.items():

@@ -62,3 +62,40 @@ async def test_a_drain_in_flight_finishes_its_batch_and_stops_cleanly(
     assert "processing" not in statuses
     assert 1 <= statuses.count("done") <= 2 and statuses.count("pending") >= 10
     assert took < 5  # a batch boundary, not the whole backlog nor the full grace
+
+
+async def test_inbox_jobs_of_a_killed_worker_are_rerun_without_waiting_half_an_hour(
+    db: Settings, redis_client: aioredis.Redis
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from arq.constants import in_progress_key_prefix
+
+    from bot import inbox
+    from bot.jobs.names import IN_PROGRESS_TTL_MS, inbox_job_id
+    from scrm.enums import InboxStatus
+    from scrm.models import Inbox
+
+    old = datetime.now(UTC) - timedelta(minutes=5)
+    killed = await Inbox.create(key="a" * 64, corp_id="ww1", payload="<xml/>", received_at=old)
+    running = await Inbox.create(key="b" * 64, corp_id="ww1", payload="<xml/>", received_at=old)
+    await Inbox.filter(id__in=[killed.id, running.id]).update(received_at=old)
+    # SIGKILL mid-job: arq's in-progress mark outlives the worker (set 100 s ago) …
+    await redis_client.psetex(
+        in_progress_key_prefix + inbox_job_id(killed.key, 0), IN_PROGRESS_TTL_MS - 100_000, b"1"
+    )
+    # … unlike a job another worker started a second ago.
+    await redis_client.psetex(
+        in_progress_key_prefix + inbox_job_id(running.key, 0), IN_PROGRESS_TTL_MS - 1_000, b"1"
+    )
+    arq = make_arq(db)
+    try:
+        assert await inbox.sweep_once(arq) == 2
+        queued = {j.job_id for j in await arq.queued_jobs()}
+    finally:
+        await arq.aclose()
+    await killed.refresh_from_db()
+    await running.refresh_from_db()
+    assert (killed.status, killed.attempts) == (InboxStatus.PENDING, 1)
+    assert running.attempts == 0
+    assert inbox_job_id(killed.key, 1) in queued  # re-run now under the next attempt's id
