@@ -13,10 +13,11 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from bot.logging import get_logger
-from scrm import phones, storable, vault
+from scrm import phones, storable
 from scrm.leads.platforms import PLATFORMS, LeadFields, PushError
 from scrm.models import Customer, Lead, LeadActivity, LeadEvent, LeadSource
 from scrm.services import assignment, scoring
+from scrm.services.lead_outcomes import finish_events, plain_body
 from scrm.services.leads import _absorb, new_lead, people_locked, phone_index
 
 BATCH = 500
@@ -40,50 +41,8 @@ async def claim(limit: int | None = None) -> list[dict[str, Any]]:
         sql, [limit or BATCH, now] if pg else [now, limit or BATCH]
     )
     for row in rows:
-        row["body"] = _plain(str(row["body"] or ""))
+        row["body"] = plain_body(str(row["body"] or ""))
     return sorted(rows, key=lambda r: r["id"])
-
-
-def _plain(body: str) -> str:
-    """Rows stored before bodies were encrypted are plain JSON; a body that cannot be
-    decrypted (wrong key) reads as empty and its event ends dead with that reason."""
-    if not body.startswith("gAAAA"):
-        return body
-    try:
-        return vault.current().decrypt(body)
-    except vault.VaultError:
-        return ""
-
-
-async def _finish_events(
-    done: dict[int, int | None], status_of: dict[int, str], reason_of: dict[int, str]
-) -> None:
-    conn = connections.get("default")
-    pg = conn.capabilities.dialect == "postgres"
-    now = datetime.now(UTC)
-    for status in set(status_of.values()):
-        ids = [i for i, s in status_of.items() if s == status]
-        for start in range(0, len(ids), 300):
-            chunk = ids[start : start + 300]
-            values = [(i, done.get(i), reason_of.get(i, "")) for i in chunk]
-            if pg:
-                rows = ", ".join(
-                    f"(${3 * k + 3}::bigint, ${3 * k + 4}::bigint, ${3 * k + 5}::text)"
-                    for k in range(len(values))
-                )
-                sql = (
-                    f"UPDATE lead_event SET status = $1, updated_at = $2, lead_id = v.lead, "
-                    f"error = v.error FROM (VALUES {rows}) AS v(id, lead, error) "
-                    "WHERE lead_event.id = v.id"
-                )
-            else:
-                rows = ", ".join("(?, ?, ?)" for _ in values)
-                sql = (
-                    "UPDATE lead_event SET status = ?, updated_at = ?, lead_id = v.column2, "
-                    f"error = v.column3 FROM (VALUES {rows}) AS v WHERE lead_event.id = v.column1"
-                )
-            params: list[Any] = [status, now, *[x for row in values for x in row]]
-            await conn.execute_query(sql, params)
 
 
 async def ingest_batch(
@@ -161,7 +120,7 @@ async def _ingest_corp(corp_id: int, events: list[dict[str, Any]], redis: Redis)
             new, touched = await _merge(corp_id, parsed, sources, lead_of)
             for event, _, _ in parsed:
                 status_of[event["id"]] = "done"
-            await _finish_events(lead_of, status_of, reason_of)
+            await finish_events(lead_of, status_of, reason_of)
         try:
             await assignment.assign_many(new, redis)
         except Exception as exc:  # the leads are stored; unassigned ones wait for an owner
