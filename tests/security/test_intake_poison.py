@@ -89,3 +89,24 @@ async def test_inbox_list_shows_dead_wecom_events_with_their_reason(linked: Link
     )  # fmt: skip
     out = cli(linked.settings, "inbox", "list", "--status", "dead")
     assert out.startswith(f"{row.id}\tdead\t6\t") and "LookupError: corp wwX gone" in out
+
+
+async def test_a_csv_import_with_nul_and_bad_phones_imports_the_good_rows(linked: Linked) -> None:
+    from scrm.models import Corp, LeadSource
+    from scrm.services import lead_import
+
+    corp = await Corp.get()
+    source = await LeadSource.create(corp_id=corp.id, platform="csv", key="t", secret="-")
+    rows = [
+        "name,phone,备注",
+        "甲\x00乙,13800000001,a\x01b",  # NUL and a control character in the cells
+        "七位,1234567,",  # not a phone: refused
+        "丙,１３８００１３８０００,",  # full-width digits: a phone
+    ]
+    text = "\n".join(rows) + "\n"
+    report = await lead_import.import_csv(source, text, linked.bot.app[keys.ARQ], dry_run=False)
+    assert (report.created, [e["line"] for e in report.errors]) == (2, [3])
+    assert "1234567" not in str(report.errors)  # the refused number is masked in the report
+    names = sorted(await Lead.all().values_list("name", flat=True))
+    assert names == ["丙", "甲乙"]
+    assert (await Lead.get(name="甲乙")).attributes == {"备注": "ab"}
