@@ -11,9 +11,10 @@ import phonenumbers
 REGION = "CN"  # a number without a country code is read as a mainland number
 # Spreadsheets turn 13800138000 into 1.38e10 or 13800138000.0; undo that before parsing.
 _FLOAT = re.compile(r"\s*\d+(\.\d+)?([eE]\+?\d+)?\s*")
-# Something worth a closer look: 7+ digits (any script), optionally with + ( ) - . and spaces.
+# A value made of nothing but a number: digits (any script), + ( ) - . and spaces.
 _SHAPE = re.compile(r"\+?[\d\s\-.()（）]+")
-_CANDIDATE = re.compile(r"(?<![\w])\+?[\d（(][\d\s\-.()（）]{5,22}\d(?![\w])")
+# A number inside free text worth a closer look: 7 to 24 such characters.
+_CANDIDATE = re.compile(r"(?<!\d)\+?[\d（(][\d\s\-.()（）]{5,22}\d(?!\d)")
 
 
 def _unfloat(raw: str) -> str:
@@ -50,6 +51,7 @@ def key(raw: Any) -> str | None:
 
 
 def mask(value: str) -> str:
+    """13800138000 → 138****8000 (the display form everywhere a phone is shown)."""
     digits = re.sub(r"\D", "", value)
     return digits[:3] + "****" + digits[-4:] if len(digits) >= 7 else "****"
 

@@ -48,11 +48,11 @@ async def test_pushes_and_attributes_hold_no_phone_in_clear(linked: Linked) -> N
 async def test_rows_stored_before_come_back_masked(linked: Linked) -> None:
     corp = await Corp.get()
     lead = await Lead.create(
-        corp_id=corp.id, name="旧", attributes={"mobile2": NUMBERS[1], "备注": f"打 {NUMBERS[2]}"}
+        corp_id=corp.id, name="旧", attributes={"mobile2": NUMBERS[1], "备注": f"请拨{NUMBERS[2]}"}
     )
     listed = await linked.api("GET", "/api/v1/leads")
     (row,) = [x for x in listed if x["id"] == lead.id]
-    assert row["attributes"] == {"mobile2": "139****5672", "备注": "打 139****5673"}
+    assert row["attributes"] == {"mobile2": "139****5672", "备注": "请拨139****5673"}
 
 
 async def test_audit_log_masks_phones_by_value(linked: Linked) -> None:
