@@ -117,9 +117,11 @@ async def _unstick(arq: ArqRedis, stale: list[JobRef], now: datetime) -> list[Jo
             out.append(ref)
             continue
         inbox_id, key, attempt, replay = ref
-        await Inbox.filter(id=inbox_id, status=InboxStatus.PENDING).update(
-            attempts=attempt + 1, last_error="job ended without recording an outcome"
-        )
+        moved = await Inbox.filter(
+            id=inbox_id, status=InboxStatus.PENDING, attempts=attempt
+        ).update(attempts=attempt + 1, last_error="job ended without recording an outcome")
+        if not moved:
+            continue  # its job recorded the outcome since the row was read: nothing to redo
         log.warning("inbox.unstuck", inbox_id=inbox_id, attempt=attempt + 1)
         out.append((inbox_id, key, attempt + 1, replay))
     return out
