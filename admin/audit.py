@@ -11,6 +11,7 @@ from aiohttp import web
 from admin.api.auth import ACTOR, Actor
 from admin.api.common import TOUCHED_CORP
 from bot.logging import get_logger
+from scrm import phones
 from scrm.models import AuditLog, Corp
 
 log = get_logger("admin.audit")
@@ -27,7 +28,8 @@ def _redact(value: Any) -> Any:
         }
     if isinstance(value, list):
         return [_redact(v) for v in value[:200]]
-    return value
+    # Personal data is found by value too: a phone under any name (or inside a note) is masked.
+    return phones.mask_values(value)
 
 
 def _json(raw: bytes | None) -> Any:

@@ -91,7 +91,11 @@ def create_app(settings: Settings, *, run_sweeper: bool = True) -> web.Applicati
         await app[keys.HTTP].close()
 
     async def sweeper(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(inbox.run_sweeper(app[keys.ARQ], settings.inbox_sweep_seconds))
+        task = asyncio.create_task(
+            inbox.run_sweeper(
+                app[keys.ARQ], settings.inbox_sweep_seconds, settings.inbox_backoff_seconds
+            )
+        )
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -9,12 +9,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from arq.connections import ArqRedis
-from arq.constants import result_key_prefix
+from arq.constants import in_progress_key_prefix, result_key_prefix
 from redis.exceptions import RedisError
 
 from bot import inbox_writer, metrics
 from bot.enqueue import JobRef, enqueue_inbox_jobs
-from bot.jobs.names import inbox_job_id
+from bot.jobs.names import (
+    IN_PROGRESS_TTL_MS,
+    PROCESS_INBOX_TIMEOUT,
+    inbox_job_id,
+)
 from bot.logging import get_logger
 from bot.settings import Settings
 from scrm.enums import InboxStatus
@@ -90,39 +94,47 @@ async def sweep_once(arq: ArqRedis, now: datetime | None = None) -> int:
 
 async def _unstick(arq: ArqRedis, stale: list[JobRef], now: datetime) -> list[JobRef]:
     """Pending rows whose job already has a result ran without recording an outcome (the
-    worker stopped mid-job). arq would refuse their job id forever, so move them to the next
-    attempt; the others are simply re-offered under their own id (arq drops duplicates)."""
+    worker stopped mid-job), and so do rows whose job started longer ago than it may run (its
+    worker was killed: arq's in-progress mark would hold the id for half an hour). arq would
+    refuse their job id, so move them to the next attempt; the others are simply re-offered
+    under their own id (arq drops duplicates)."""
     if not stale:
         return stale
     try:
         async with arq.pipeline(transaction=False) as pipe:
             for _, key, attempt, replay in stale:
-                pipe.exists(result_key_prefix + inbox_job_id(key, attempt, replay))
-            finished = await pipe.execute()
+                job_id = inbox_job_id(key, attempt, replay)
+                pipe.exists(result_key_prefix + job_id)
+                pipe.pttl(in_progress_key_prefix + job_id)
+            answers = await pipe.execute()
     except (RedisError, OSError, TimeoutError):
         return stale  # enqueue will fail the same way and be retried next sweep
+    limit_ms = (PROCESS_INBOX_TIMEOUT + 15) * 1000
+    orphaned = [0 < ttl < IN_PROGRESS_TTL_MS - limit_ms for ttl in answers[1::2]]
     out: list[JobRef] = []
-    for ref, done in zip(stale, finished, strict=True):
-        if not done:
+    for ref, done, lost in zip(stale, answers[0::2], orphaned, strict=True):
+        if not (done or lost):
             out.append(ref)
             continue
         inbox_id, key, attempt, replay = ref
-        await Inbox.filter(id=inbox_id, status=InboxStatus.PENDING).update(
-            attempts=attempt + 1, last_error="job ended without recording an outcome"
-        )
+        moved = await Inbox.filter(
+            id=inbox_id, status=InboxStatus.PENDING, attempts=attempt
+        ).update(attempts=attempt + 1, last_error="job ended without recording an outcome")
+        if not moved:
+            continue  # its job recorded the outcome since the row was read: nothing to redo
         log.warning("inbox.unstuck", inbox_id=inbox_id, attempt=attempt + 1)
         out.append((inbox_id, key, attempt + 1, replay))
     return out
 
 
-async def run_sweeper(arq: ArqRedis, interval: float) -> None:
+async def run_sweeper(arq: ArqRedis, interval: float, lead_backoff: float = 10.0) -> None:
     """Forever: sweep, sleep. Errors are logged, never fatal (the DB may blip too)."""
     while True:
         try:
             await sweep_once(arq)
             from bot.jobs.leads import sweep_lead_events  # the lead intake's own pending rows
 
-            await sweep_lead_events(arq)
+            await sweep_lead_events(arq, backoff_seconds=lead_backoff)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

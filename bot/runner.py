@@ -16,7 +16,6 @@ from bot.settings import Settings
 log = get_logger("bot.runner")
 
 WORKER_RESTART_SECONDS = 2.0
-JOB_DRAIN_SECONDS = 10.0
 
 
 def stop_on_signals() -> asyncio.Event:
@@ -37,11 +36,15 @@ async def start_web(settings: Settings, host: str, port: int) -> web.AppRunner:
     return runner
 
 
-async def _close_worker(worker: Worker) -> None:
+async def _close_worker(worker: Worker, grace: float) -> None:
     worker.allow_pick_jobs = False
+    stopping = worker.ctx.get("stopping")
+    if stopping is not None:  # long jobs (the lead drain) end at their next safe point
+        stopping.set()
     # Let jobs in flight finish, including ones arq's poll loop starts while the flag turns:
     # a job cancelled between "marked in progress" and "ran" would sit out its 60-s timeout.
-    deadline = asyncio.get_running_loop().time() + JOB_DRAIN_SECONDS
+    # arq's close() cancels whatever still runs, so it is called only after the grace.
+    deadline = asyncio.get_running_loop().time() + grace
     while (running := [t for t in worker.tasks.values() if not t.done()]) and (
         left := deadline - asyncio.get_running_loop().time()
     ) > 0:
@@ -53,9 +56,9 @@ async def _close_worker(worker: Worker) -> None:
         task = asyncio.current_task()
         if task is not None and task.cancelling():
             raise  # we are being cancelled ourselves
-        # A job that was starting when arq closed got cancelled inside close(); its row is
-        # still pending, and the sweeper of the next process re-runs it.
-        log.warning("worker.job_cancelled_at_close")
+        # A job still running after the grace was cancelled inside close(); its row is still
+        # pending (or back to pending: lead pushes), and a sweeper re-runs it.
+        log.warning("worker.job_cancelled_at_close", grace=grace)
     except Exception:
         # close() needs Redis; when Redis is what failed, release our resources ourselves.
         if worker.on_shutdown and not worker.ctx.get("shut_down"):
@@ -73,14 +76,14 @@ async def supervise_worker(settings: Settings, stop: asyncio.Event, *, sweeper: 
         await asyncio.wait({run_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
         stop_task.cancel()
         if stop.is_set():
-            await _close_worker(worker)
+            await _close_worker(worker, settings.worker_shutdown_grace_seconds)
             run_task.cancel()
             with contextlib.suppress(BaseException):
                 await run_task
             return
         error = run_task.exception() if not run_task.cancelled() else None
         log.warning("worker.stopped", error=repr(error), restart_in=WORKER_RESTART_SECONDS)
-        await _close_worker(worker)
+        await _close_worker(worker, settings.worker_shutdown_grace_seconds)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), WORKER_RESTART_SECONDS)
 

@@ -51,7 +51,13 @@ class Settings(BaseSettings):
     inbox_sweep_seconds: float = 5.0
     inbox_max_attempts: int = 6
     inbox_backoff_seconds: float = 10.0
+    # Lead pushes are stored encrypted; a processed push's raw body (it holds phones) is
+    # emptied this many days after processing (0: kept). Dead pushes keep theirs for replay.
+    lead_event_retention_days: int = 30
     worker_max_jobs: int = 50
+    # On SIGTERM the worker takes no new job and lets running ones finish for this long (a
+    # lead drain stops after its current batch); what is still running then is cancelled.
+    worker_shutdown_grace_seconds: float = 30.0
 
     # --- behaviour -----------------------------------------------------------------------
     timezone: str = "Asia/Shanghai"

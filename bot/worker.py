@@ -30,7 +30,9 @@ from bot.jobs.names import (
     COMPLIANCE_NOTIFY,
     COMPLIANCE_REPLY_TIMEOUTS,
     DRAIN_LEAD_EVENTS,
+    LONGEST_JOB_TIMEOUT,
     PROCESS_INBOX,
+    PROCESS_INBOX_TIMEOUT,
 )
 from bot.jobs.sop import (
     JOURNEY_DATES,
@@ -55,12 +57,16 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
     async def startup(ctx: dict[str, Any]) -> None:
         await init_db(settings)
         ctx["settings"] = settings
+        # Set on shutdown; an Event, not a flag, because arq hands each job a copy of ctx.
+        ctx["stopping"] = asyncio.Event()
         ctx["http"] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         ctx["clients"] = WeComClients(settings, ctx["http"], ctx["redis"])
         ctx["dispatcher"] = build_dispatcher()
         if sweeper:
             ctx["sweeper"] = asyncio.create_task(
-                inbox.run_sweeper(ctx["redis"], settings.inbox_sweep_seconds)
+                inbox.run_sweeper(
+                    ctx["redis"], settings.inbox_sweep_seconds, settings.inbox_backoff_seconds
+                )
             )
 
     async def shutdown(ctx: dict[str, Any]) -> None:
@@ -76,9 +82,9 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
 
     return Worker(
         functions=[
-            func(process_inbox, name=PROCESS_INBOX, timeout=60, max_tries=3),
+            func(process_inbox, name=PROCESS_INBOX, timeout=PROCESS_INBOX_TIMEOUT, max_tries=3),
             func(drain_lead_events, name=DRAIN_LEAD_EVENTS, timeout=600, max_tries=3),
-            func(rescore_leads, name=RESCORE_LEADS, timeout=1800, max_tries=2),
+            func(rescore_leads, name=RESCORE_LEADS, timeout=LONGEST_JOB_TIMEOUT, max_tries=2),
         ],
         # Each minute at :00; arq's unique cron ids keep N workers from running it N times.
         cron_jobs=[]

@@ -6,7 +6,6 @@ import base64
 import hashlib
 import hmac
 import os
-import re
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -46,14 +45,6 @@ class Vault:
 
     def blind_index(self, value: str) -> str:
         return hmac.new(self._index_key, value.encode(), hashlib.sha256).hexdigest()
-
-
-def normalize_phone(phone: str) -> str:
-    """Digits only, Chinese country code dropped: +86 138-0013-8000 → 13800138000."""
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) == 13 and digits.startswith("86"):
-        digits = digits[2:]
-    return digits
 
 
 def load_master_key(secret_key: str, key_file: str) -> str:

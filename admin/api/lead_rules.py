@@ -101,7 +101,7 @@ class ReplayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ids: list[int] = []
-    status: Literal["failed", "ignored", "done"] | None = None
+    status: Literal["failed", "ignored", "done", "dead", "retry"] | None = None
 
 
 @API.route(

@@ -10,6 +10,7 @@ from admin.api.auth import actor, in_scope, require
 from admin.api.common import corp_for, error, not_found, ok, owned, parse, query_int
 from admin.api.openapi import API
 from bot import keys
+from scrm import phones, storable
 from scrm.leads import schemas as s
 from scrm.models import Lead, LeadActivity, LeadSource
 from scrm.models.base import corp_pk
@@ -40,7 +41,9 @@ def lead_out(lead: Lead) -> dict[str, object]:
         touches=lead.touches,
         merged_into_id=lead.merged_into_id,
         customer_id=getattr(lead, "customer_id", None),
-        attributes=lead.attributes,
+        # Phones under any name (联系电话, mobile2…) are masked, also in rows stored before
+        # intake masked them: nobody reads a full number through the API.
+        attributes=phones.mask_values(lead.attributes),
     ).model_dump(mode="json")
 
 
@@ -126,15 +129,19 @@ async def create_lead(request: web.Request) -> web.Response:
         key=f"manual-{corp.id}",
         defaults={"corp_id": corp.id, "secret": "-", "channel": "manual"},
     )
-    from scrm.leads.platforms import LeadFields
+    from scrm.leads.platforms import LeadFields, scrub_phones
 
-    fields = LeadFields(
-        name=body.name,
-        phone=body.phone,
-        unionid=body.unionid,
-        city=body.city,
-        campaign=body.campaign,
-        attributes=body.attributes,
+    if body.phone and phones.key(body.phone) is None:
+        return error(422, "phone is not a phone number (手机号或电话号码无效)")
+    fields = scrub_phones(
+        LeadFields(
+            name=storable.clean(body.name),
+            phone=body.phone,
+            unionid=storable.clean(body.unionid),
+            city=storable.clean(body.city),
+            campaign=storable.clean(body.campaign),
+            attributes=storable.clean_json(body.attributes),
+        )
     )
     source.channel = body.channel
     lead, created = await leads.ingest(source, fields, request.app[keys.ARQ])

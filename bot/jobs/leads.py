@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.logging import get_logger
@@ -32,7 +33,22 @@ async def lead_upkeep(ctx: dict[str, Any]) -> dict[str, int]:
             await _notify(ctx, corp, owner, due)
         totals["recycled"] += len(await pool.recycle(corp.id, now))
         totals["stale"] = totals.get("stale", 0) + await _stale_deals(ctx, corp, now)
+    app_settings = ctx.get("settings")
+    days = app_settings.lead_event_retention_days if app_settings is not None else 30
+    totals["purged"] = await purge_event_bodies(now, days)
     return totals
+
+
+async def purge_event_bodies(now: datetime, days: int) -> int:
+    """Processed pushes lose their raw body (phones, encrypted) after `days`; 0 keeps them.
+    Dead ones keep theirs: an operator may still replay them."""
+    if days <= 0:
+        return 0
+    return await (
+        LeadEvent.filter(status__in=("done", "ignored"), updated_at__lt=now - timedelta(days=days))
+        .exclude(body="")
+        .update(body="")
+    )
 
 
 async def _stale_deals(ctx: dict[str, Any], corp: Corp, now: datetime) -> int:
@@ -71,6 +87,7 @@ async def _notify(ctx: dict[str, Any], corp: Corp, owner: str, due: list[Lead]) 
 
 
 DRAIN_SLOTS = 2  # concurrent drains in the whole deployment; more only fight over people
+SLOT_LEASE_MS = 60_000
 
 
 async def drain_lead_events(ctx: dict[str, Any]) -> dict[str, int]:
@@ -79,40 +96,61 @@ async def drain_lead_events(ctx: dict[str, Any]) -> dict[str, int]:
     from scrm.services import lead_batch
 
     redis = ctx["redis"]
+    settings = ctx.get("settings")
+    max_attempts = settings.inbox_max_attempts if settings is not None else 6
     slot = None
     for n in range(DRAIN_SLOTS):
-        if await redis.set(f"lead:drain-slot:{n}", "1", nx=True, px=600_000):
+        # A short lease, renewed per batch: a drain killed with its process (SIGKILL) frees
+        # its slot within a minute instead of blocking intake for ten.
+        if await redis.set(f"lead:drain-slot:{n}", "1", nx=True, px=SLOT_LEASE_MS):
             slot = f"lead:drain-slot:{n}"
             break
     if slot is None:
         return {"busy": 1}
     totals: dict[str, int] = {}
     try:
-        while events := await lead_batch.claim():
+        # On shutdown (ctx["stopping"] is set) stop after the batch in hand: it commits or not as a
+        # whole, and what is left stays pending for the next drain.
+        stopping = ctx.get("stopping")
+        while not (stopping and stopping.is_set()) and (events := await lead_batch.claim()):
             try:
-                counts = await lead_batch.ingest_batch(events, redis)
-            except Exception:
+                counts = await lead_batch.ingest_batch(events, redis, max_attempts)
+            except BaseException:  # an error, or cancelled after the shutdown grace
                 # Hand the batch back at once rather than after the sweeper's timeout.
-                await LeadEvent.filter(
-                    id__in=[e["id"] for e in events], status="processing"
-                ).update(status="pending")
+                await asyncio.shield(
+                    LeadEvent.filter(id__in=[e["id"] for e in events], status="processing").update(
+                        status="pending"
+                    )
+                )
                 raise
             for key, value in counts.items():
                 totals[key] = totals.get(key, 0) + value
+            await redis.pexpire(slot, SLOT_LEASE_MS)
     finally:
         await redis.delete(slot)
     return totals
 
 
-async def sweep_lead_events(arq: Any, stuck_after: float = 300.0) -> int:
+async def sweep_lead_events(
+    arq: Any, stuck_after: float = 120.0, backoff_seconds: float = 10.0
+) -> int:
     """Pushes left pending (Redis was down, or the last kick of a window came too late) get a
-    drain; rows a crashed drain left `processing` go back to pending first."""
-    from datetime import timedelta
-
+    drain; rows a crashed drain left `processing` go back to pending first, and so do failed
+    ones (`retry`) whose backoff (doubling per try, at most an hour) has passed."""
     from bot.jobs.names import DRAIN_LEAD_EVENTS
 
-    stuck = datetime.now(UTC) - timedelta(seconds=stuck_after)
+    now = datetime.now(UTC)
+    stuck = now - timedelta(seconds=stuck_after)
     await LeadEvent.filter(status="processing", updated_at__lt=stuck).update(status="pending")
+    due = [
+        event_id
+        for event_id, attempts, at in await LeadEvent.filter(status="retry").values_list(
+            "id", "attempts", "updated_at"
+        )
+        if at <= now - timedelta(seconds=min(backoff_seconds * 2 ** max(attempts - 1, 0), 3600))
+    ]
+    if due:
+        await LeadEvent.filter(id__in=due, status="retry").update(status="pending")
     pending = await LeadEvent.filter(status="pending").count()
     if pending:
         minute = int(datetime.now(UTC).timestamp() // 5)

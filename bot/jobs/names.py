@@ -6,6 +6,14 @@ COMPLIANCE_ARCHIVE = "compliance_archive"
 COMPLIANCE_REPLY_TIMEOUTS = "compliance_reply_timeouts"
 COMPLIANCE_NOTIFY = "compliance_notify"
 
+# arq marks a running job with one "in progress" key whose lifetime is the LONGEST function
+# timeout + 10 s (rescore_leads: 30 min), whatever the job. A worker killed mid-job leaves
+# the key, so its inbox job would wait half an hour; the sweeper uses these to tell a job
+# that cannot still be running (started more than PROCESS_INBOX_TIMEOUT ago) from one that is.
+PROCESS_INBOX_TIMEOUT = 60
+LONGEST_JOB_TIMEOUT = 1800
+IN_PROGRESS_TTL_MS = (LONGEST_JOB_TIMEOUT + 10) * 1000
+
 
 def inbox_job_id(inbox_key: str, attempt: int, replay: int = 0) -> str:
     """Deterministic arq job id: one job per stored event per attempt, whoever enqueues it.

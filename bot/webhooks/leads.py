@@ -5,17 +5,20 @@ body, once per platform message id), answer, then a job does the lead work."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from bot import keys
 from bot.group_insert import per_loop
 from bot.jobs.names import DRAIN_LEAD_EVENTS
 from bot.logging import get_logger
+from scrm import storable, vault
 from scrm.cache import TtlCache
 from scrm.leads.platforms import PLATFORMS, PushError
 from scrm.models import LeadSource
@@ -38,13 +41,16 @@ LEAD_EVENTS = Table(
         "source_id",
         "platform",
         "message_id",
+        "digest",
         "body",
         "status",
+        "attempts",
         "error",
         "created_at",
         "updated_at",
     ),
     ("platform", "message_id"),
+    any_conflict=True,  # (source_id, digest) too: a replay under a new message id
 )
 _events = per_loop(LEAD_EVENTS)
 _last_kick = [0.0]
@@ -59,7 +65,7 @@ async def kick_drain(arq: Any) -> None:
     _last_kick[0] = window
     try:
         await arq.enqueue_job(DRAIN_LEAD_EVENTS, _job_id=f"lead-drain:{int(time.time() * 4)}")
-    except (OSError, TimeoutError, ConnectionError) as exc:  # Redis down: the sweeper drains
+    except (RedisError, OSError, TimeoutError) as exc:  # Redis down: the sweeper drains
         log.warning("leads.kick_failed", error=type(exc).__name__)
 
 
@@ -110,8 +116,13 @@ async def receive(request: web.Request) -> web.Response:
             source.id,
             name,
             push.message_id[:128],
-            raw.decode("utf-8", errors="replace"),
+            # The signed bytes' digest: the same body again under a fresh, unsigned Msg-Id or
+            # X-Request-Id is a replay, not a new push.
+            hashlib.sha256(raw).hexdigest(),
+            # Encrypted (a push holds phones); cleaned, so nothing unstorable reaches a column.
+            vault.current().encrypt(storable.clean(raw.decode("utf-8", errors="replace"))),
             "pending",
+            0,
             "",
             now,
             now,

@@ -9,6 +9,7 @@ from aiohttp import web
 from bot import inbox, keys, metrics
 from bot.corps import CorpEntry
 from bot.logging import get_logger
+from scrm import storable
 from wecom.crypto import CryptoError, ReceiveIdError, SignatureError
 from wecom.xmlparse import XmlError, parse_xml
 
@@ -106,6 +107,8 @@ async def receive(request: web.Request) -> web.Response:
         payload = plain.decode("utf-8")
     except (XmlError, UnicodeDecodeError):
         return _refuse(400, "malformed_event", corp_id)
+    if not storable.is_clean(payload):  # NUL/controls: PostgreSQL cannot store them, refuse
+        return _refuse(400, "unstorable_text", corp_id)
     if fields.get("ToUserName") not in (None, "", corp_id):
         return _refuse(403, "foreign_corp", corp_id)
 

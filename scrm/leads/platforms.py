@@ -9,6 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from scrm import phones
+from scrm.storable import clean_json
+
 
 class PushError(ValueError):
     """A push we refuse; `status` is the HTTP answer (400 malformed, 401 bad signature)."""
@@ -28,6 +31,7 @@ class LeadFields:
     campaign: str = ""
     utm: dict[str, str] = field(default_factory=dict)
     attributes: dict[str, Any] = field(default_factory=dict)
+    other_phones: list[str] = field(default_factory=list)  # found by value, normalised
 
 
 @dataclass
@@ -38,7 +42,20 @@ class Push:
 
 _ALIASES = {
     "name": ("name", "nick_name", "nickname", "姓名", "customer_name"),
-    "phone": ("phone", "telephone", "mobile", "tel", "电话", "手机", "手机号"),
+    "phone": (
+        "phone",
+        "telephone",
+        "mobile",
+        "tel",
+        "phone_number",
+        "mobile_phone",
+        "电话",
+        "手机",
+        "手机号",
+        "手机号码",
+        "联系电话",
+        "联系方式",
+    ),
     "unionid": ("unionid", "union_id"),
     "city": ("city", "location", "城市", "地区"),
     "ad_id": ("ad_id", "promotion_id", "creative_id", "ad"),
@@ -65,6 +82,24 @@ def map_fields(data: Mapping[str, Any]) -> LeadFields:
         out.attributes.update({str(k): v for k, v in answers.items()})
         used.update({"answers", "form"})
     out.attributes.update({k: v for k, v in data.items() if k not in used and _plain(v)})
+    return scrub_phones(out)
+
+
+def scrub_phones(out: LeadFields) -> LeadFields:
+    """Phones are found by value, not only by name: any attribute that is a phone number is
+    kept masked in `attributes` and normalised in `other_phones` (stored encrypted); the first
+    one becomes the lead's phone when the named phone field is missing or not a phone."""
+    for name, value in list(out.attributes.items()):
+        found = phones.key(value) if phones.looks_like_phone(value) else None
+        if found is None:
+            continue
+        out.attributes[name] = phones.mask(found)
+        if found not in out.other_phones:
+            out.other_phones.append(found)
+    if phones.key(out.phone) is None and out.other_phones:
+        out.phone = out.other_phones.pop(0)
+    own = phones.key(out.phone)
+    out.other_phones = [p for p in out.other_phones if p != own]
     return out
 
 
@@ -79,7 +114,8 @@ def _json(raw: bytes) -> dict[str, Any]:
         raise PushError(400, f"body is not JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise PushError(400, "body must be a JSON object")
-    return data
+    # NUL and lone surrogates arrive as \u0000 / \ud800 escapes: PostgreSQL cannot store them.
+    return dict(clean_json(data))
 
 
 def _digest_id(raw: bytes) -> str:
@@ -136,7 +172,7 @@ class Douyin(Platform):
         content = body.get("content")
         if isinstance(content, str):
             try:
-                content = json.loads(content) if content else {}
+                content = clean_json(json.loads(content)) if content else {}
             except ValueError as exc:
                 raise PushError(400, "content is not a JSON string") from exc
         if not isinstance(content, dict):

@@ -28,21 +28,26 @@ class LeadSource(CorpScopedModel):
 
 
 class LeadEvent(CorpScopedModel):
-    """A platform push exactly as received, kept for replay: one per platform message id."""
+    """A platform push exactly as received (encrypted: it holds phones), kept for replay: one
+    per platform message id and one per signed body (a replay under a new id is a duplicate)."""
 
     source: fields.ForeignKeyRelation[LeadSource] = fields.ForeignKeyField(
         "models.LeadSource", related_name="events", on_delete=fields.CASCADE
     )
     platform = fields.CharField(max_length=16)
     message_id = fields.CharField(max_length=128)
-    body = fields.TextField()
-    status = fields.CharField(max_length=16, default="pending")  # pending|done|ignored|failed
+    digest = fields.CharField(max_length=64, null=True)  # sha256 of the signed body
+    body = EncryptedTextField()  # emptied after SCRM_LEAD_EVENT_RETENTION_DAYS once processed
+    # pending → processing → done|ignored; a failed try → retry (back to pending after a
+    # backoff) → dead after SCRM_INBOX_MAX_ATTEMPTS tries; `error` says why.
+    status = fields.CharField(max_length=16, default="pending")
+    attempts = fields.IntField(default=0)
     error = fields.TextField(default="")
     lead_id = fields.BigIntField(null=True)
 
     class Meta:
         table = "lead_event"
-        unique_together = (("platform", "message_id"),)
+        unique_together = (("platform", "message_id"), ("source_id", "digest"))
 
 
 class Lead(CorpScopedModel):
@@ -52,6 +57,9 @@ class Lead(CorpScopedModel):
     name = fields.CharField(max_length=64, default="")
     phone = EncryptedTextField(null=True)
     phone_index = fields.CharField(max_length=64, null=True, db_index=True)
+    # Further numbers found by value in the push (联系电话, mobile2…): a JSON list, encrypted;
+    # `attributes` keeps them masked only.
+    other_phones = EncryptedTextField(null=True)
     unionid = fields.CharField(max_length=64, default="", db_index=True)
     external_userid = fields.CharField(max_length=64, default="", db_index=True)
     platform = fields.CharField(max_length=16, default="")  # first source, never overwritten

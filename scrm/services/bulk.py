@@ -17,6 +17,9 @@ class Table:
     name: str
     columns: tuple[str, ...]
     conflict: tuple[str, ...] = ()  # the unique key's columns (none: plain inserts)
+    # Also skip rows that collide on the table's other unique keys (the rows are still told
+    # apart by `conflict`, which RETURNING names).
+    any_conflict: bool = False
 
     def max_rows(self, dialect: str) -> int:
         return max(1, MAX_PARAMS.get(dialect, 900) // len(self.columns))
@@ -32,7 +35,8 @@ class Table:
         if not self.conflict:  # a log: every row is new
             return head
         keys = ", ".join(self.conflict)
-        return f"{head} ON CONFLICT ({keys}) DO NOTHING RETURNING id, {keys}"
+        target = "" if self.any_conflict else f" ({keys})"
+        return f"{head} ON CONFLICT{target} DO NOTHING RETURNING id, {keys}"
 
 
 async def insert_ignore(table: Table, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:

@@ -8,89 +8,123 @@ from datetime import UTC, datetime
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from tortoise import connections
+from tortoise.transactions import in_transaction
 
+from bot.logging import get_logger
+from scrm import phones, storable
 from scrm.leads.platforms import PLATFORMS, LeadFields, PushError
-from scrm.models import Customer, Lead, LeadActivity, LeadSource
+from scrm.models import Customer, Lead, LeadActivity, LeadEvent, LeadSource
 from scrm.services import assignment, scoring
+from scrm.services.lead_outcomes import finish_events, plain_body
 from scrm.services.leads import _absorb, new_lead, people_locked, phone_index
 
 BATCH = 500
+log = get_logger("scrm.services.lead_batch")
 
 
 async def claim(limit: int | None = None) -> list[dict[str, Any]]:
-    """Take up to `limit` (BATCH) pending pushes; concurrent drains never take the same row."""
+    """Take up to `limit` (BATCH) pending pushes; concurrent drains never take the same row.
+    Bodies come back decrypted."""
     conn = connections.get("default")
     pg = conn.capabilities.dialect == "postgres"
     skip = " FOR UPDATE SKIP LOCKED" if pg else ""  # SQLite has one writer at a time anyway
-    mark = "$1" if pg else "?"
+    mark, at = ("$1", "$2") if pg else ("?", "?")
     sql = (
-        "UPDATE lead_event SET status = 'processing' WHERE id IN (SELECT id FROM lead_event "
-        f"WHERE status = 'pending' ORDER BY id LIMIT {mark}{skip}) "
-        "RETURNING id, corp_id, source_id, platform, body, created_at"
+        f"UPDATE lead_event SET status = 'processing', updated_at = {at} WHERE id IN "
+        f"(SELECT id FROM lead_event WHERE status = 'pending' ORDER BY id LIMIT {mark}{skip}) "
+        "RETURNING id, corp_id, source_id, platform, body, attempts, created_at"
     )
-    rows = await conn.execute_query_dict(sql, [limit or BATCH])
+    now = datetime.now(UTC)
+    rows = await conn.execute_query_dict(
+        sql, [limit or BATCH, now] if pg else [now, limit or BATCH]
+    )
+    for row in rows:
+        row["body"] = plain_body(str(row["body"] or ""))
     return sorted(rows, key=lambda r: r["id"])
 
 
-async def _finish_events(done: dict[int, int | None], status_of: dict[int, str]) -> None:
-    conn = connections.get("default")
-    pg = conn.capabilities.dialect == "postgres"
-    for status in set(status_of.values()):
-        ids = [i for i, s in status_of.items() if s == status]
-        for start in range(0, len(ids), 400):
-            chunk = ids[start : start + 400]
-            values = [(i, done.get(i)) for i in chunk]
-            if pg:
-                rows = ", ".join(
-                    f"(${2 * k + 2}::bigint, ${2 * k + 3}::bigint)" for k in range(len(values))
-                )
-                sql = (
-                    f"UPDATE lead_event SET status = $1, lead_id = v.lead FROM (VALUES {rows}) "
-                    "AS v(id, lead) WHERE lead_event.id = v.id"
-                )
-            else:
-                rows = ", ".join("(?, ?)" for _ in values)
-                sql = (
-                    f"UPDATE lead_event SET status = ?, lead_id = v.column2 FROM (VALUES {rows}) "
-                    "AS v WHERE lead_event.id = v.column1"
-                )
-            params: list[Any] = [status, *[x for pair in values for x in pair]]
-            await conn.execute_query(sql, params)
-
-
-async def ingest_batch(events: list[dict[str, Any]], redis: Redis) -> Counter[str]:
+async def ingest_batch(
+    events: list[dict[str, Any]], redis: Redis, max_attempts: int = 6
+) -> Counter[str]:
+    """Ingest a claimed batch. Each corp's share is written in one transaction; if it fails,
+    its events are retried one by one, so a poison event fails alone: it goes to `retry`
+    (back to pending after a backoff) and, after `max_attempts` tries, to `dead` with its
+    reason, while the events around it are done."""
     counts: Counter[str] = Counter()
     by_corp: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for event in events:
         by_corp[int(event["corp_id"])].append(event)
     for corp_id, corp_events in by_corp.items():
-        counts.update(await _ingest_corp(corp_id, corp_events, redis))
+        try:
+            counts.update(await _ingest_corp(corp_id, corp_events, redis))
+            continue
+        except _INFRA:
+            raise  # Redis or the database is away: the whole batch goes back to pending
+        except Exception as exc:
+            if len(corp_events) == 1:
+                counts[await _failed(corp_events[0], exc, max_attempts)] += 1
+                continue
+            log.warning("leads.batch_failed", events=len(corp_events), error=type(exc).__name__)
+        for event in corp_events:
+            try:
+                counts.update(await _ingest_corp(corp_id, [event], redis))
+            except _INFRA:
+                raise
+            except Exception as exc:
+                counts[await _failed(event, exc, max_attempts)] += 1
     return counts
+
+
+# Failures of the infrastructure, not of an event: they must not use up an event's tries.
+_INFRA = (RedisError, OSError, TimeoutError, ConnectionError)
+
+
+async def _failed(event: dict[str, Any], exc: Exception, max_attempts: int) -> str:
+    attempts = int(event.get("attempts") or 0) + 1
+    status = "dead" if attempts >= max_attempts else "retry"
+    reason = phones.mask_in_text(storable.clean(f"{type(exc).__name__}: {exc}"))[:2000]
+    await LeadEvent.filter(id=event["id"]).update(
+        status=status, attempts=attempts, error=reason, updated_at=datetime.now(UTC)
+    )
+    log.error("leads.event_failed", event_id=event["id"], attempts=attempts, status=status,
+              error=reason[:300])  # fmt: skip
+    return status
 
 
 async def _ingest_corp(corp_id: int, events: list[dict[str, Any]], redis: Redis) -> Counter[str]:
     sources = {s.id: s for s in await LeadSource.filter(id__in={e["source_id"] for e in events})}
     status_of: dict[int, str] = {}
+    reason_of: dict[int, str] = {}
     lead_of: dict[int, int | None] = {}
     parsed: list[tuple[dict[str, Any], LeadFields, str | None]] = []
     for event in events:
         try:
             fields = PLATFORMS[event["platform"]].fields(str(event["body"]).encode())
-        except (PushError, KeyError):
-            status_of[event["id"]] = "failed"
+        except (PushError, KeyError) as exc:
+            # Unreadable now means unreadable on every try: dead at once, with the reason.
+            status_of[event["id"]], reason_of[event["id"]] = "dead", f"unreadable push: {exc}"
             continue
-        if not (fields.phone or fields.unionid):
+        index = phone_index(fields.phone)
+        if not (index or fields.unionid):
             status_of[event["id"]] = "ignored"
+            reason_of[event["id"]] = "no usable phone number or unionid"
             continue
-        parsed.append((event, fields, phone_index(fields.phone)))
+        parsed.append((event, fields, index))
     keys = {k for _, f, index in parsed for k in (index, f.unionid) if k}
     async with people_locked(redis, corp_id, keys):
-        new, touched = await _merge(corp_id, parsed, sources, lead_of)
-        for event, _, _ in parsed:
-            status_of[event["id"]] = "done"
-        await assignment.assign_many(new, redis)
-    await _finish_events(lead_of, status_of)
+        # All of the batch's writes and its events' outcomes commit together: a failure
+        # leaves nothing half-written (no lead made again on the retry).
+        async with in_transaction():
+            new, touched = await _merge(corp_id, parsed, sources, lead_of)
+            for event, _, _ in parsed:
+                status_of[event["id"]] = "done"
+            await finish_events(lead_of, status_of, reason_of)
+        try:
+            await assignment.assign_many(new, redis)
+        except Exception as exc:  # the leads are stored; unassigned ones wait for an owner
+            log.error("leads.assign_failed", leads=len(new), error=repr(exc)[:300])
     return Counter(
         {
             "created": len(new),

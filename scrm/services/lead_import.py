@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
-from scrm import vault
-from scrm.leads.platforms import LeadFields
+from scrm import phones, storable
+from scrm.leads.platforms import LeadFields, scrub_phones
 from scrm.models import LeadSource
 from scrm.services import assignment, leads
 
@@ -57,15 +57,20 @@ def check(text: str) -> int:
 
 
 def _fields(row: dict[str, str]) -> LeadFields:
-    clean = {k.strip(): (v or "").strip() for k, v in row.items() if k}
-    return LeadFields(
-        name=clean.get("name", ""),
-        phone=clean.get("phone", ""),
-        unionid=clean.get("unionid", ""),
-        city=clean.get("city", ""),
-        campaign=clean.get("campaign", ""),
-        ad_id=clean.get("ad_id", ""),
-        attributes={k: v for k, v in clean.items() if k not in KNOWN and v},
+    # A cell may hold NUL or other controls PostgreSQL cannot store: they are dropped here.
+    clean = {
+        storable.clean(k.strip()): storable.clean((v or "").strip()) for k, v in row.items() if k
+    }
+    return scrub_phones(
+        LeadFields(
+            name=clean.get("name", ""),
+            phone=clean.get("phone", ""),
+            unionid=clean.get("unionid", ""),
+            city=clean.get("city", ""),
+            campaign=clean.get("campaign", ""),
+            ad_id=clean.get("ad_id", ""),
+            attributes={k: v for k, v in clean.items() if k not in KNOWN and v},
+        )
     )
 
 
@@ -90,8 +95,8 @@ async def import_csv(
             await progress(number - 2)
         fields = _fields(row)
         problem = ""
-        if fields.phone and not vault.normalize_phone(fields.phone):
-            problem = f"phone {fields.phone!r} has no digits"
+        if fields.phone and phones.key(fields.phone) is None:
+            problem = f"phone {phones.mask(fields.phone)!r} is not a phone number"
         elif not (fields.phone or fields.unionid):
             problem = "needs a phone or a unionid"
         if problem:

@@ -74,4 +74,5 @@ async def replay(corp_id: int, ids: list[int] | None, status: str | None) -> int
         q = q.filter(id__in=ids)
     if status:
         q = q.filter(status=status)
-    return await q.update(status="pending", error="")
+    # A fresh budget of tries; a body purged after processing (retention) cannot be re-run.
+    return await q.exclude(body="").update(status="pending", error="", attempts=0)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 from redis.asyncio import Redis
 
-from scrm import vault
+from scrm import phones, vault
 from scrm.leads.platforms import LeadFields
 from scrm.models import Customer, Lead, LeadActivity, LeadSource
 from scrm.models.base import corp_pk
@@ -19,7 +20,8 @@ from scrm.services import scoring
 
 
 def phone_index(phone: str) -> str | None:
-    normal = vault.normalize_phone(phone) if phone else ""
+    """The blind index of a phone's normal form; None when it is not a phone number."""
+    normal = phones.key(phone)
     return vault.current().blind_index(normal) if normal else None
 
 
@@ -108,8 +110,14 @@ async def ingest(
 def _absorb(lead: Lead, fields: LeadFields, index: str | None) -> None:
     """Fill what the lead lacks; never overwrite the first source's values."""
     lead.name = lead.name or fields.name
-    if fields.phone and not lead.phone:
-        lead.phone, lead.phone_index = vault.normalize_phone(fields.phone), index
+    normal = phones.key(fields.phone)
+    if normal and not lead.phone:
+        lead.phone, lead.phone_index = normal, index
+    others = json.loads(lead.other_phones or "[]")
+    for number in (*fields.other_phones, *([normal] if normal else [])):
+        if number != lead.phone and number not in others:
+            others.append(number)
+    lead.other_phones = json.dumps(others[:20]) if others else lead.other_phones
     lead.unionid = lead.unionid or fields.unionid
     lead.city = lead.city or fields.city
     lead.ad_id = lead.ad_id or fields.ad_id
