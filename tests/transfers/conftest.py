@@ -16,13 +16,13 @@ async def corp() -> Corp:
     return await Corp.get(corp_id=CORP_ID)
 
 
-async def seed_friends(linked: Linked, userid: str, names: list[str]) -> list[str]:
+async def seed_friends(pair: Linked, userid: str, names: list[str]) -> list[str]:
     """Friendships already in WeCom, mirrored locally the way a customer sync leaves them."""
-    made = await linked.sandbox.control(
+    made = await pair.sandbox.control(
         "friends", {"friends": [{"userid": userid, "name": n} for n in names]}
     )
     c = await corp()
-    since = datetime.now(UTC) - timedelta(days=40)
+    since = datetime.now(UTC) - timedelta(days=40, hours=1)
     for ext, name in zip(made["external_userids"], names, strict=True):
         await contacts.record_add(c, userid, ext, at=since)
         await Customer.filter(corp_id=c.id, external_userid=ext).update(name=name)
