@@ -1,0 +1,137 @@
+"""The transfers and churn API: scoped by role, inputs bounded, every write in the audit log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from scrm.models import AuditLog, ChurnEvent, Handover, Task
+from tests.leads.test_access_and_work import token
+from tests.transfers.conftest import DAY, Linked, corp, seed_friends
+
+
+async def audited(path: str) -> list[AuditLog]:
+    return [row for row in await AuditLog.all() if row.data.get("path") == path]
+
+
+async def test_onjob_through_the_api_with_scope_and_audit(linked: Linked) -> None:
+    a, b = await seed_friends(linked, "zhangsan", ["甲", "乙"])
+    check = await linked.api(
+        "POST", "/api/v1/transfers/check",
+        {"handover_userid": "zhangsan", "external_userids": [a, "wmOther"]},
+    )  # fmt: skip
+    assert check == {
+        "movable": [a],
+        "blocked": [{"external_userid": "wmOther", "reason": "不是该成员的客户"}],
+    }
+    body = {
+        "handover_userid": "zhangsan", "takeover_userid": "lisi",
+        "external_userids": [a, b], "message": "您好，我是李四",
+    }  # fmt: skip
+    # A manager of another team may not move 张三's customers; bad input is a 422.
+    manager = await token(linked, "manager", "wangwu")
+    resp = await linked.bot.post("/api/v1/transfers/onjob", json=body, headers=manager)
+    assert resp.status == 403
+    bads = [
+        {**body, "message": "长" * 201},
+        {**body, "external_userids": []},
+        {**body, "takeover_userid": "nobody"},
+    ]
+    for bad in bads:
+        assert (
+            await linked.bot.post("/api/v1/transfers/onjob", json=bad, headers=manager)
+        ).status in (403, 422)
+    started = await linked.api("POST", "/api/v1/transfers/onjob", body, status=201)
+    assert sorted(started["started"]) == sorted([a, b]) and started["blocked"] == []
+    same = await linked.api(
+        "POST", "/api/v1/transfers/onjob", {**body, "takeover_userid": "zhangsan"}, status=422
+    )
+    assert "不能相同" in same["error"]
+
+    rows = await linked.api("GET", "/api/v1/transfers?status=waiting")
+    assert {r["external_userid"] for r in rows} == {a, b}
+    one = await linked.api("GET", f"/api/v1/transfers/{rows[0]['id']}")
+    assert one["status"] == "waiting"
+    await linked.api("GET", "/api/v1/transfers?status=nonsense", status=422)
+    # The team's manager sees them; another member's token does not.
+    mine = await token(linked, "manager", "lisi", ["zhangsan"])
+    resp = await linked.bot.get("/api/v1/transfers", headers=mine)
+    assert resp.status == 200 and len(await resp.json()) == 2
+    staff = await token(linked, "staff", "wangwu")
+    assert (
+        await linked.bot.get(f"/api/v1/transfers/{rows[0]['id']}", headers=staff)
+    ).status == 403
+
+    await linked.sandbox.control("transfers/refuse", {"external_userid": b})
+    await linked.sandbox.control("clock", {"advance": DAY})
+    counts = await linked.api("POST", "/api/v1/transfers/poll")
+    assert counts == {"done": 1, "refused": 1}
+    assert (await Handover.get(external_userid=a)).status == "done"
+
+    audit = await audited("/api/v1/transfers/onjob")
+    assert len(audit) == 1 and audit[0].data["request"]["takeover_userid"] == "lisi"
+    assert len(await audited("/api/v1/transfers/poll")) == 1
+
+
+async def test_resigned_assign_and_groups_through_the_api(linked: Linked) -> None:
+    exts = await seed_friends(linked, "wangwu", ["一", "二"])
+    chat = (await linked.sandbox.control("groups", {"owner": "wangwu", "name": "老群"}))["chat_id"]
+    await linked.sandbox.control("staff/wangwu/resign")
+    await linked.drain()
+    listed = await linked.api("GET", "/api/v1/transfers/unassigned")
+    assert {c["external_userid"] for c in listed["customers"]} == set(exts)
+    assert [g["chat_id"] for g in listed["groups"]] == [chat]
+    manager = await token(linked, "manager", "lisi", ["zhangsan"])
+    assert (await linked.bot.get("/api/v1/transfers/unassigned", headers=manager)).status == 403
+    items = [{"handover_userid": "wangwu", "external_userid": e} for e in exts]
+    result = await linked.api(
+        "POST", "/api/v1/transfers/resigned",
+        {"items": items, "takeover_userids": ["zhangsan", "lisi"]}, status=201,
+    )  # fmt: skip
+    assert result["started"] == [exts[0], exts[1]] and result["blocked"] == []
+    await linked.api(
+        "POST", "/api/v1/transfers/resigned", {"items": items, "takeover_userids": []}, status=422
+    )
+    moved = await linked.api(
+        "POST", "/api/v1/transfers/groups",
+        {"chat_ids": [chat], "takeover_userid": "lisi", "resigned": True}, status=201,
+    )  # fmt: skip
+    assert moved["started"] == [chat]
+    assert (await linked.api("GET", "/api/v1/transfers/unassigned"))["customers"] == []
+
+
+async def test_lost_customers_reengage_and_settings(linked: Linked) -> None:
+    (a,) = await seed_friends(linked, "zhangsan", ["戊客户"])
+    await linked.sandbox.control(
+        "customer_deletes_staff", {"userid": "zhangsan", "external_userid": a}
+    )
+    await linked.drain()
+    (lost,) = await linked.api("GET", "/api/v1/churn")
+    assert lost["name"] == "戊客户" and lost["member_name"] == "张三"
+    assert lost["customer_for"] == "40 天" and lost["notified_at"] is not None
+    other = await token(linked, "staff", "lisi")
+    resp = await linked.bot.get("/api/v1/churn", headers=other)
+    assert await resp.json() == []
+    assert (
+        await linked.bot.post(f"/api/v1/churn/{lost['id']}/task", json={}, headers=other)
+    ).status == 404
+    made = await linked.api("POST", f"/api/v1/churn/{lost['id']}/task", {}, status=201)
+    task = await Task.get(id=made["task_id"])
+    assert task.assignee == "zhangsan" and task.external_userid == a and "戊客户" in task.title
+    assert task.due_at is not None and task.due_at > datetime.now(UTC) + timedelta(hours=23)
+    await linked.api("POST", f"/api/v1/churn/{lost['id']}/task", {}, status=409)
+    assert (await ChurnEvent.get(id=lost["id"])).reengaged_task_id == task.id
+    assert await linked.api("GET", "/api/v1/transfer-settings") == {
+        "churn_notify_member": True, "churn_notify_manager": False,
+    }  # fmt: skip
+    changed = await linked.api(
+        "PUT", "/api/v1/transfer-settings",
+        {"churn_notify_member": True, "churn_notify_manager": True},
+    )  # fmt: skip
+    assert changed["churn_notify_manager"] is True
+    await linked.api(
+        "PUT", "/api/v1/transfer-settings", {"churn_notify_manager": "maybe"}, status=422
+    )
+    c = await corp()
+    rows = await audited("/api/v1/transfer-settings")
+    assert len(rows) == 1 and rows[0].corp_id == c.id  # type: ignore[attr-defined]
+    assert len(await audited(f"/api/v1/churn/{lost['id']}/task")) == 1
