@@ -3,17 +3,17 @@ when it arrives. Done moves the customer's records; refused or over-limit moves 
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
-from bot.logging import get_logger
 from scrm.models import Corp, Handover
 from scrm.services import transfer_moves
 from wecom import errors
 from wecom.client import WeComClient
 from wecom.client.models.misc import TransferResultRequest, TransferStatus
 
-log = get_logger("scrm.transfer_track")
+log = logging.getLogger("scrm.transfer_track")
 FIRST = timedelta(minutes=1)
 LONGEST = timedelta(hours=1)
 STATUS = {1: "done", 3: "refused", 4: "limit", 5: "failed"}
@@ -40,13 +40,7 @@ async def finish(corp: Corp, row: Handover, status: str, at: datetime) -> None:
     await row.save(update_fields=fields)
     if status == "done":
         await transfer_moves.move_customer(corp, row, at)
-    log.info(
-        "transfer.finished",
-        corp_id=corp.corp_id,
-        handover_id=row.id,
-        status=status,
-        external_userid=row.external_userid,
-    )
+    log.info("transfer.finished corp=%s handover_id=%s status=%s", corp.corp_id, row.id, status)
 
 
 async def _results(
@@ -87,7 +81,7 @@ async def check_due(
         try:
             results = await _results(client, kind, handover, takeover)
         except errors.WeComError as exc:
-            log.warning("transfer.result_failed", corp_id=corp.corp_id, errcode=exc.errcode)
+            log.warning("transfer.result_failed corp=%s errcode=%s", corp.corp_id, exc.errcode)
             results = {}
         for row in group:
             result = results.get(row.external_userid)

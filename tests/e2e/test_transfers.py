@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.async_api import expect
 
-from scrm.models import AuditLog, Handover, Task, TransferSettings
+from scrm.models import AuditLog, FollowRelation, Handover, Tag, Task, TransferSettings
 from tests.e2e.conftest import UI
 from tests.transfers.conftest import DAY, seed_friends
 
@@ -17,14 +17,24 @@ async def accept_dialogs(page) -> None:  # type: ignore[no-untyped-def]
 async def test_onjob_transfer_in_the_browser(ui: UI) -> None:
     linked = ui.linked
     a, b = await seed_friends(linked, "zhangsan", ["甲客户", "乙客户"])
+    tag = await Tag.create(
+        corp_id=(await FollowRelation.first()).corp_id, tag_id="et1", name="VIP"
+    )  # type: ignore[union-attr]
+    await FollowRelation.filter(customer__external_userid=a).update(tag_ids=[tag.tag_id])
     page = await ui.login("admin")
     await accept_dialogs(page)
     await page.goto(ui.url("/admin/transfers"))
     assert await page.text_content("h1") == "在职转接"
     await page.select_option("[data-testid=onjob-from]", "zhangsan")
+    await page.select_option("[data-testid=onjob-tag]", "et1")  # a segment: VIP only
     async with page.expect_navigation():
         await page.click("[data-testid=onjob-show]")
     rows = page.locator("[data-testid=onjob-row]")
+    await expect(rows).to_have_count(1)
+    await expect(rows).to_contain_text("甲客户")
+    await page.select_option("[data-testid=onjob-tag]", "")
+    async with page.expect_navigation():
+        await page.click("[data-testid=onjob-show]")
     await expect(rows).to_have_count(2)
     # Nothing picked: refused in the page, WeCom not asked.
     await page.select_option("[data-testid=onjob-to]", "lisi")

@@ -14,7 +14,7 @@ from admin.api.churn import lost_out
 from admin.web.render import current, page
 from bot import keys
 from scrm.enums import GroupStatus, RelationStatus
-from scrm.models import Corp, Customer, FollowRelation, GroupChat, Handover, Staff
+from scrm.models import Corp, Customer, FollowRelation, GroupChat, Handover, Staff, Tag
 from scrm.services import churn, transfer_resigned, transfers
 from wecom import errors
 
@@ -67,6 +67,10 @@ async def onjob(request: web.Request) -> dict[str, Any]:
     if handover not in {m.userid for m in members}:
         handover = ""
     q = request.query.get("q", "").strip()[:64]
+    tags = list(await Tag.filter(corp_id=who.corp_pk).order_by("name"))
+    tag = request.query.get("tag", "")
+    if tag not in {t.tag_id for t in tags}:
+        tag = ""
     customers: list[dict[str, Any]] = []
     groups: list[GroupChat] = []
     recent: list[Handover] = []
@@ -84,6 +88,8 @@ async def onjob(request: web.Request) -> dict[str, Any]:
         ]
         if q:
             rows = [x for x in rows if q in x[1] or q in x[0]]
+        if tag:  # a segment: the member's customers carrying this tag
+            rows = [x for x in rows if tag in (x[2].tag_ids or [])]
         rows = rows[:SHOWN]
         corp = await Corp.get(id=who.corp_pk)
         _, blocked = await transfers.screen(
@@ -110,6 +116,8 @@ async def onjob(request: web.Request) -> dict[str, Any]:
         "members": members,
         "handover": handover,
         "q": q,
+        "tags": tags,
+        "tag": tag,
         "customers": customers,
         "groups": groups,
         "recent": recent,
