@@ -24,6 +24,7 @@ from admin.api import (  # noqa: F401
     sidebar,
     sop,
     tasks,
+    transfer_rules,
     transfers,
 )
 from admin.api.openapi import API

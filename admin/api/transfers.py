@@ -14,7 +14,7 @@ from admin.api.auth import actor, in_scope, require, who
 from admin.api.common import corp_for, error, ok, parse, path_id, query_int
 from admin.api.openapi import API
 from bot import keys
-from scrm.models import Handover, Staff
+from scrm.models import Handover, Staff, TransferRule
 from scrm.services import transfer_resigned, transfer_track, transfers
 from wecom import errors
 
@@ -49,7 +49,9 @@ class ResignedItem(Strict):
 
 class ResignedIn(Strict):
     items: list[ResignedItem] = Field(min_length=1, max_length=5000)
-    takeover_userids: list[str] = Field(min_length=1, max_length=100)
+    # Either members (one, or several in turn) or a saved rule.
+    takeover_userids: list[str] = Field(default_factory=list, max_length=100)
+    rule_id: int | None = Field(default=None, ge=1, lt=2**63)
 
 
 def handover_out(h: Handover) -> dict[str, Any]:
@@ -170,13 +172,21 @@ async def resigned(request: web.Request) -> web.Response:
     corp = await corp_for(request)
     body = await parse(request, ResignedIn)
     takeovers = list(dict.fromkeys(body.takeover_userids))
-    await _members_in_scope(request, corp.id, *takeovers)
+    items = [(i.handover_userid, i.external_userid) for i in body.items]
+    client = _client(request, corp)
     try:
-        result = await transfer_resigned.assign(
-            corp, _client(request, corp),
-            items=[(i.handover_userid, i.external_userid) for i in body.items],
-            takeovers=takeovers, operator=who(request),
-        )  # fmt: skip
+        if body.rule_id is not None:
+            rule = await TransferRule.get_or_none(id=body.rule_id, corp_id=corp.id)
+            if rule is None:
+                return error(422, "no such transfer rule")
+            result = await transfer_resigned.assign_by_rule(
+                corp, client, items=items, rule=rule, operator=who(request)
+            )
+        else:
+            await _members_in_scope(request, corp.id, *takeovers)
+            result = await transfer_resigned.assign(
+                corp, client, items=items, takeovers=takeovers, operator=who(request)
+            )
     except transfers.TransferRefused as exc:
         return error(422, str(exc))
     return ok(result, status=201)

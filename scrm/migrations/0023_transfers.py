@@ -58,6 +58,20 @@ class Migration(migrations.Migration):
             bases=['CorpScopedModel'],
         ),
         ops.CreateModel(
+            name='TransferRule',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+                ('corp', fields.ForeignKeyField('models.Corp', source_field='corp_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('name', fields.CharField(max_length=32)),
+                ('takeover_userids', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('to_manager', fields.BooleanField(default=False)),
+            ],
+            options={'table': 'transfer_rule', 'app': 'models', 'unique_together': (('corp', 'name'),), 'pk_attr': 'id', 'table_description': "A saved way to hand out a departed member's customers: to their manager, or in turn"},
+            bases=['CorpScopedModel'],
+        ),
+        ops.CreateModel(
             name='TransferSettings',
             fields=[
                 ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),

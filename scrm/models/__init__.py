@@ -41,7 +41,7 @@ from scrm.models.lead import (
 from scrm.models.sop import Journey, JourneyLog, JourneyRun, JourneyTask, SopPlan, SopRun
 from scrm.models.staff import Staff
 from scrm.models.tag import Tag, TagGroup
-from scrm.models.transfer import ChurnEvent, Handover, TransferSettings
+from scrm.models.transfer import ChurnEvent, Handover, TransferRule, TransferSettings
 
 __all__ = [
     "AdminUser",
@@ -91,5 +91,6 @@ __all__ = [
     "TagGroup",
     "ChurnEvent",
     "Handover",
+    "TransferRule",
     "TransferSettings",
 ]

@@ -63,3 +63,16 @@ class TransferSettings(CorpScopedModel):
     class Meta:
         table = "transfer_settings"
         unique_together = (("corp",),)
+
+
+class TransferRule(CorpScopedModel):
+    """A saved way to hand out a departed member's customers: to their manager, or in turn
+    over a list of members."""
+
+    name = fields.CharField(max_length=32)
+    takeover_userids: fields.Field[list[str]] = fields.JSONField(default=list)
+    to_manager = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "transfer_rule"
+        unique_together = (("corp", "name"),)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scrm.enums import GroupStatus
-from scrm.models import Corp, Customer, GroupChat, Handover, Staff
+from scrm.models import Corp, Customer, GroupChat, Handover, Staff, TransferRule
 from scrm.services import transfers
 from scrm.services.churn import display_name
 from wecom.client import WeComClient
@@ -101,8 +101,62 @@ async def assign(
     plan: dict[tuple[str, str], list[str]] = defaultdict(list)
     for n, (handover, ext) in enumerate(dict.fromkeys(items)):
         plan[(handover, takeovers[n % len(takeovers)])].append(ext)
-    started: list[str] = []
+    return await _run(corp, client, plan, [], operator, now)
+
+
+async def assign_by_rule(
+    corp: Corp,
+    client: WeComClient,
+    *,
+    items: list[tuple[str, str]],
+    rule: TransferRule,
+    operator: str = "",
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """A saved rule: each departed member's customers to their manager, or in turn over the
+    rule's members who are still active."""
+    if not rule.to_manager:
+        active = set(
+            await Staff.filter(
+                corp_id=corp.id, userid__in=rule.takeover_userids, active=True
+            ).values_list("userid", flat=True)
+        )
+        members = [u for u in rule.takeover_userids if u in active]
+        if not members:
+            raise transfers.TransferRefused(f"规则「{rule.name}」中没有在职的接替成员")
+        return await assign(
+            corp, client, items=items, takeovers=members, operator=operator, now=now
+        )
+    pairs = list(dict.fromkeys(items))
+    staff = {
+        s.userid: s for s in await Staff.filter(corp_id=corp.id, userid__in={h for h, _ in pairs})
+    }
+    managers = {s.manager_userid for s in staff.values() if s.manager_userid}
+    active = set(
+        await Staff.filter(corp_id=corp.id, userid__in=managers, active=True).values_list(
+            "userid", flat=True
+        )
+    )
+    plan: dict[tuple[str, str], list[str]] = defaultdict(list)
     blocked: list[dict[str, Any]] = []
+    for handover, ext in pairs:
+        manager = staff[handover].manager_userid if handover in staff else ""
+        if manager and manager in active:
+            plan[(handover, manager)].append(ext)
+        else:
+            blocked.append({"external_userid": ext, "reason": "原成员没有在职的主管"})
+    return await _run(corp, client, plan, blocked, operator, now)
+
+
+async def _run(
+    corp: Corp,
+    client: WeComClient,
+    plan: dict[tuple[str, str], list[str]],
+    blocked: list[dict[str, Any]],
+    operator: str,
+    now: datetime | None,
+) -> dict[str, Any]:
+    started: list[str] = []
     batches = []
     for (handover, takeover), exts in plan.items():
         outcome = await transfers.start_customers(

@@ -133,3 +133,28 @@ async def test_lost_customers_page(ui: UI) -> None:
     await admin.click("[data-testid=churn-save]")
     await expect(admin.locator("#toast")).to_contain_text("设置已保存")
     assert (await TransferSettings.get()).churn_notify_manager is True
+
+
+async def test_a_saved_rule_assigns_in_the_browser(ui: UI) -> None:
+    linked = ui.linked
+    from scrm.models import Staff
+
+    await Staff.filter(userid="wangwu").update(manager_userid="lisi")
+    (ext,) = await seed_friends(linked, "wangwu", ["己客户"])
+    await linked.sandbox.control("staff/wangwu/resign")
+    await linked.drain()
+    page = await ui.login("admin")
+    await accept_dialogs(page)
+    await page.goto(ui.url("/admin/transfers/resigned"))
+    await page.fill("[data-testid=rule-name]", "交给主管")
+    await page.check("[data-testid=rule-manager]")
+    async with page.expect_navigation():
+        await page.click("[data-testid=rule-save]")
+    await expect(page.locator("[data-testid=rule-row]")).to_contain_text("交给原成员的主管")
+    await page.check("#resigned-form [data-check-all]")
+    await page.select_option("[data-testid=resigned-rule]", label="交给主管")
+    await page.click("[data-testid=resigned-submit]")
+    await expect(page.locator("[data-testid=resigned-result]")).to_contain_text("已提交 1 位客户")
+    assert (await Handover.get(external_userid=ext)).takeover_userid == "lisi"
+    paths = [row.data.get("path") for row in await AuditLog.all()]
+    assert "/api/v1/transfer-rules" in paths and "/api/v1/transfers/resigned" in paths

@@ -135,3 +135,65 @@ async def test_lost_customers_reengage_and_settings(linked: Linked) -> None:
     rows = await audited("/api/v1/transfer-settings")
     assert len(rows) == 1 and rows[0].corp_id == c.id  # type: ignore[attr-defined]
     assert len(await audited(f"/api/v1/churn/{lost['id']}/task")) == 1
+
+
+async def test_saved_rules_hand_out_a_departed_members_customers(linked: Linked) -> None:
+    from scrm.models import Staff
+
+    await Staff.filter(userid="wangwu").update(manager_userid="zhangsan")
+    by_manager = await linked.api(
+        "POST", "/api/v1/transfer-rules", {"name": "交给主管", "to_manager": True}, status=201
+    )
+    team = await linked.api(
+        "POST", "/api/v1/transfer-rules",
+        {"name": "李四接", "takeover_userids": ["lisi"]}, status=201,
+    )  # fmt: skip
+    for bad in (
+        {"name": "两者都有", "to_manager": True, "takeover_userids": ["lisi"]},
+        {"name": "都没有"},
+        {"name": "无此人", "takeover_userids": ["nobody"]},
+        {"name": "长" * 33, "to_manager": True},
+    ):
+        await linked.api("POST", "/api/v1/transfer-rules", bad, status=422)
+    await linked.api(
+        "POST", "/api/v1/transfer-rules", {"name": "交给主管", "to_manager": True}, status=409
+    )
+    assert [r["name"] for r in await linked.api("GET", "/api/v1/transfer-rules")] == [
+        "交给主管",
+        "李四接",
+    ]
+
+    first = await seed_friends(linked, "wangwu", ["甲"])
+    await Staff.create(corp_id=(await corp()).id, userid="zhaoliu", name="赵六")
+    await linked.sandbox.control("staff", {"userid": "zhaoliu", "name": "赵六"})
+    second = await seed_friends(linked, "zhaoliu", ["乙"])
+    for userid in ("wangwu", "zhaoliu"):
+        await linked.sandbox.control(f"staff/{userid}/resign")
+    await linked.drain()
+    items = [
+        {"handover_userid": "wangwu", "external_userid": first[0]},
+        {"handover_userid": "zhaoliu", "external_userid": second[0]},
+    ]
+    result = await linked.api(
+        "POST",
+        "/api/v1/transfers/resigned",
+        {"items": items, "rule_id": by_manager["id"]},
+        status=201,
+    )
+    # 王五's manager is 张三; 赵六 has none, so that customer waits with the reason.
+    assert result["started"] == [first[0]]
+    assert result["blocked"] == [{"external_userid": second[0], "reason": "原成员没有在职的主管"}]
+    assert (await Handover.get(external_userid=first[0])).takeover_userid == "zhangsan"
+    result = await linked.api(
+        "POST",
+        "/api/v1/transfers/resigned",
+        {"items": items[1:], "rule_id": team["id"]},
+        status=201,
+    )
+    assert result["started"] == [second[0]]
+    assert (await Handover.get(external_userid=second[0])).takeover_userid == "lisi"
+    await linked.api(
+        "POST", "/api/v1/transfers/resigned", {"items": items, "rule_id": 999999}, status=422
+    )
+    await linked.api("DELETE", f"/api/v1/transfer-rules/{team['id']}")
+    await linked.api("GET", f"/api/v1/transfer-rules/{team['id']}", status=404)

@@ -14,7 +14,16 @@ from admin.api.churn import lost_out
 from admin.web.render import current, page
 from bot import keys
 from scrm.enums import GroupStatus, RelationStatus
-from scrm.models import Corp, Customer, FollowRelation, GroupChat, Handover, Staff, Tag
+from scrm.models import (
+    Corp,
+    Customer,
+    FollowRelation,
+    GroupChat,
+    Handover,
+    Staff,
+    Tag,
+    TransferRule,
+)
 from scrm.services import churn, transfer_resigned, transfers
 from wecom import errors
 
@@ -146,6 +155,7 @@ async def resigned(request: web.Request) -> dict[str, Any]:
     )
     return {
         "tab": "resigned",
+        "rules": list(await TransferRule.filter(corp_id=corp.id).order_by("id")),
         "listing": listing,
         "problem": problem,
         "members": await _staff(request),

@@ -65,16 +65,19 @@
       const items = Array.from(resigned.querySelectorAll('input[name="pair"]:checked')).map((box) => (
         { handover_userid: box.dataset.handover, external_userid: box.value }));
       const takeovers = Array.from(resigned.elements.takeover_userids.selectedOptions).map((o) => o.value);
-      if (!items.length || !takeovers.length) {
-        SCRM.toast("请选择客户和接替成员", "error");
+      const rule = resigned.elements.rule_id ? resigned.elements.rule_id.value : "";
+      if (!items.length || !(takeovers.length || rule)) {
+        SCRM.toast("请选择客户和接替成员（或规则）", "error");
         return;
       }
-      const how = takeovers.length > 1 ? "轮流分配给 " + takeovers.length + " 位成员" : "分配给 1 位成员";
+      const body = rule ? { items: items, rule_id: Number(rule) } : { items: items, takeover_userids: takeovers };
+      const how = rule ? "按规则「" + resigned.elements.rule_id.selectedOptions[0].textContent + "」分配"
+        : (takeovers.length > 1 ? "轮流分配给 " + takeovers.length + " 位成员" : "分配给 1 位成员");
       if (!confirm("确认把 " + items.length + " 位客户" + how + "？")) { return; }
       const button = resigned.querySelector("[type=submit]");
       button.disabled = true;
       try {
-        const result = await SCRM.api("POST", "/api/v1/transfers/resigned", { items: items, takeover_userids: takeovers });
+        const result = await SCRM.api("POST", "/api/v1/transfers/resigned", body);
         SCRM.toast("已提交分配", "ok");
         showResult(document.getElementById("resigned-result"), result, "位客户");
       } catch (e) {
