@@ -99,6 +99,7 @@ async def test_resigned_customers_and_group_assigned_in_the_browser(ui: UI) -> N
         await page.click("text=刷新进度")
     done = page.locator("[data-testid=transfer-row][data-status=done]")
     await expect(done).to_have_count(3)
+    await expect(page.locator("[data-testid=transfer-rows]")).to_contain_text("客户群「王五的群」")
     assert (await Handover.get(chat_id=chat)).status == "done"
     await ui.shot("transfers-resigned")
 

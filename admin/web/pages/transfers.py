@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from tortoise.expressions import Q
 
 from admin.api.churn import lost_out
 from admin.web.render import current, page
@@ -52,6 +53,12 @@ async def _staff(request: web.Request) -> list[Staff]:
 async def _names(corp_pk: int | None, exts: set[str]) -> dict[str, str]:
     rows = await Customer.filter(corp_id=corp_pk, external_userid__in=exts)
     return {c.external_userid: churn.display_name(c, "", c.external_userid) for c in rows}
+
+
+async def _chat_names(corp_pk: int | None, rows: list[Handover]) -> dict[str, str]:
+    ids = {r.chat_id for r in rows if r.chat_id}
+    found = await GroupChat.filter(corp_id=corp_pk, chat_id__in=ids).values_list("chat_id", "name")
+    return {str(c): str(n or c) for c, n in found}
 
 
 async def _zone(corp_pk: int | None) -> ZoneInfo:
@@ -131,6 +138,7 @@ async def onjob(request: web.Request) -> dict[str, Any]:
         "groups": groups,
         "recent": recent,
         "names": await _names(who.corp_pk, {h.external_userid for h in recent}),
+        "chat_names": await _chat_names(who.corp_pk, recent),
         "member_names": await _member_names(who.corp_pk),
         "labels": STATUS_LABELS,
         "shown": SHOWN,
@@ -161,6 +169,7 @@ async def resigned(request: web.Request) -> dict[str, Any]:
         "members": await _staff(request),
         "recent": recent,
         "names": await _names(who.corp_pk, {h.external_userid for h in recent}),
+        "chat_names": await _chat_names(who.corp_pk, recent),
         "member_names": await _member_names(who.corp_pk),
         "labels": STATUS_LABELS,
         "tz": await _zone(who.corp_pk),
@@ -179,15 +188,16 @@ async def records(request: web.Request) -> dict[str, Any]:
     if kind in KIND_LABELS:
         q = q.filter(kind=kind)
     owners = who.owners()
-    rows = list(await q.order_by("-id").limit(500))
     if owners is not None:
-        rows = [r for r in rows if r.handover_userid in owners or r.takeover_userid in owners]
+        q = q.filter(Q(handover_userid__in=owners) | Q(takeover_userid__in=owners))
+    rows = list(await q.order_by("-id").limit(500))
     return {
         "tab": "records",
         "rows": rows,
         "status": status if status in STATUS_LABELS else "",
         "kind": kind if kind in KIND_LABELS else "",
         "names": await _names(who.corp_pk, {r.external_userid for r in rows}),
+        "chat_names": await _chat_names(who.corp_pk, rows),
         "member_names": await _member_names(who.corp_pk),
         "labels": STATUS_LABELS,
         "kinds": KIND_LABELS,
