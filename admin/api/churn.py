@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from admin.api.auth import actor, in_scope, require
 from admin.api.common import corp_for, error, ok, parse, path_id, query_int, utc
 from admin.api.openapi import API
+from livecode.models import LiveCode
 from scrm.models import ChurnEvent, Customer, FollowUp, Staff, Task
 from scrm.services import churn
 
@@ -25,6 +26,9 @@ class Strict(BaseModel):
 class ReengageIn(Strict):
     title: str = Field(default="", max_length=128)
     due_at: datetime | None = None
+    # Re-adding through a live code: the task asks the member to send the customer this code
+    # by phone or SMS (a customer who deleted the member cannot be messaged in WeCom).
+    livecode_id: int | None = Field(default=None, ge=1, lt=2**63)
 
 
 class ChurnSettingsIn(Strict):
@@ -94,11 +98,17 @@ async def reengage(request: web.Request) -> web.Response:
     if event.reengaged_task_id:
         return error(409, "已为该流失客户创建过回访任务", task_id=event.reengaged_task_id)
     (item,) = await lost_out(corp.id, [event])
+    title = body.title or f"挽回流失客户「{item['name']}」"
+    if body.livecode_id is not None:
+        code = await LiveCode.get_or_none(id=body.livecode_id, corp_id=corp.id)
+        if code is None or not code.qr_url:
+            return error(422, "no such live code (or it has no QR link yet)")
+        title = f"请把渠道活码「{code.name}」发给「{item['name']}」重新添加：{code.qr_url}"[:128]
     now = datetime.now(UTC)
     due = utc(body.due_at) if body.due_at else now + timedelta(days=1)
     task = await Task.create(
         corp_id=corp.id,
-        title=body.title or f"挽回流失客户「{item['name']}」",
+        title=title,
         assignee=event.userid,
         external_userid=event.external_userid,
         due_at=due,

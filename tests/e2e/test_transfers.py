@@ -106,26 +106,38 @@ async def test_resigned_customers_and_group_assigned_in_the_browser(ui: UI) -> N
 
 async def test_lost_customers_page(ui: UI) -> None:
     linked = ui.linked
-    (a,) = await seed_friends(linked, "zhangsan", ["戊客户"])
-    await linked.sandbox.control(
-        "customer_deletes_staff", {"userid": "zhangsan", "external_userid": a}
-    )
+    from tests.livecode.conftest import AUTH
+    from tests.livecode.test_api import SPEC
+
+    resp = await linked.bot.post("/api/v1/livecodes", json=SPEC, headers=AUTH)
+    assert resp.status == 201
+    a, b = await seed_friends(linked, "zhangsan", ["戊客户", "辛客户"])
+    for ext in (a, b):
+        await linked.sandbox.control(
+            "customer_deletes_staff", {"userid": "zhangsan", "external_userid": ext}
+        )
     await linked.drain()
     boss = await ui.login("boss")  # 张三's login as manager
     await accept_dialogs(boss)
     await boss.click("nav [data-nav=transfers]")
-    row = boss.locator("[data-testid=lost-row]")
-    await expect(row).to_have_count(1)
+    await expect(boss.locator("[data-testid=lost-row]")).to_have_count(2)
+    row = boss.locator(f"[data-testid=lost-row][data-ext={a}]")
     await expect(row).to_contain_text("戊客户")
     await expect(row).to_contain_text("40 天")
     async with boss.expect_navigation():
-        await boss.click("[data-testid=lost-reengage]")
+        await row.locator("[data-testid=lost-reengage]").click()
     await expect(boss.locator("[data-testid=lost-task-made]")).to_have_count(1)
     assert (await Task.get(external_userid=a)).assignee == "zhangsan"
+    # 辛: the member is asked to send a live code by phone or SMS so the customer re-adds.
+    other = boss.locator(f"[data-testid=lost-row][data-ext={b}]")
+    async with boss.expect_navigation():
+        await other.locator("[data-testid=lost-readd] button").click()
+    await expect(boss.locator("[data-testid=lost-task-made]")).to_have_count(2)
+    assert "门店海报" in (await Task.get(external_userid=b)).title
 
     staff = await ui.login("lisi", await ui.new_page())
     await staff.goto(ui.url("/admin/transfers/lost"))
-    await expect(staff.locator("[data-testid=lost-row]")).to_have_count(0)
+    await expect(staff.locator("[data-testid=lost-row]")).to_have_count(0)  # not 李四's
     assert await staff.locator("[data-testid=transfer-tabs] >> text=在职转接").count() == 0
 
     admin = await ui.login("admin", await ui.new_page())

@@ -197,3 +197,24 @@ async def test_saved_rules_hand_out_a_departed_members_customers(linked: Linked)
     )
     await linked.api("DELETE", f"/api/v1/transfer-rules/{team['id']}")
     await linked.api("GET", f"/api/v1/transfer-rules/{team['id']}", status=404)
+
+
+async def test_reengage_through_a_live_code(linked: Linked) -> None:
+    from tests.livecode.test_api import SPEC
+
+    code = await linked.api("POST", "/api/v1/livecodes", SPEC, status=201)
+    (a,) = await seed_friends(linked, "lisi", ["庚客户"])
+    await linked.sandbox.control(
+        "customer_deletes_staff", {"userid": "lisi", "external_userid": a}
+    )
+    await linked.drain()
+    (lost,) = await linked.api("GET", "/api/v1/churn")
+    path = f"/api/v1/churn/{lost['id']}/task"
+    await linked.api("POST", path, {"livecode_id": 999999}, status=422)
+    await linked.api("POST", path, {"livecode_id": "x"}, status=422)
+    made = await linked.api("POST", path, {"livecode_id": code["id"]}, status=201)
+    task = await Task.get(id=made["task_id"])
+    assert task.assignee == "lisi" and task.title.startswith(
+        "请把渠道活码「门店海报」发给「庚客户」"
+    )
+    assert task.title.endswith(f"/l/{code['id']}")

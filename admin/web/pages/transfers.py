@@ -14,6 +14,7 @@ from tortoise.expressions import Q
 from admin.api.churn import lost_out
 from admin.web.render import current, page
 from bot import keys
+from livecode.models import LiveCode
 from scrm.enums import GroupStatus, RelationStatus
 from scrm.models import (
     Corp,
@@ -215,6 +216,9 @@ async def lost(request: web.Request) -> dict[str, Any]:
     return {
         "tab": "lost",
         "rows": await lost_out(corp.id, events),
+        "codes": list(
+            await LiveCode.filter(corp_id=corp.id).exclude(qr_url="").order_by("id").limit(100)
+        ),
         "settings": settings,
         "tz": await _zone(corp.id),
     }
