@@ -47,6 +47,7 @@ from bot.jobs.sop import (
     sop_track,
 )
 from bot.jobs.tasks import REMIND_TASKS, WATCH_SLA, remind_tasks, watch_sla
+from bot.jobs.transfers import TRANSFERS_TICK, transfers_tick
 from bot.settings import Settings
 from handlers import build_dispatcher
 
@@ -106,6 +107,7 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
                 compliance_reply_timeouts, name=COMPLIANCE_REPLY_TIMEOUTS, second={45}, timeout=55
             ),
             cron(compliance_notify, name=COMPLIANCE_NOTIFY, second={50}, timeout=55),
+            cron(transfers_tick, name=TRANSFERS_TICK, second={25}, timeout=55),
         ],
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
         on_startup=startup,

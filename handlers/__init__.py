@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from bot.dispatch import Dispatcher, Router
-from handlers import compliance, contacts, fallback, groups, livecode, tags
+from handlers import compliance, contacts, fallback, groups, livecode, tags, transfers
 
 
 def routers() -> list[Router]:
@@ -14,6 +14,7 @@ def routers() -> list[Router]:
     # Compliance records deletions and dismissals, then passes them on to the mirror routers.
     return [
         livecode.router,
+        transfers.router,
         compliance.router,
         contacts.router,
         groups.router,

@@ -80,6 +80,12 @@ class TransferFail(_ContactEvent):
     fail_reason: str = Field("", alias="FailReason")
 
 
+class StaffDeleted(WecomEvent):
+    """change_contact/delete_user: a member left the corp (their customers await 离职继承)."""
+
+    user_id: str = Field(alias="UserID")
+
+
 class MsgAuditApproved(_ContactEvent):
     welcome_code: str | None = Field(None, alias="WelcomeCode")
 
@@ -180,6 +186,7 @@ _EVENTS: dict[tuple[str, str | None], type[WecomEvent]] = {
     ("change_external_contact", "del_follow_user"): DelFollowUser,
     ("change_external_contact", "transfer_fail"): TransferFail,
     ("change_external_contact", "msg_audit_approved"): MsgAuditApproved,
+    ("change_contact", "delete_user"): StaffDeleted,
     ("change_external_chat", "create"): ExternalChatCreate,
     ("change_external_chat", "update"): ExternalChatUpdate,
     ("change_external_chat", "dismiss"): ExternalChatDismiss,

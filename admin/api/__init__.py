@@ -2,6 +2,7 @@
 
 from admin.api import (  # noqa: F401
     admin_settings,
+    churn,
     compliance_alerts,
     compliance_rules,
     compliance_words,
@@ -23,6 +24,8 @@ from admin.api import (  # noqa: F401
     sidebar,
     sop,
     tasks,
+    transfer_rules,
+    transfers,
 )
 from admin.api.openapi import API
 

@@ -30,5 +30,7 @@ NAV: tuple[NavItem, ...] = (
     # Managers review their team's alerts; ops leads run campaigns, not compliance.
     NavItem("compliance", "合规审查", "/admin/compliance", only=frozenset({"manager", "admin"})),
     NavItem("quickreplies", "话术库", "/admin/quick-replies", "ops"),
+    # 流失客户 is every member's; the hand-over pages inside need a manager or an admin.
+    NavItem("transfers", "客户转接", "/admin/transfers/lost"),
     NavItem("settings", "设置", "/admin/settings", "admin"),
 )

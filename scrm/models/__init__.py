@@ -41,6 +41,7 @@ from scrm.models.lead import (
 from scrm.models.sop import Journey, JourneyLog, JourneyRun, JourneyTask, SopPlan, SopRun
 from scrm.models.staff import Staff
 from scrm.models.tag import Tag, TagGroup
+from scrm.models.transfer import ChurnEvent, Handover, TransferRule, TransferSettings
 
 __all__ = [
     "AdminUser",
@@ -88,4 +89,8 @@ __all__ = [
     "Staff",
     "Tag",
     "TagGroup",
+    "ChurnEvent",
+    "Handover",
+    "TransferRule",
+    "TransferSettings",
 ]

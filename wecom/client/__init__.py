@@ -9,11 +9,12 @@ from wecom.client.api.groups import GroupsAPI
 from wecom.client.api.messages import MessagesAPI
 from wecom.client.api.misc import MiscAPI
 from wecom.client.api.tags import TagsAPI
+from wecom.client.api.transfer import TransferAPI
 from wecom.client.media import MediaCache
 from wecom.client.tickets import Tickets, jsapi_signature
 
 
-class WeComClient(ContactsAPI, TagsAPI, GroupsAPI, MessagesAPI, MiscAPI):
+class WeComClient(ContactsAPI, TagsAPI, GroupsAPI, MessagesAPI, MiscAPI, TransferAPI):
     """Every WeCom server API the project uses, typed; one instance per (corp, app secret)."""
 
     @cached_property

@@ -1,4 +1,4 @@
-"""Intercept rules, customer transfer, media uploads, JS-SDK tickets and OAuth's getuserinfo."""
+"""Intercept rules, media uploads, JS-SDK tickets and OAuth getuserinfo (see api_transfer)."""
 
 from __future__ import annotations
 
@@ -76,70 +76,6 @@ async def del_rule(call: Call) -> dict[str, Any]:
     _rule(call)
     del call.corp.rules[call.arg("rule_id")]
     return {}
-
-
-async def _transfer(call: Call, resigned: bool) -> dict[str, Any]:
-    handover, takeover = call.arg("handover_userid"), call.arg("takeover_userid")
-    require(handover in call.corp.staff and takeover in call.corp.staff, 40003, "invalid userid")
-    if resigned:
-        require(call.corp.staff[handover].resigned, 40097, "handover user is not resigned")
-    ids = call.body.get("external_userid") or []
-    require(0 < len(ids) <= 100, 40058, "external_userid must hold 1..100 ids")
-    out = []
-    for ext in ids:
-        rel = call.corp.relation(handover, ext)
-        code = 84061 if rel is None else (40129 if rel.transfers >= 2 else 0)
-        if rel is not None and code == 0:
-            rel.transfers += 1
-            call.corp.transfers.append(
-                {
-                    "handover": handover,
-                    "takeover": takeover,
-                    "external_userid": ext,
-                    "status": 2,
-                    "at": now(),
-                }
-            )
-        out.append({"external_userid": ext, "errcode": code})
-    call.world.record(
-        "transfer",
-        call.corp.conf.corp_id,
-        handover=handover,
-        takeover=takeover,
-        resigned=resigned,
-        customer=out,
-    )
-    return {"customer": out}
-
-
-@api("externalcontact/transfer_customer")
-async def transfer(call: Call) -> dict[str, Any]:
-    return await _transfer(call, resigned=False)
-
-
-@api("externalcontact/resigned/transfer_customer")
-async def resigned_transfer(call: Call) -> dict[str, Any]:
-    return await _transfer(call, resigned=True)
-
-
-async def _transfer_result(call: Call) -> dict[str, Any]:
-    handover, takeover = call.arg("handover_userid"), call.arg("takeover_userid")
-    rows = [
-        {"external_userid": t["external_userid"], "status": t["status"], "takeover_time": 0}
-        for t in call.corp.transfers
-        if t["handover"] == handover and t["takeover"] == takeover
-    ]
-    return {"customer": rows, "next_cursor": ""}
-
-
-@api("externalcontact/transfer_result")
-async def transfer_result(call: Call) -> dict[str, Any]:
-    return await _transfer_result(call)
-
-
-@api("externalcontact/resigned/transfer_result")
-async def resigned_transfer_result(call: Call) -> dict[str, Any]:
-    return await _transfer_result(call)
 
 
 async def _read_media(call: Call, limit: int) -> bytes:

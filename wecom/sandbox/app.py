@@ -17,9 +17,11 @@ from wecom.sandbox import (  # noqa: F401
     api_messages,
     api_misc,
     api_tags,
+    api_transfer,
     control,
     control_bulk,
     control_groups,
+    control_transfer,
     finance,
     images,
     oauth,
@@ -62,6 +64,7 @@ def create_sandbox_app(config: SandboxConfig) -> web.Application:
     app.add_routes(control.routes)
     app.add_routes(control_groups.routes)
     app.add_routes(control_bulk.routes)
+    app.add_routes(control_transfer.routes)
     app.add_routes(finance.routes)
     app.add_routes(page.routes)
     app.add_routes(oauth.routes)

@@ -10,6 +10,8 @@ class SandboxStaff(BaseModel):
     name: str
     department: list[int] = [1]
     resigned: bool = False
+    dimission_time: int = 0  # when they left (sandbox clock), for get_unassigned_list
+    customer_limit: int = 0  # takeovers past this many customers end in status 4; 0 = none
 
 
 class SandboxCorp(BaseModel):
@@ -33,4 +35,5 @@ class SandboxConfig(BaseModel):
     welcome_code_ttl: float = 20.0
     refuse_ip: bool = False  # answer 60020 (IP not trusted) to every API but gettoken
     public_url: str = ""
+    clock_skew: float = 0.0  # seconds added to the hand-over clock (POST /sandbox/clock)
     state_file: str = ""  # when set, the world is loaded from it at start and saved at stop
