@@ -1,6 +1,14 @@
 """All tortoise models, re-exported for discovery by Tortoise and the migrations."""
 
 from scrm.models.admin import AdminUser, QuickReply, QuickReplyCategory
+from scrm.models.campaign import (
+    LinkOpen,
+    MassSend,
+    MassSendRecipient,
+    MassSendTask,
+    Material,
+    Segment,
+)
 from scrm.models.compliance import (
     ActionEvent,
     Alert,
@@ -43,6 +51,12 @@ from scrm.models.staff import Staff
 from scrm.models.tag import Tag, TagGroup
 
 __all__ = [
+    "LinkOpen",
+    "MassSend",
+    "MassSendRecipient",
+    "MassSendTask",
+    "Material",
+    "Segment",
     "AdminUser",
     "QuickReply",
     "QuickReplyCategory",
