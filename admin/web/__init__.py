@@ -24,6 +24,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "admin.web.pages.compliance",
     "admin.web.pages.settings",
     "admin.web.pages.quickreplies",
+    "admin.web.pages.campaigns",
     "admin.sidebar.views",
 )
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from scrm.models import Corp, MassSend, MassSendRecipient, MassSendTask
+from scrm.models import Corp, MassSend, MassSendRecipient, MassSendTask, Staff
 from scrm.models.base import corp_pk
 from scrm.services.mass_send import ClientFor
 from wecom import errors
@@ -162,6 +162,11 @@ async def cancel(send_id: int, client_for: ClientFor) -> dict[str, Any]:
 async def progress(send_id: int) -> dict[str, Any]:
     """The detail page's numbers: per member and per status."""
     tasks = await MassSendTask.filter(send_id=send_id).order_by("sender", "id")
+    names = dict(
+        await Staff.filter(
+            corp_id__in={corp_pk(t) for t in tasks}, userid__in={t.sender for t in tasks}
+        ).values_list("userid", "name")
+    )
     counts = await MassSendRecipient.filter(send_id=send_id).values_list("task_id", "status")
     per_task: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     totals: dict[int, int] = defaultdict(int)
@@ -174,6 +179,7 @@ async def progress(send_id: int) -> dict[str, Any]:
         "members": [
             {
                 "userid": t.sender,
+                "name": names.get(t.sender) or t.sender,
                 "msgid": t.msgid,
                 "confirmed": t.confirmed,
                 "sent_at": t.sent_at.isoformat() if t.sent_at else None,
