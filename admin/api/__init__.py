@@ -24,6 +24,7 @@ from admin.api import (  # noqa: F401
     reports,
     segments,
     sidebar,
+    sidebar_materials,
     sop,
     tasks,
 )

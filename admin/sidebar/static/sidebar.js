@@ -232,6 +232,7 @@
           return;
         }
         state.ext = res.userId;
+        document.body.dataset.currentExternalUserid = res.userId;  // for sidebar-materials.js
       } else {
         state.ext = document.body.dataset.externalUserid;
       }
