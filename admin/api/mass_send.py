@@ -4,7 +4,7 @@ then tracking per member and per recipient, reminders and cancel."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,7 +33,9 @@ class ReachIn(BaseModel):
 class MassSendIn(ReachIn):
     name: str = Field(min_length=1, max_length=64)
     text: str = Field(default="", max_length=1300, description="≤ 4000 UTF-8 bytes at WeCom")
-    material_ids: list[int] = Field(default_factory=list, max_length=10)
+    material_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(
+        default_factory=list, max_length=9
+    )
     send_at: datetime | None = Field(default=None, description="absent: now")
 
 

@@ -3,7 +3,6 @@ files, videos and posters, by category, searchable, with use counts and link sta
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from aiohttp import web
@@ -12,11 +11,13 @@ from tortoise.expressions import Q
 
 from admin.api import quick_replies
 from admin.api.auth import require
-from admin.api.common import corp_for, ok, owned, parse, query_int
+from admin.api.common import corp_for, error, ok, owned, parse, query_int
 from admin.api.openapi import API
+from bot import keys
 from scrm.models import Material
-from scrm.services import radar
+from scrm.services import materials_media, radar
 from scrm.services.materials import KIND_LABELS, KINDS
+from wecom import errors
 
 TAG = "materials"
 PER_PAGE = 50
@@ -32,7 +33,6 @@ class MaterialIn(BaseModel):
     cover_url: str = Field(default="", max_length=1024)
     appid: str = Field(default="", max_length=64, description="mini program appid")
     page: str = Field(default="", max_length=256, description="mini program page path")
-    media_id: str = Field(default="", max_length=256, description="an uploaded WeCom media_id")
     tracked: bool = False
 
     @field_validator("url", "cover_url")
@@ -77,10 +77,6 @@ def material_out(m: Material) -> dict[str, Any]:
 def _fields(body: MaterialIn) -> dict[str, Any]:
     data = body.model_dump(exclude={"appid", "page"})
     data["extra"] = {"appid": body.appid, "page": body.page} if body.kind == "miniprogram" else {}
-    if body.media_id:  # taken as just uploaded: WeCom keeps it 3 days
-        data["media_expires_at"] = datetime.now(UTC) + timedelta(days=3)
-    else:
-        data.pop("media_id")
     return data
 
 
@@ -123,6 +119,42 @@ async def create(request: web.Request) -> web.Response:
 async def upload_image(request: web.Request) -> web.StreamResponse:
     # media/uploadimg answers a permanent URL: a picture is uploaded once, never refreshed.
     return await quick_replies.upload_image(request)
+
+
+@API.route(
+    "POST",
+    "/api/v1/materials/{id}/media",
+    "Upload a file, video or mini-program cover (multipart `file`); renewed before 3 days",
+    tag=TAG,
+)
+async def upload_media(request: web.Request) -> web.Response:
+    require(request, "ops")
+    corp, row = await owned(request, Material, "material")
+    if row.kind not in materials_media.LIMITS:
+        return error(422, "只有文件、视频和小程序封面需要上传")
+    if request.content_type != "multipart/form-data":
+        return error(422, "请用 multipart/form-data 上传，字段 file")
+    reader = await request.multipart()
+    part = await reader.next()
+    while part is not None and getattr(part, "name", None) != "file":
+        part = await reader.next()
+    if part is None:
+        return error(422, "缺少文件（字段 file）")
+    limit = materials_media.LIMITS[row.kind]
+    data = bytearray()
+    while chunk := await part.read_chunk():  # type: ignore[union-attr]
+        data.extend(chunk)
+        if len(data) > limit:
+            return error(413, f"文件不能超过 {limit >> 20} MB")
+    if not data:
+        return error(422, "文件是空的")
+    name = (getattr(part, "filename", None) or "file")[-64:]
+    client = request.app[keys.CLIENTS].for_corp(corp)
+    try:
+        await materials_media.upload(client, row, name, bytes(data))
+    except errors.WeComError as exc:
+        return error(502, f"上传到企业微信失败（错误码 {exc.errcode}）", errcode=exc.errcode)
+    return ok(material_out(row), status=201)
 
 
 @API.route("GET", "/api/v1/materials/{id}", "One material", tag=TAG)

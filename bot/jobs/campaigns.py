@@ -1,5 +1,5 @@
 """群发 jobs: make a send's tasks (enqueued by the API for "now", picked up by the tick when
-scheduled or missed) and track sends whose next poll is due."""
+scheduled or missed), track sends whose next poll is due, renew 素材库 media ids."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.logging import get_logger
-from scrm.services import mass_send, mass_send_track
+from scrm.services import mass_send, mass_send_track, materials_media
 
 log = get_logger("bot.jobs.campaigns")
 MASS_SEND_RUN, MASS_SEND_TICK = "mass_send_run", "mass_send_tick"
+MATERIAL_MEDIA = "material_media"
 
 
 def _opts(ctx: dict[str, Any]) -> mass_send.RunOptions:
@@ -39,3 +40,8 @@ async def mass_send_tick(ctx: dict[str, Any]) -> dict[str, int]:
         await mass_send_track.track(send_id, ctx["clients"].for_corp, now)
         tracked += 1
     return {"made": made, "tracked": tracked}
+
+
+async def material_media(ctx: dict[str, Any]) -> dict[str, int]:
+    """素材库 files whose media_id runs out within a day are uploaded again."""
+    return await materials_media.renew_due(ctx["clients"].for_corp)

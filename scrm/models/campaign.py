@@ -34,7 +34,9 @@ class Material(CorpScopedModel):
     extra: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)  # appid, page, …
     tracked = fields.BooleanField(default=False)  # a 雷达 link
     media_id = fields.CharField(max_length=256, default="")
-    media_expires_at: datetime | None = fields.DatetimeField(null=True)
+    media_expires_at: datetime | None = fields.DatetimeField(null=True, db_index=True)
+    # The uploaded file (file, video, mini program cover), kept to renew its 3-day media_id.
+    blob: bytes | None = fields.BinaryField(null=True)
     uses = fields.IntField(default=0)
 
     class Meta:

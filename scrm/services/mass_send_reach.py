@@ -27,6 +27,12 @@ class GroupTarget(BaseModel):
     tags: list[str] = Field(default_factory=list, max_length=50)
     name: str = Field(default="", max_length=64, description="part of the group's name")
 
+    @model_validator(mode="after")
+    def _short(self) -> GroupTarget:
+        if any(not 0 < len(v) <= 64 for v in (*self.owners, *self.tags)):
+            raise ValueError("owners and tags are 1 to 64 characters")
+        return self
+
 
 class Target(BaseModel):
     """A segment, or an inline filter (a tag filter is `conditions.tags`), or groups."""

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Id = Annotated[int, Field(ge=0, le=2**31)]
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 1, 1)
 
 
 class TagCondition(BaseModel):
@@ -20,7 +23,7 @@ class Conditions(BaseModel):
     model_config = ConfigDict(extra="forbid")
     tags: TagCondition | None = None
     owners: list[str] = Field(default_factory=list, max_length=500, description="staff userids")
-    departments: list[int] = Field(default_factory=list, max_length=100)
+    departments: list[Id] = Field(default_factory=list, max_length=100)
     channels: list[str] = Field(
         default_factory=list, max_length=100, description="live-code states or first channels"
     )
@@ -39,6 +42,9 @@ class Conditions(BaseModel):
 
     @model_validator(mode="after")
     def _sane(self) -> Conditions:
+        for day in (self.added_from, self.added_to):
+            if day is not None and not EARLIEST <= day <= LATEST:
+                raise ValueError("dates must be between 2000-01-01 and 2100-01-01")
         if self.added_from and self.added_to and self.added_from > self.added_to:
             raise ValueError("added_from must not be after added_to")
         for text in (*self.owners, *self.channels, *self.in_groups):

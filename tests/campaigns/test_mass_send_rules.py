@@ -148,6 +148,8 @@ async def test_api_refuses_bad_input(linked: Linked) -> None:
         {"name": "x", "text": "x" * 1301, "target": ALL},
         {"name": "x", "text": "x", "target": ALL, "send_at": "2099-01-01T00:00:00"},
         {"name": "x", "text": "x", "target": ALL, "chat_type": "broadcast"},
+        {"name": "x", "text": "x", "target": ALL, "material_ids": [2**63]},
+        {"name": "x", "text": "x", "chat_type": "group", "target": {"groups": {"owners": [""]}}},
     ]
     for body in bad:
         await linked.api("POST", "/api/v1/mass-sends", body, 422)

@@ -92,6 +92,9 @@ async def test_segment_api_bounds_and_preview(linked: Linked) -> None:
         {"name": "x", "conditions": {"owners": ["u"] * 501}},
         {"name": "x", "conditions": {"added_from": "2026-02-01", "added_to": "2026-01-01"}},
         {"name": "x", "conditions": {"unknown": 1}},
+        {"name": "x", "conditions": {"added_from": "0001-01-01"}},
+        {"name": "x", "conditions": {"departments": [2**63]}},
+        {"name": "x", "conditions": {"tags": {"ids": ["t" * 65]}}},
     ]
     for body in bad:
         await linked.api("POST", "/api/v1/segments", body, 422)
