@@ -111,3 +111,30 @@ async def test_segment_api_bounds_and_preview(linked: Linked) -> None:
     await linked.api("GET", "/api/v1/segments/999999", status=404)
     await linked.api("DELETE", f"/api/v1/segments/{seg['id']}")
     await linked.api("GET", f"/api/v1/segments/{seg['id']}", status=404)
+
+
+async def test_a_journey_starts_for_customers_entering_a_segment(linked: Linked) -> None:
+    from scrm.models import JourneyRun
+    from scrm.sop import journey_dates
+
+    exts = await customers(linked, 4, tagged=2)
+    seg = await linked.api(
+        "POST", "/api/v1/segments",
+        {"name": "高意向", "conditions": {"tags": {"ids": [HIGH]}}}, 201,
+    )  # fmt: skip
+    body = {
+        "name": "高意向培育",
+        "trigger": {"kind": "segment", "segment_id": seg["id"]},
+        "nodes": [{"id": "s", "kind": "send", "text": "专属优惠"}],
+    }
+    await linked.api("POST", "/api/v1/journeys", {**body, "trigger": {"kind": "segment"}}, 422)
+    bad = {**body, "trigger": {"kind": "segment", "segment_id": 999}}
+    await linked.api("POST", "/api/v1/journeys", bad, 422)
+    await linked.api("POST", "/api/v1/journeys", body, 201)
+    assert await journey_dates.enroll_due() == 2
+    runs = dict(await JourneyRun.all().values_list("external_userid", "owner_userid"))
+    assert set(runs) == set(exts[:2])
+    # Another customer enters the segment: the next sweep enrols them, and only them.
+    await FollowRelation.filter(customer__external_userid=exts[2]).update(tag_ids=[HIGH])
+    assert await journey_dates.enroll_due() == 1
+    assert await journey_dates.enroll_due() == 0
