@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from tortoise.expressions import Q
 
+from scrm.cache import TtlCache
 from scrm.enums import RelationStatus
-from scrm.models import Customer, FollowRelation, GroupMember, Lead, Staff
+from scrm.models import Customer, FollowRelation, GroupMember, Lead, Segment, Staff
 from scrm.services.segment_rules import Conditions
 
 
@@ -155,3 +156,19 @@ async def _with_senders(
         match.external[cid] = external[cid]
         match.sender[cid] = chosen
     return match
+
+
+# Lists show every segment's count: each is a full evaluation (about a second at 100 000
+# customers), so a list reuses counts for a minute; a segment's own page is always live.
+_counts: TtlCache[tuple[int, int, str, tuple[str, ...] | None], int] = TtlCache(60.0)
+
+
+async def count_of(seg: Segment, owners: list[str] | None, tz: str = "Asia/Shanghai") -> int:
+    corp_id = int(seg.corp_id)  # type: ignore[attr-defined]
+    key = (corp_id, seg.id, seg.updated_at.isoformat(), None if owners is None else tuple(owners))
+
+    async def load() -> int:
+        cond = Conditions.model_validate(seg.conditions)
+        return (await evaluate(corp_id, cond, owners, tz=tz)).count
+
+    return await _counts.get_or_load(key, load)

@@ -15,7 +15,6 @@ from livecode.models import LiveCode
 from scrm.models import MassSend, Material, Segment, Tag
 from scrm.services import mass_send_track, radar, segments
 from scrm.services.materials import KIND_LABELS
-from scrm.services.segment_rules import Conditions
 
 routes = web.RouteTableDef()
 STATUS = {
@@ -47,11 +46,8 @@ async def _options(corp_pk: int, owners: list[str] | None) -> dict[str, Any]:
 async def segment_list(request: web.Request) -> dict[str, Any]:
     who = current(request)
     corp_pk = who.corp_pk or 0
-    rows = []
-    for seg in await Segment.filter(corp_id=corp_pk).order_by("-id").limit(200):
-        cond = Conditions.model_validate(seg.conditions)
-        match = await segments.evaluate(corp_pk, cond, who.owners())
-        rows.append({"row": seg, "count": match.count})
+    saved = await Segment.filter(corp_id=corp_pk).order_by("-id").limit(200)
+    rows = [{"row": s, "count": await segments.count_of(s, who.owners())} for s in saved]
     tags = dict(await Tag.filter(corp_id=corp_pk).values_list("tag_id", "name"))
     return {
         "segments": rows,
