@@ -26,6 +26,7 @@ from bot.enqueue import BatchEnqueuer
 from bot.logging import get_logger
 from bot.settings import Settings
 from bot.webhooks import leads as leads_webhook
+from bot.webhooks import radar as radar_webhook
 from bot.webhooks import wecom as wecom_webhook
 from livecode import landing
 
@@ -110,6 +111,7 @@ def create_app(settings: Settings, *, run_sweeper: bool = True) -> web.Applicati
         app.cleanup_ctx.append(sweeper)
     app.add_routes(wecom_webhook.routes)
     app.add_routes(leads_webhook.routes)
+    app.add_routes(radar_webhook.routes)
     app.add_routes(health.routes)
     app.add_routes(landing.routes)
     app.add_routes(API.routes)

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
 
     # --- behaviour -----------------------------------------------------------------------
     timezone: str = "Asia/Shanghai"
+    # 群发: how many 群发 one customer or group may receive a month (0: the month's days, WeCom's
+    # default; set 4 or 7 if the corp changed it in 群发助手).
+    mass_monthly_cap: int = 0
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "console"
 

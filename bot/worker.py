@@ -14,6 +14,14 @@ from arq.worker import Worker
 from bot import inbox
 from bot.clients import WeComClients
 from bot.db import close_db, init_db
+from bot.jobs.campaigns import (
+    MASS_SEND_RUN,
+    MASS_SEND_TICK,
+    MATERIAL_MEDIA,
+    mass_send_run,
+    mass_send_tick,
+    material_media,
+)
 from bot.jobs.compliance_alerts import compliance_notify, compliance_reply_timeouts
 from bot.jobs.compliance_archive import compliance_archive
 from bot.jobs.inbox import process_inbox
@@ -86,6 +94,7 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
             func(process_inbox, name=PROCESS_INBOX, timeout=PROCESS_INBOX_TIMEOUT, max_tries=3),
             func(drain_lead_events, name=DRAIN_LEAD_EVENTS, timeout=600, max_tries=3),
             func(rescore_leads, name=RESCORE_LEADS, timeout=LONGEST_JOB_TIMEOUT, max_tries=2),
+            func(mass_send_run, name=MASS_SEND_RUN, timeout=LONGEST_JOB_TIMEOUT, max_tries=2),
         ],
         # Each minute at :00; arq's unique cron ids keep N workers from running it N times.
         cron_jobs=[]
@@ -108,6 +117,14 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
             ),
             cron(compliance_notify, name=COMPLIANCE_NOTIFY, second={50}, timeout=55),
             cron(transfers_tick, name=TRANSFERS_TICK, second={25}, timeout=55),
+            # 群发: scheduled sends start within 5 s; tracking polls follow their own backoff.
+            cron(
+                mass_send_tick,
+                name=MASS_SEND_TICK,
+                second=set(range(0, 60, 5)),
+                timeout=LONGEST_JOB_TIMEOUT,
+            ),
+            cron(material_media, name=MATERIAL_MEDIA, minute={35}, timeout=600),  # hourly
         ],
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
         on_startup=startup,

@@ -234,3 +234,6 @@ async def options(corp_id: int, owners: list[str] | None) -> dict[str, Any]:
         ],
         "channels": [{"state": s, "name": n} for s, n in codes],
     }
+
+
+summaries = _summaries  # the list's rows, for other customer lists (segment previews)

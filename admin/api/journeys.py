@@ -9,9 +9,10 @@ from typing import Any
 from aiohttp import web
 
 from admin.api.auth import require
-from admin.api.common import corp_for, ok, owned, parse, query_int
+from admin.api.common import corp_for, error, ok, owned, parse, query_int
 from admin.api.openapi import API
 from scrm.models import Journey, JourneyLog, JourneyRun
+from scrm.sop import journey_segments
 from scrm.sop.journey_nodes import upcoming
 from scrm.sop.journey_schema import JourneySpec
 
@@ -44,6 +45,8 @@ async def create(request: web.Request) -> web.Response:
     require(request, "ops")
     corp = await corp_for(request)
     spec = await parse(request, JourneySpec)
+    if not await journey_segments.segment_exists(corp.id, spec.trigger.segment_id):
+        return error(422, "客户分群不存在")
     j = await Journey.create(corp_id=corp.id, **spec.model_dump(mode="json"))
     return ok(_out(j), status=201)
 
@@ -77,6 +80,8 @@ async def edit(request: web.Request) -> web.Response:
     require(request, "ops")
     j = await _journey(request)
     spec = await parse(request, JourneySpec)
+    if not await journey_segments.segment_exists(j.corp_id, spec.trigger.segment_id):  # type: ignore[attr-defined]
+        return error(422, "客户分群不存在")
     for key, value in spec.model_dump(mode="json").items():
         setattr(j, key, value)
     await j.save()

@@ -25,6 +25,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "admin.web.pages.settings",
     "admin.web.pages.quickreplies",
     "admin.web.pages.transfers",
+    "admin.web.pages.campaigns",
     "admin.sidebar.views",
 )
 

@@ -27,6 +27,9 @@ NAV: tuple[NavItem, ...] = (
     NavItem("kanban", "商机看板", "/admin/opportunities"),
     NavItem("quotes", "报价审批", "/admin/quotes", "manager"),
     NavItem("sop", "群SOP", "/admin/sop", "ops"),
+    NavItem("segments", "客户分群", "/admin/segments", "manager"),
+    NavItem("mass", "群发", "/admin/mass-sends", "manager"),
+    NavItem("materials", "素材库", "/admin/materials", "ops"),
     # Managers review their team's alerts; ops leads run campaigns, not compliance.
     NavItem("compliance", "合规审查", "/admin/compliance", only=frozenset({"manager", "admin"})),
     NavItem("quickreplies", "话术库", "/admin/quick-replies", "ops"),

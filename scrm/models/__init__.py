@@ -1,6 +1,14 @@
 """All tortoise models, re-exported for discovery by Tortoise and the migrations."""
 
 from scrm.models.admin import AdminUser, QuickReply, QuickReplyCategory
+from scrm.models.campaign import (
+    LinkOpen,
+    MassSend,
+    MassSendRecipient,
+    MassSendTask,
+    Material,
+    Segment,
+)
 from scrm.models.compliance import (
     ActionEvent,
     Alert,
@@ -44,6 +52,12 @@ from scrm.models.tag import Tag, TagGroup
 from scrm.models.transfer import ChurnEvent, Handover, TransferRule, TransferSettings
 
 __all__ = [
+    "LinkOpen",
+    "MassSend",
+    "MassSendRecipient",
+    "MassSendTask",
+    "Material",
+    "Segment",
     "AdminUser",
     "QuickReply",
     "QuickReplyCategory",

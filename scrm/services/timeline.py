@@ -12,6 +12,8 @@ from scrm.models import (
     GroupMember,
     Lead,
     LeadActivity,
+    LinkOpen,
+    Material,
     Opportunity,
     StageChange,
     Task,
@@ -22,6 +24,20 @@ async def served_by(corp_id: int, external_userid: str, owners: list[str]) -> bo
     return await FollowRelation.filter(
         corp_id=corp_id, customer__external_userid=external_userid, staff__userid__in=owners
     ).exists()
+
+
+async def radar_opens(corp_id: int, external_userid: str) -> list[dict[str, Any]]:
+    """雷达 link opens (a lead's `link_open` activity only exists when there is a lead)."""
+    opens = await LinkOpen.filter(corp_id=corp_id, target_id=external_userid).order_by("-id")
+    titles = dict(
+        await Material.filter(id__in={o.material_id for o in opens[:200]}).values_list(
+            "id", "title"
+        )
+    )
+    return [
+        _item(o.opened_at, "radar.open", title=titles.get(o.material_id, ""), userid=o.sender)
+        for o in opens[:200]
+    ]
 
 
 def _item(at: datetime | None, kind: str, **data: Any) -> dict[str, Any]:
@@ -88,6 +104,7 @@ async def for_customer(corp_id: int, external_userid: str) -> dict[str, Any]:
         )
         for t in tasks
     )
+    items.extend(await radar_opens(corp_id, external_userid))
     items.sort(key=lambda i: i["at"] or "")
     return {
         "external_userid": external_userid,

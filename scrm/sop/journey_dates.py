@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from scrm.models import Contract, Corp, Customer, Journey, JourneyRun, Lead, Opportunity
-from scrm.sop import journeys
+from scrm.sop import journey_segments, journeys
 
 
 def _month_day(value: object) -> str:
@@ -26,6 +26,9 @@ async def enroll_due(now: datetime | None = None) -> int:
         trigger = journey.trigger
         if trigger.get("kind") == "attribute":
             entered += await _attribute(journey, now)
+            continue
+        if trigger.get("kind") == "segment":
+            entered += await journey_segments.enroll_segment(journey, now)
             continue
         if trigger.get("kind") != "date":
             continue

@@ -22,7 +22,8 @@ class Trigger(Strict):
     form attribute) equal to one of `values` (any non-empty value when `values` is empty)."""
 
     kind: Literal[
-        "livecode_add", "grade_reached", "tag_added", "stage_changed", "date", "attribute"
+        "livecode_add", "grade_reached", "tag_added", "stage_changed", "date", "attribute",
+        "segment",
     ]
     code_ids: list[int] = []
     grades: list[Literal["S", "A", "B", "C", "D"]] = []
@@ -34,6 +35,8 @@ class Trigger(Strict):
     days_before: int = Field(default=0, ge=0, le=365)
     field: str = Field(default="", max_length=64)
     values: list[str] = []
+    # segment: customers who enter this saved 客户分群 (swept hourly with the date triggers).
+    segment_id: int | None = Field(default=None, ge=1, le=2**62)
     # Enter again after finishing (each new trigger event). Date triggers always re-enter
     # once per year (next year's birthday), attribute triggers never (they stay true).
     reentry: bool = False
@@ -49,6 +52,8 @@ class Trigger(Strict):
             raise ValueError("an attribute trigger needs field (e.g. city, industry)")
         if self.kind == "attribute" and self.reentry:
             raise ValueError("an attribute trigger cannot re-enter: the attribute stays true")
+        if self.kind == "segment" and (self.segment_id is None or self.reentry):
+            raise ValueError("a segment trigger needs segment_id and cannot re-enter")
         if self.kind == "date" and not self.date_field:
             raise ValueError("a date trigger needs date_field (e.g. birthday, contract_renewal)")
         if self.kind in needs and not needs[self.kind]:

@@ -1,4 +1,5 @@
-"""Welcome messages (20 s, single use), group welcome templates, mass messages, app messages."""
+"""Welcome messages (20 s, single use), group welcome templates, app messages (mass messages:
+api_groupmsg)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from wecom.sandbox.wire import Call, api, max_bytes, require
 MEDIA_LIFETIME = 3 * 86400
 
 
-def _check_attachments(corp: CorpState, attachments: list[dict[str, Any]]) -> None:
+def check_attachments(corp: CorpState, attachments: list[dict[str, Any]]) -> None:
     require(len(attachments) <= 9, 40058, "at most 9 attachments")
     for item in attachments:
         kind = str(item.get("msgtype"))
@@ -38,7 +39,7 @@ async def send_welcome(call: Call) -> dict[str, Any]:
     text = (call.body.get("text") or {}).get("content", "")
     max_bytes(text, 4000, "text.content")
     attachments = call.body.get("attachments") or []
-    _check_attachments(call.corp, attachments)
+    check_attachments(call.corp, attachments)
     require(text or attachments, 40058, "text or attachments required")
     code.used = True
     latency = round((now() - (code.delivered or code.issued)) * 1000, 1)
@@ -87,120 +88,6 @@ async def get_template(call: Call) -> dict[str, Any]:
 async def del_template(call: Call) -> dict[str, Any]:
     _template(call)
     del call.corp.templates[call.arg("template_id")]
-    return {}
-
-
-@api("externalcontact/add_msg_template")
-async def add_mass(call: Call) -> dict[str, Any]:
-    chat_type = call.body.get("chat_type", "single")
-    require(chat_type in ("single", "group"), 40058, "chat_type must be single or group")
-    max_bytes((call.body.get("text") or {}).get("content"), 4000, "text.content")
-    _check_attachments(call.corp, call.body.get("attachments") or [])
-    sender = call.body.get("sender")
-    targets: dict[str, list[str]] = {}  # sender -> recipients
-    if chat_type == "single":
-        listed = call.body.get("external_userid") or []
-        if sender and listed:  # the common case, by key: a corp may hold 100 000s of friends
-            for ext in dict.fromkeys(listed):
-                rel = call.corp.relations.get((sender, ext))
-                if rel is not None and rel.active:
-                    targets.setdefault(sender, []).append(ext)
-        else:
-            wanted = set(listed or call.corp.customers)
-            for (userid, ext), rel in call.corp.relations.items():
-                if rel.active and ext in wanted and (not sender or userid == sender):
-                    targets.setdefault(userid, []).append(ext)
-    else:
-        require(sender, 40058, "sender required for group messages")
-        chats = call.body.get("chat_id_list") or [
-            g.chat_id for g in call.corp.groups.values() if g.owner == sender
-        ]
-        targets = {str(sender): [c for c in chats if c in call.corp.groups]}
-    require(any(targets.values()), 41048, "no customer to send")
-    msgid = new_id("msg", 10)
-    call.corp.mass[msgid] = {
-        "msgid": msgid,
-        "creator": sender or "",
-        "create_time": int(now()),
-        "chat_type": chat_type,
-        "text": call.body.get("text"),
-        "cancelled": False,
-        "reminders": 0,
-        "tasks": {u: {"status": 0, "send_time": None, "to": r} for u, r in targets.items()},
-    }
-    call.world.record(
-        "mass_message",
-        call.corp.conf.corp_id,
-        msgid=msgid,
-        chat_type=chat_type,
-        targets=targets,
-        text=(call.body.get("text") or {}).get("content", ""),
-    )
-    return {"msgid": msgid, "fail_list": []}
-
-
-def _mass(call: Call) -> dict[str, Any]:
-    msg = call.corp.mass.get(call.arg("msgid"))
-    require(msg, 40058, "invalid msgid")
-    assert msg is not None
-    return msg
-
-
-@api("externalcontact/get_groupmsg_list_v2")
-async def mass_list(call: Call) -> dict[str, Any]:
-    start, end = call.body.get("start_time"), call.body.get("end_time")
-    require(start is not None and end is not None, 40058, "start_time and end_time required")
-    rows = [
-        {
-            "msgid": m["msgid"],
-            "creator": m["creator"],
-            "create_time": m["create_time"],
-            "create_type": 0,
-            "text": m["text"],
-        }
-        for m in call.corp.mass.values()
-        if m["chat_type"] == call.body.get("chat_type") and start <= m["create_time"] <= end
-    ]
-    return {"group_msg_list": rows, "next_cursor": ""}
-
-
-@api("externalcontact/get_groupmsg_task")
-async def mass_tasks(call: Call) -> dict[str, Any]:
-    tasks = _mass(call)["tasks"]
-    return {
-        "task_list": [
-            {"userid": u, "status": t["status"], "send_time": t["send_time"]}
-            for u, t in tasks.items()
-        ],
-        "next_cursor": "",
-    }
-
-
-@api("externalcontact/get_groupmsg_send_result")
-async def mass_result(call: Call) -> dict[str, Any]:
-    msg = _mass(call)
-    task = msg["tasks"].get(call.arg("userid"))
-    require(task, 40003, "invalid userid")
-    key = "chat_id" if msg["chat_type"] == "group" else "external_userid"
-    status = 1 if task["status"] == 2 else 0
-    rows = [
-        {key: r, "userid": call.arg("userid"), "status": status, "send_time": task["send_time"]}
-        for r in task["to"]
-    ]
-    return {"send_list": rows, "next_cursor": ""}
-
-
-@api("externalcontact/remind_groupmsg_send")
-async def mass_remind(call: Call) -> dict[str, Any]:
-    msg = _mass(call)
-    require(msg["reminders"] < 3, 45009, "at most 3 reminders per task in 24 h")
-    msg["reminders"] += 1
-    return {}
-
-
-@api("externalcontact/cancel_groupmsg_send")
-async def mass_cancel(call: Call) -> dict[str, Any]:
-    _mass(call)["cancelled"] = True
     return {}
 
 

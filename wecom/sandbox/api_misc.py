@@ -130,5 +130,10 @@ async def oauth_user(call: Call) -> dict[str, Any]:
     require(code, 41008, "missing oauth code")
     userid = call.request.app[oauth.CODES].take(call.corp.conf.corp_id, code)
     require(userid, 40029, "invalid code")
+    assert userid is not None
+    if userid.startswith(oauth.EXTERNAL):  # WeCom: a customer gets openid and external_userid
+        ext = userid.removeprefix(oauth.EXTERNAL)
+        call.world.record("oauth_user", call.corp.conf.corp_id, external_userid=ext)
+        return {"openid": "o" + ext[-20:], "external_userid": ext}
     call.world.record("oauth_user", call.corp.conf.corp_id, userid=userid)
     return {"userid": userid}

@@ -13,6 +13,7 @@ from aiohttp import web
 # Importing the API modules registers their handlers in wire.ROUTES.
 from wecom.sandbox import (  # noqa: F401
     api_contacts,
+    api_groupmsg,
     api_groups,
     api_messages,
     api_misc,
@@ -20,6 +21,7 @@ from wecom.sandbox import (  # noqa: F401
     api_transfer,
     control,
     control_bulk,
+    control_groupmsg,
     control_groups,
     control_transfer,
     finance,
@@ -65,6 +67,7 @@ def create_sandbox_app(config: SandboxConfig) -> web.Application:
     app.add_routes(control_groups.routes)
     app.add_routes(control_bulk.routes)
     app.add_routes(control_transfer.routes)
+    app.add_routes(control_groupmsg.routes)
     app.add_routes(finance.routes)
     app.add_routes(page.routes)
     app.add_routes(oauth.routes)

@@ -33,6 +33,10 @@ class SandboxConfig(BaseModel):
     callback_retries: int = 3
     callback_retry_delay: float = 1.0
     welcome_code_ttl: float = 20.0
+    # 群发: tracking APIs answer 41063 this long after a task is made; each customer or group
+    # receives at most this many 群发 a month (0: as many as the month has days, WeCom's rule).
+    groupmsg_settle_seconds: float = 2.0
+    monthly_receive_cap: int = 0
     refuse_ip: bool = False  # answer 60020 (IP not trusted) to every API but gettoken
     public_url: str = ""
     clock_skew: float = 0.0  # seconds added to the hand-over clock (POST /sandbox/clock)

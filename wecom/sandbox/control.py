@@ -129,21 +129,6 @@ async def staff_deletes_customer(request: web.Request) -> web.Response:
     return await _remove(request, by_customer=False)
 
 
-@routes.post("/sandbox/mass/{msgid}/confirm")
-async def confirm_mass(request: web.Request) -> web.Response:
-    world, body = request.app[WORLD], await _body(request)
-    corp = _corp(world, body)
-    msg = corp.mass.get(request.match_info["msgid"])
-    task = (msg or {}).get("tasks", {}).get(body.get("userid"))
-    if msg is None or task is None or msg["cancelled"]:
-        raise BadControl("no open task for this msgid and userid")
-    task.update(status=2, send_time=int(now()))
-    world.record(
-        "mass_sent", corp.conf.corp_id, msgid=msg["msgid"], userid=body["userid"], to=task["to"]
-    )
-    return web.json_response({"sent_to": task["to"]})
-
-
 @routes.post("/sandbox/chat_messages")
 async def add_chat_message(request: web.Request) -> web.Response:
     world, body = request.app[WORLD], await _body(request)

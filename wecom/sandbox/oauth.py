@@ -2,7 +2,8 @@
 it signs a member in at once and sends the browser back to `redirect_uri` with a single-use code.
 
 Sandbox-only: `userid=` picks the member (tests and the demo pass it); without it, the corp's
-first active member. `auth/getuserinfo` (api_misc.py) turns the code into that userid."""
+first active member. `external_userid=` stands for a customer
+opening the page instead. `auth/getuserinfo` (api_misc.py) turns the code into that userid."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ CODE_TTL = 300.0  # WeCom: a code lives 5 minutes and is good for one getuserinf
 SCOPES = ("snsapi_base", "snsapi_privateinfo")
 STATE = re.compile(r"[A-Za-z0-9]{0,128}")  # WeCom: state is a-zA-Z0-9, at most 128 bytes
 routes = web.RouteTableDef()
+EXTERNAL = "external:"  # a grant for a customer, not a member
 
 
 @dataclass
@@ -82,6 +84,13 @@ async def authorize(request: web.Request) -> web.Response:
         return _refuse("redirect_uri is not a URL")
     if target.scheme not in ("http", "https") or not target.host:
         return _refuse("redirect_uri must be an absolute http(s) URL")
+    external = q.get("external_userid", "")
+    if external:  # sandbox-only: a customer opens a page (a 雷达 link) in WeChat
+        if external not in corp.customers:
+            return _refuse(f"external_userid {external!r} is not a customer of the corp")
+        code = request.app[CODES].issue(corp.conf.corp_id, EXTERNAL + external)
+        world.record("oauth_authorize", corp.conf.corp_id, external_userid=external, scope=scope)
+        raise web.HTTPFound(str(target.update_query(code=code, state=state)))
     userid = q.get("userid") or next((s.userid for s in corp.staff.values() if not s.resigned), "")
     member = corp.staff.get(userid)
     if member is None or member.resigned:

@@ -77,6 +77,7 @@ class CorpState:
     welcome_codes: dict[str, WelcomeCode] = field(default_factory=dict)
     media: dict[str, float] = field(default_factory=dict)
     mass: dict[str, dict[str, Any]] = field(default_factory=dict)
+    received: dict[tuple[str, str], int] = field(default_factory=dict)  # (target, "YYYY-MM")
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)
     transfers: list[dict[str, Any]] = field(default_factory=list)

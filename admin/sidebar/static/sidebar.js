@@ -17,6 +17,7 @@
     "lead.assign": "线索分配", "lead.claim": "领取线索", "lead.recycle": "线索回收到公海",
     "lead.to_pool": "线索放回公海", "lead.merge": "线索合并", "lead.unmerge": "线索拆分",
     "lead.wecom_add": "线索添加了企业微信", "lead.group": "线索入群",
+    "radar.open": "打开雷达链接", "lead.link_open": "打开雷达链接（行为加分）",
   };
   const $ = (id) => document.getElementById(id);
   const state = { ext: "", wx: false, card: null, replies: null };
@@ -232,6 +233,7 @@
           return;
         }
         state.ext = res.userId;
+        document.body.dataset.currentExternalUserid = res.userId;  // for sidebar-materials.js
       } else {
         state.ext = document.body.dataset.externalUserid;
       }

@@ -35,6 +35,8 @@ KIND_LABELS = {
     "lead.followup": "线索跟进",
     "lead.merge": "线索合并",
     "lead.unmerge": "撤销合并",
+    "lead.link_open": "打开雷达链接（行为加分）",
+    "radar.open": "打开雷达链接",
 }
 
 

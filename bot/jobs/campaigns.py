@@ -1,0 +1,47 @@
+"""群发 jobs: make a send's tasks (enqueued by the API for "now", picked up by the tick when
+scheduled or missed), track sends whose next poll is due, renew 素材库 media ids."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.logging import get_logger
+from scrm.services import mass_send, mass_send_track, materials_media
+
+log = get_logger("bot.jobs.campaigns")
+MASS_SEND_RUN, MASS_SEND_TICK = "mass_send_run", "mass_send_tick"
+MATERIAL_MEDIA = "material_media"
+
+
+def _opts(ctx: dict[str, Any]) -> mass_send.RunOptions:
+    settings = ctx["settings"]
+    return mass_send.RunOptions(
+        base_url=settings.public_url, tz=settings.timezone, monthly_cap=settings.mass_monthly_cap
+    )
+
+
+async def mass_send_run(ctx: dict[str, Any], send_id: int) -> dict[str, int]:
+    if not await mass_send.claim(send_id):
+        return {}  # another worker, or already made, or cancelled
+    got = await mass_send.run(send_id, ctx["clients"].for_corp, _opts(ctx))
+    log.info("mass_send.made", send_id=send_id, **got)
+    return got
+
+
+async def mass_send_tick(ctx: dict[str, Any]) -> dict[str, int]:
+    now = datetime.now(UTC)
+    made = tracked = 0
+    for send_id in await mass_send.due(now):
+        if await mass_send.claim(send_id):
+            await mass_send.run(send_id, ctx["clients"].for_corp, _opts(ctx), now)
+            made += 1
+    for send_id in await mass_send_track.due(now):
+        await mass_send_track.track(send_id, ctx["clients"].for_corp, now)
+        tracked += 1
+    return {"made": made, "tracked": tracked}
+
+
+async def material_media(ctx: dict[str, Any]) -> dict[str, int]:
+    """素材库 files whose media_id runs out within a day are uploaded again."""
+    return await materials_media.renew_due(ctx["clients"].for_corp)
