@@ -33,4 +33,5 @@ class SandboxConfig(BaseModel):
     welcome_code_ttl: float = 20.0
     refuse_ip: bool = False  # answer 60020 (IP not trusted) to every API but gettoken
     public_url: str = ""
+    seed: int = 0  # makes generated names, genders, avatars and add times repeatable
     state_file: str = ""  # when set, the world is loaded from it at start and saved at stop
