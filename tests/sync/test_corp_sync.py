@@ -13,7 +13,15 @@ from bot.jobs.corp_sync import SyncBusy, lock_name, run_corp_sync
 from bot.settings import Settings
 from scrm import vault
 from scrm.enums import GroupStatus, MemberType, RelationStatus
-from scrm.models import Customer, FollowRelation, GroupChat, GroupMember, SyncCursor, Tag
+from scrm.models import (
+    Customer,
+    FollowRelation,
+    GroupChat,
+    GroupMember,
+    SyncCursor,
+    SyncRun,
+    Tag,
+)
 from tests.sync.helpers import corp_pk, rows_written_since, seed_world
 from tests.wecom.sandbox_fixtures import Sandbox
 from wecom.client import WeComClient
@@ -135,3 +143,62 @@ async def test_a_member_wecom_refuses_is_skipped(
     names = list(world.customers.values())
     assert await Customer.filter(name__in=names).count() == 6
     assert not await Customer.filter(name__startswith="lisi").exists()
+
+
+async def api_calls(sandbox: Sandbox, api: str) -> int:
+    async with sandbox.http.get(f"{sandbox.url}/sandbox/stats") as r:
+        return int((await r.json())["calls"].get(api, 0))
+
+
+async def test_pages_through_customers_and_groups(
+    db: Settings, sandbox: Sandbox, wecom: WeComClient, redis_client: aioredis.Redis
+) -> None:
+    world = await seed_world(sandbox, wecom, per_member=5)
+    for n in range(2):
+        await sandbox.control("groups", {"owner": "wangwu", "name": f"门店群{n}"})
+    run = await run_corp_sync(await corp_pk(), wecom, redis_client, customer_page=2, group_page=1)
+    # lisi 6 relations, wangwu 5, zhangsan 5: three pages of two each.
+    assert await api_calls(sandbox, "externalcontact/batch/get_by_user") == 9
+    assert await api_calls(sandbox, "externalcontact/groupchat/list") >= 3
+    assert run.counts["relations"]["added"] == 16
+    assert await Customer.filter(name__in=list(world.customers.values())).count() == 15
+    assert await GroupChat.filter(name__startswith="门店群").count() == 2
+    assert await GroupChat.all().count() == 3
+
+
+async def test_a_killed_sync_resumes_where_it_stopped(
+    db: Settings, sandbox: Sandbox, wecom: WeComClient, redis_client: aioredis.Redis
+) -> None:
+    world = await seed_world(sandbox, wecom, per_member=5)
+    pk, seen = await corp_pk(), []
+    await run_corp_sync(pk, wecom, redis_client, customer_page=2)
+    # Then at WeCom: zhangsan loses a customer, and a new friend of wangwu's arrives.
+    lost = next(e for e, n in world.customers.items() if n == "zhangsan的客户4")
+    await sandbox.control(
+        "staff_deletes_customer", {"userid": "zhangsan", "external_userid": lost}
+    )
+    await sandbox.control("friends", {"friends": [{"userid": "wangwu", "name": "新朋友"}]})
+
+    async def kill_after_five(step: str, pages: int) -> None:
+        if step == "customers":
+            seen.append(pages)
+            if len(seen) == 5:  # lisi's 3 pages, then wangwu's first 2 of 3
+                raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError, match="killed"):
+        await run_corp_sync(pk, wecom, redis_client, customer_page=2, after_page=kill_after_five)
+    cursors = {c.key: c for c in await SyncCursor.filter(step="customers")}
+    assert cursors["lisi"].done and not cursors["wangwu"].done and cursors["wangwu"].cursor
+    assert "zhangsan" not in cursors
+    before = await api_calls(sandbox, "externalcontact/batch/get_by_user")
+    run = await run_corp_sync(pk, wecom, redis_client, customer_page=2)
+    # Only what was left: wangwu's last page, then zhangsan's 4 customers in two pages.
+    assert await api_calls(sandbox, "externalcontact/batch/get_by_user") - before == 3
+    assert run.status == "done" and run.resumed
+    assert await FollowRelation.filter(status=RelationStatus.ACTIVE).count() == 16
+    ended = await FollowRelation.get(status=RelationStatus.ENDED).prefetch_related("customer")
+    assert ended.customer.external_userid == lost and ended.deleted_at is not None
+    assert await Customer.filter(name="新朋友").exists()
+    assert await SyncCursor.all().count() == 0
+    statuses = await SyncRun.all().order_by("id").values_list("status", flat=True)
+    assert list(statuses) == ["done", "failed", "done"]
