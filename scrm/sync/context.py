@@ -91,9 +91,15 @@ class SyncContext:
         if values:
             await self.redis.sadd(self._seen_key(step, key), *values)  # type: ignore[misc]
 
-    async def seen(self, step: str, key: str) -> set[str]:
+    async def seen(self, step: str, key: str) -> set[str] | None:
+        """What the pages listed; None if the set was lost meanwhile (Redis flushed or
+        restarted): then nothing may be ended on its word."""
         raw = await self.redis.smembers(self._seen_key(step, key))  # type: ignore[misc]
-        return {v.decode() if isinstance(v, bytes) else str(v) for v in raw}
+        values = {v.decode() if isinstance(v, bytes) else str(v) for v in raw}
+        if SEEN_MARK not in values:
+            self.counts.errors.append(f"{step} {key}：已读记录丢失，本次未标记结束")
+            return None
+        return values
 
     async def drop_seen(self, step: str, key: str) -> None:
         await self.redis.delete(self._seen_key(step, key))

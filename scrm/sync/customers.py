@@ -87,11 +87,14 @@ async def sync_member(ctx: SyncContext, staff_id: int, userid: str) -> None:
         await ctx.page_done(STEP, pages)
         if not cursor:
             break
-    seen = {int(v) for v in await ctx.seen(STEP, userid)}
+    listed = await ctx.seen(STEP, userid)
+    seen = {int(v) for v in listed or ()}
     gone = [
         int(row["id"])
         for (_, customer_id), row in stored.items()
-        if row["status"] == RelationStatus.ACTIVE and customer_id not in seen
+        if listed is not None
+        and row["status"] == RelationStatus.ACTIVE
+        and customer_id not in seen
     ]
     if gone:
         await end_relations(gone, ctx.counts, ctx.now())

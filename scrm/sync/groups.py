@@ -170,7 +170,9 @@ async def sync_groups(ctx: SyncContext) -> None:
         await ctx.page_done(STEP, pages)
         if not cursor:
             break
-    await _dismiss_unlisted(ctx, await ctx.seen(STEP, LIST_KEY))
+    listed = await ctx.seen(STEP, LIST_KEY)
+    if listed is not None:
+        await _dismiss_unlisted(ctx, listed)
     saved.done = True
     await saved.save(update_fields=["done", "updated_at"])
     await ctx.drop_seen(STEP, LIST_KEY)

@@ -202,3 +202,20 @@ async def test_a_killed_sync_resumes_where_it_stopped(
     assert await SyncCursor.all().count() == 0
     statuses = await SyncRun.all().order_by("id").values_list("status", flat=True)
     assert list(statuses) == ["done", "failed", "done"]
+
+
+async def test_a_lost_seen_set_ends_nothing(
+    db: Settings, sandbox: Sandbox, wecom: WeComClient, redis_client: aioredis.Redis
+) -> None:
+    await seed_world(sandbox, wecom, per_member=5)
+    pk = await corp_pk()
+    await run_corp_sync(pk, wecom, redis_client, customer_page=2)
+
+    async def forget(step: str, pages: int) -> None:
+        if step == "customers" and pages == 2:  # Redis lost what the first pages listed
+            for key in await redis_client.keys("sync:*:seen:*"):
+                await redis_client.delete(key)
+
+    run = await run_corp_sync(pk, wecom, redis_client, customer_page=2, after_page=forget)
+    assert run.status == "done" and any("已读记录丢失" in e for e in run.errors)
+    assert not await FollowRelation.filter(status=RelationStatus.ENDED).exists()
