@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import unicodedata
 
 import aiohttp
 import redis.asyncio as aioredis
@@ -30,16 +31,26 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     cmd.add_argument("--only", choices=STEPS, default="", help="one step instead of all")
 
 
+def _cell(text: str, width: int, right: bool = True) -> str:
+    """Pad by display width: a Chinese character takes two terminal columns."""
+    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    pad = " " * max(0, width - shown)
+    return pad + text if right else text + pad
+
+
 def summary(run: SyncRun) -> list[str]:
-    """The lines the CLI prints (and the demo reuses) for a finished run."""
+    """The lines the CLI prints (and the demo may reuse) for a finished run."""
     lines = [
         f"用时 {run.duration_ms / 1000:.1f} 秒，API 调用 {run.api_calls} 次，"
         f"写入 {run.rows_written} 行",
-        f"  {'种类':<8}{'新增':>8}{'变更':>8}{'结束':>8}",
+        "  "
+        + _cell("种类", 10, right=False)
+        + "".join(_cell(h, 9) for h in ("新增", "变更", "结束")),
     ]
     for kind, row in run.counts.items():
+        cells = [str(row["added"]), str(row["changed"]), str(row["ended"])]
         label = KIND_LABELS.get(kind, kind)
-        lines.append(f"  {label:<8}{row['added']:>8}{row['changed']:>8}{row['ended']:>8}")
+        lines.append("  " + _cell(label, 10, right=False) + "".join(_cell(c, 9) for c in cells))
     lines += [f"  ! {e}" for e in run.errors]
     return lines
 
