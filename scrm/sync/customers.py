@@ -32,17 +32,17 @@ async def sync_customers(ctx: SyncContext) -> None:
     members = (
         await Staff.filter(corp_id=ctx.corp_id, active=True, has_contact_permission=True)
         .order_by("userid")
-        .values_list("id", "userid")
+        .values_list("id", "userid", "name")
     )
     done = set(
         await SyncCursor.filter(corp_id=ctx.corp_id, step=STEP, done=True).values_list(
             "key", flat=True
         )
     )
-    for n, (staff_id, userid) in enumerate(members):
+    for n, (staff_id, userid, name) in enumerate(members):
         if userid in done:  # a resumed run: this member was finished before the cut
             continue
-        await ctx.progress(f"正在同步 {userid} 的客户", n, len(members))
+        await ctx.progress(f"正在同步{name or userid}的客户", n, len(members))
         await sync_member(ctx, int(staff_id), str(userid))
 
 
