@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # On SIGTERM the worker takes no new job and lets running ones finish for this long (a
     # lead drain stops after its current batch); what is still running then is cancelled.
     worker_shutdown_grace_seconds: float = 30.0
+
+    # Hour (0–23, worker's local time) of the nightly reconcile with WeCom (scrm-bot sync).
+    sync_hour: int = Field(default=3, ge=0, le=23)
 
     # --- behaviour -----------------------------------------------------------------------
     timezone: str = "Asia/Shanghai"

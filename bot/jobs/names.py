@@ -7,11 +7,11 @@ COMPLIANCE_REPLY_TIMEOUTS = "compliance_reply_timeouts"
 COMPLIANCE_NOTIFY = "compliance_notify"
 
 # arq marks a running job with one "in progress" key whose lifetime is the LONGEST function
-# timeout + 10 s (rescore_leads: 30 min), whatever the job. A worker killed mid-job leaves
+# timeout + 10 s (the nightly corp sync: 6 h), whatever the job. A worker killed mid-job leaves
 # the key, so its inbox job would wait half an hour; the sweeper uses these to tell a job
 # that cannot still be running (started more than PROCESS_INBOX_TIMEOUT ago) from one that is.
 PROCESS_INBOX_TIMEOUT = 60
-LONGEST_JOB_TIMEOUT = 1800
+LONGEST_JOB_TIMEOUT = 6 * 3600  # bot/worker.py checks that no job's timeout is longer
 IN_PROGRESS_TTL_MS = (LONGEST_JOB_TIMEOUT + 10) * 1000
 
 

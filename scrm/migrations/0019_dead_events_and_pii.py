@@ -5,7 +5,7 @@ from tortoise import fields
 from tortoise.migrations.constraints import UniqueConstraint
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0017_journey_log_sent_index')]
+    dependencies = [('models', '0018_corp_sync')]
 
     initial = False
 

@@ -48,6 +48,7 @@ from scrm.models.lead import (
 )
 from scrm.models.sop import Journey, JourneyLog, JourneyRun, JourneyTask, SopPlan, SopRun
 from scrm.models.staff import Staff
+from scrm.models.sync import SyncCursor, SyncRun
 from scrm.models.tag import Tag, TagGroup
 from scrm.models.transfer import ChurnEvent, Handover, TransferRule, TransferSettings
 
@@ -101,6 +102,8 @@ __all__ = [
     "GroupMember",
     "Inbox",
     "Staff",
+    "SyncCursor",
+    "SyncRun",
     "Tag",
     "TagGroup",
     "ChurnEvent",

@@ -62,3 +62,12 @@ async def test_a_corp_edit_is_audited_under_the_corp_that_changed(linked: Linked
     assert [(r.corp_id, r.object_id) for r in rows] == [(two.id, str(two.id))]  # type: ignore[attr-defined]
     assert rows[0].data["before"]["active"] is True and rows[0].data["after"]["active"] is False
     assert not await AuditLog.filter(corp_id=one.id, object_type="corps").exists()
+
+
+async def test_another_corps_admin_cannot_sync_it_or_read_its_syncs(linked: Linked) -> None:
+    """The corp sync routes (issue 13) follow the same rule as the corp itself."""
+    one, two = await home_corp(), await second_corp()
+    admin2 = await bearer(two, "admin", "admin2")
+    assert (await call(linked, "POST", f"/api/v1/corps/{one.id}/sync", admin2))[0] == 404
+    assert (await call(linked, "GET", f"/api/v1/corps/{one.id}/sync-runs", admin2))[0] == 404
+    assert (await call(linked, "GET", f"/api/v1/corps/{two.id}/sync-runs", admin2))[0] == 200

@@ -4,19 +4,38 @@ from __future__ import annotations
 
 from typing import Any
 
+from wecom.sandbox.people import avatar_url
 from wecom.sandbox.state import CorpState, Relation, new_id, now
-from wecom.sandbox.wire import Call, api, max_chars, require
+from wecom.sandbox.wire import (
+    Call,
+    api,
+    make_cursor,
+    max_chars,
+    page_limit,
+    read_cursor,
+    require,
+)
+
+FOLLOWERS_PAGE = 500  # externalcontact/get pages follow_user beyond this many
 
 
-def contact_json(corp: CorpState, external_userid: str) -> dict[str, Any]:
+def base_url(call: Call) -> str:
+    return call.world.config.public_url or str(call.request.url.origin())
+
+
+def contact_json(corp: CorpState, external_userid: str, base: str) -> dict[str, Any]:
     c = corp.customers[external_userid]
-    return {
+    out: dict[str, Any] = {
         "external_userid": c.external_userid,
         "name": c.name,
+        "avatar": c.avatar or avatar_url(base, c.external_userid),
         "type": c.type,
+        "gender": c.gender,
         "unionid": c.unionid,
-        "gender": 0,
     }
+    if c.type == 2:  # only WeCom users carry a company and a position
+        out.update(position=c.position, corp_name=c.corp_name, corp_full_name=c.corp_name)
+    return out
 
 
 def follow_json(corp: CorpState, rel: Relation) -> dict[str, Any]:
@@ -39,8 +58,10 @@ def follow_json(corp: CorpState, rel: Relation) -> dict[str, Any]:
         "description": rel.description,
         "createtime": rel.createtime,
         "tags": tags,
-        "remark_mobiles": rel.remark_mobiles,
+        "remark_mobiles": list(rel.remark_mobiles),
         "add_way": rel.add_way,
+        # A customer who scanned a code asked to be added; otherwise the member added them.
+        "oper_userid": rel.external_userid if rel.add_way == 1 else rel.userid,
         "state": rel.state,
     }
 
@@ -70,7 +91,7 @@ async def department_users(call: Call) -> dict[str, Any]:
 async def list_contacts(call: Call) -> dict[str, Any]:
     userid = call.arg("userid")
     require(userid in call.corp.staff, 40003, "invalid userid")
-    ids = [e for (u, e), r in call.corp.relations.items() if u == userid and r.active]
+    ids = [e for e in call.corp.customers_of(userid) if call.corp.relation(userid, e)]
     require(ids, 84061, "not external contact")
     return {"external_userid": ids}
 
@@ -78,26 +99,57 @@ async def list_contacts(call: Call) -> dict[str, Any]:
 @api("externalcontact/get")
 async def get_contact(call: Call) -> dict[str, Any]:
     ext = call.arg("external_userid")
+    require(ext, 41035, "missing external_userid")
     require(ext in call.corp.customers, 40096, "invalid external userid")
-    rels = [r for (_, e), r in call.corp.relations.items() if e == ext and r.active]
+    (start,) = read_cursor(call.arg("cursor"), 1)
+    followers = call.corp.followers_of(ext)
+    rels = [r for u in followers if (r := call.corp.relation(u, ext)) is not None]
+    require(rels, 84061, "not external contact")
+    page = rels[start : start + FOLLOWERS_PAGE]
+    more = start + FOLLOWERS_PAGE < len(rels)
     return {
-        "external_contact": contact_json(call.corp, ext),
-        "follow_user": [follow_json(call.corp, r) for r in rels],
-        "next_cursor": "",
+        "external_contact": contact_json(call.corp, ext, base_url(call)),
+        "follow_user": [follow_json(call.corp, r) for r in page],
+        "next_cursor": make_cursor(start + FOLLOWERS_PAGE) if more else "",
     }
 
 
 @api("externalcontact/batch/get_by_user")
 async def batch_get(call: Call) -> dict[str, Any]:
+    """Each listed member's customers in turn, `limit` relations a page; the cursor holds
+    (member index, position in that member's list)."""
     users = call.arg("userid_list") or []
-    require(users and len(users) <= 100, 40058, "userid_list must hold 1..100 userids")
-    out = []
-    for (u, e), rel in call.corp.relations.items():
-        if u in users and rel.active:
-            info = follow_json(call.corp, rel)
-            info["tag_id"] = sorted(rel.tags)
-            out.append({"external_contact": contact_json(call.corp, e), "follow_info": info})
-    return {"external_contact_list": out, "next_cursor": ""}
+    require(
+        isinstance(users, list) and 0 < len(users) <= 100,
+        40058,
+        "userid_list must hold 1..100 userids",
+    )
+    limit = page_limit(call.arg("limit"), 50, 100)
+    user_at, offset = read_cursor(call.arg("cursor"), 2)
+    corp, base = call.corp, base_url(call)
+    out: list[dict[str, Any]] = []
+    next_cursor = ""
+    while user_at < len(users) and not next_cursor:
+        keys = corp.customers_of(users[user_at])
+        while offset < len(keys):
+            rel = corp.relation(users[user_at], keys[offset])
+            if rel is not None:
+                if len(out) == limit:
+                    next_cursor = make_cursor(user_at, offset)
+                    break
+                info = follow_json(corp, rel)
+                del info["tags"]
+                info["tag_id"] = sorted(rel.tags)
+                out.append(
+                    {
+                        "external_contact": contact_json(corp, keys[offset], base),
+                        "follow_info": info,
+                    }
+                )
+            offset += 1
+        else:
+            user_at, offset = user_at + 1, 0
+    return {"external_contact_list": out, "next_cursor": next_cursor}
 
 
 @api("externalcontact/remark")

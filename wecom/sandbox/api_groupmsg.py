@@ -27,7 +27,9 @@ def received(corp: CorpState) -> dict[tuple[str, str], int]:
     return corp.received
 
 
-def _tagged(corp: CorpState, rel_tags: set[str], groups: list[dict[str, Any]]) -> bool:
+def _tagged(
+    corp: CorpState, rel_tags: set[str] | frozenset[str], groups: list[dict[str, Any]]
+) -> bool:
     # WeCom: any tag within a group, every group must match.
     return all(rel_tags & set(g.get("tag_list") or []) for g in groups)
 

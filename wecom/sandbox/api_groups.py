@@ -2,24 +2,69 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
-from wecom.sandbox.state import new_id
-from wecom.sandbox.wire import Call, api, max_chars, require
+from wecom.sandbox.state import CorpState, Member, new_id
+from wecom.sandbox.wire import (
+    Call,
+    api,
+    make_cursor,
+    max_chars,
+    page_limit,
+    read_cursor,
+    require,
+)
 
 
 @api("externalcontact/groupchat/list")
 async def group_list(call: Call) -> dict[str, Any]:
-    limit = call.body.get("limit")
-    require(isinstance(limit, int) and 1 <= limit <= 1000, 40058, "limit must be 1..1000")
-    owners = (call.body.get("owner_filter") or {}).get("userid_list")
-    chats = [g for g in call.corp.groups.values() if not g.dismissed]
-    if owners:
-        chats = [g for g in chats if g.owner in owners]
-    return {
-        "group_chat_list": [{"chat_id": g.chat_id, "status": 0} for g in chats][:limit],
-        "next_cursor": "",
+    """Groups in the order they were made, `limit` a page (required, 1..1000)."""
+    require(call.body.get("limit") is not None, 40058, "limit is required")
+    limit = page_limit(call.body.get("limit"), 0, 1000)
+    status = call.body.get("status_filter", 0)
+    require(status in (0, 1, 2, 3), 40058, "status_filter must be 0..3")
+    owners = (call.body.get("owner_filter") or {}).get("userid_list") or []
+    require(isinstance(owners, list) and len(owners) <= 100, 40058, "owner_filter over 100")
+    wanted = set(owners)
+    (start,) = read_cursor(call.body.get("cursor"), 1)
+    out: list[dict[str, Any]] = []
+    next_cursor = ""
+    for at, group in enumerate(islice(call.corp.groups.values(), start, None), start):
+        if group.dismissed or (wanted and group.owner not in wanted):
+            continue
+        owner = call.corp.staff.get(group.owner)
+        # A resigned owner's groups wait for inheritance (1) until transferred.
+        current = group.status or (1 if owner is None or owner.resigned else 0)
+        if status and current != status:
+            continue
+        if len(out) == limit:
+            next_cursor = make_cursor(at)
+            break
+        out.append({"chat_id": group.chat_id, "status": current})
+    return {"group_chat_list": out, "next_cursor": next_cursor}
+
+
+def member_json(corp: CorpState, member: Member, need_name: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "userid": member.userid,
+        "type": member.type,
+        "join_time": member.join_time,
+        "join_scene": member.join_scene,
+        "group_nickname": member.group_nickname,
     }
+    if member.invitor:
+        out["invitor"] = {"userid": member.invitor}
+    if member.type == 2:
+        customer = corp.customers.get(member.userid)
+        out["unionid"] = customer.unionid if customer else ""
+    if member.state:
+        out["state"] = member.state
+    if need_name:  # WeCom names members only when asked (need_name=1)
+        staff = corp.staff.get(member.userid)
+        customer = corp.customers.get(member.userid)
+        out["name"] = staff.name if staff else customer.name if customer else ""
+    return out
 
 
 @api("externalcontact/groupchat/get")
@@ -27,16 +72,17 @@ async def group_get(call: Call) -> dict[str, Any]:
     group = call.corp.groups.get(call.arg("chat_id"))
     require(group and not group.dismissed, 86001, "invalid chatid")
     assert group is not None
+    need_name = str(call.arg("need_name", 0)) == "1"
     return {
         "group_chat": {
             "chat_id": group.chat_id,
             "name": group.name,
             "owner": group.owner,
             "create_time": group.create_time,
-            "notice": "",
+            "notice": group.notice,
             "member_version": str(group.version),
-            "member_list": list(group.members.values()),
-            "admin_list": [],
+            "member_list": [member_json(call.corp, m, need_name) for m in group.members.values()],
+            "admin_list": [{"userid": u} for u in group.admins],
         }
     }
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from wecom.sandbox import handover
 from wecom.sandbox.control import DELIVERER
-from wecom.sandbox.state import now
+from wecom.sandbox.state import Member, now
 from wecom.sandbox.wire import Call, api, max_chars, require
 
 # WeCom's exact codes for these group refusals are not in wecom-reference.md: the sandbox's own.
@@ -132,9 +132,8 @@ async def _group_transfer(call: Call, resigned: bool) -> dict[str, Any]:
         group.owner = new_owner
         group.members.setdefault(
             new_owner,
-            {"userid": new_owner, "type": 1, "join_time": int(now()), "join_scene": 1,
-             "invitor": {"userid": new_owner}, "group_nickname": "", "name": member.name},
-        )  # fmt: skip
+            Member(new_owner, type=1, join_time=int(now()), join_scene=1, invitor=new_owner),
+        )
         group.version += 1
         events.append(
             {"Event": "change_external_chat", "ChangeType": "update", "ChatId": chat_id,

@@ -28,6 +28,7 @@ from wecom.sandbox import (  # noqa: F401
     images,
     oauth,
     page,
+    people,
 )
 from wecom.sandbox.callbacks import Deliverer
 from wecom.sandbox.config import SandboxConfig
@@ -72,6 +73,7 @@ def create_sandbox_app(config: SandboxConfig) -> web.Application:
     app.add_routes(page.routes)
     app.add_routes(oauth.routes)
     app.add_routes(images.routes)
+    app.add_routes(people.routes)
     return app
 
 

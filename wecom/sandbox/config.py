@@ -40,4 +40,6 @@ class SandboxConfig(BaseModel):
     refuse_ip: bool = False  # answer 60020 (IP not trusted) to every API but gettoken
     public_url: str = ""
     clock_skew: float = 0.0  # seconds added to the hand-over clock (POST /sandbox/clock)
+
+    seed: int = 0  # makes generated names, genders, avatars and add times repeatable
     state_file: str = ""  # when set, the world is loaded from it at start and saved at stop

@@ -10,7 +10,8 @@ from aiohttp import web
 from wecom.sandbox.callbacks import Deliverer
 from wecom.sandbox.config import SandboxStaff
 from wecom.sandbox.gate import WORLD
-from wecom.sandbox.state import CorpState, Customer, Relation, WelcomeCode, World, new_id, now
+from wecom.sandbox.people import made_up_customer
+from wecom.sandbox.state import CorpState, Relation, WelcomeCode, World, new_id, now
 
 DELIVERER: web.AppKey[Deliverer] = web.AppKey("sandbox_deliverer", Deliverer)
 routes = web.RouteTableDef()
@@ -60,8 +61,11 @@ async def scan(request: web.Request) -> web.Response:
     userid = users[way["cursor"] % len(users)]  # multi-member codes take turns
     way["cursor"] += 1
     ext = body.get("external_userid") or new_id("wm", 14)
-    name = body.get("name") or f"客户{ext[-4:]}"
-    corp.customers.setdefault(ext, Customer(ext, name, body.get("unionid", "")))
+    if ext not in corp.customers:
+        corp.customers[ext] = made_up_customer(
+            world, ext, body.get("name"), body.get("unionid", "")
+        )
+    name = corp.customers[ext].name
     state = way.get("state") or ""
     corp.relations[(userid, ext)] = Relation(userid, ext, int(now()), state=state)
     code = new_id("", 16)

@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from wecom.sandbox.control import DELIVERER, BadControl, _body, _corp
 from wecom.sandbox.gate import WORLD
-from wecom.sandbox.state import CorpState, Customer, Group, new_id, now
+from wecom.sandbox.people import made_up_customer
+from wecom.sandbox.state import CorpState, Group, Member, new_id, now
 
 routes = web.RouteTableDef()
 
 
-def _member(corp: CorpState, member_id: str, scene: int, invitor: str) -> dict[str, Any]:
-    is_staff = member_id in corp.staff
-    name = (
-        corp.staff[member_id].name
-        if is_staff
-        else getattr(corp.customers.get(member_id), "name", member_id)
-    )
-    return {
-        "userid": member_id,
-        "type": 1 if is_staff else 2,
-        "join_time": int(now()),
-        "join_scene": scene,
-        "invitor": {"userid": invitor},
-        "group_nickname": "",
-        "name": name,
-    }
+def _member(corp: CorpState, member_id: str, scene: int, invitor: str) -> Member:
+    kind = 1 if member_id in corp.staff else 2
+    return Member(member_id, kind, int(now()), scene, "" if member_id == invitor else invitor)
 
 
 def _group(request: web.Request, corp: CorpState) -> Group:
@@ -180,9 +166,10 @@ async def group_scan(request: web.Request) -> web.Response:
             {"Event": "change_external_chat", "ChangeType": "create", "ChatId": group.chat_id},
         )
     ext = body.get("external_userid") or new_id("wm", 14)
-    corp.customers.setdefault(ext, Customer(ext, body.get("name") or f"客户{ext[-4:]}"))
+    if ext not in corp.customers:
+        corp.customers[ext] = made_up_customer(world, ext, body.get("name"))
     member = _member(corp, ext, 3, group.owner)
-    member["state"] = way.get("state", "")
+    member.state = way.get("state", "")
     group.members[ext] = member
     last = group.version
     group.version += 1

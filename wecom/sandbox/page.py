@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from dataclasses import asdict
 from html import escape
+from itertools import islice
 from typing import Any
 
 import qrcode
@@ -13,6 +15,7 @@ from wecom.sandbox.gate import WORLD
 from wecom.sandbox.state import World
 
 routes = web.RouteTableDef()
+SHOWN_CUSTOMERS = 300  # a seeded corp has 200 000: the page shows the first few
 
 
 def snapshot(world: World) -> dict[str, Any]:
@@ -20,8 +23,8 @@ def snapshot(world: World) -> dict[str, Any]:
     for corp_id, corp in world.corps.items():
         out[corp_id] = {
             "staff": [s.model_dump() for s in corp.staff.values()],
-            "customers": [vars(c) for c in corp.customers.values()],
-            "relations": [{**vars(r), "tags": sorted(r.tags)} for r in corp.relations.values()],
+            "customers": [asdict(c) for c in corp.customers.values()],
+            "relations": [{**asdict(r), "tags": sorted(r.tags)} for r in corp.relations.values()],
             "tags": list(corp.tags.values()),
             "contact_ways": [
                 {k: v for k, v in w.items() if k != "created"} for w in corp.contact_ways.values()
@@ -71,9 +74,7 @@ async def page(request: web.Request) -> web.Response:
                     [
                         s.userid,
                         s.name,
-                        sum(
-                            1 for (u, _), r in corp.relations.items() if u == s.userid and r.active
-                        ),
+                        sum(1 for e in corp.customers_of(s.userid) if corp.relation(s.userid, e)),
                     ]
                     for s in corp.staff.values()
                 ],
@@ -91,8 +92,9 @@ async def page(request: web.Request) -> web.Response:
                         r.state,
                         ", ".join(corp.tags[t]["name"] for t in r.tags if t in corp.tags),
                     ]
-                    for r in corp.relations.values()
-                    if r.active
+                    for r in islice(
+                        (r for r in corp.relations.values() if r.active), SHOWN_CUSTOMERS
+                    )
                 ],
             )
         )

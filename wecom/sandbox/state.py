@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pickle
+import random
 import secrets
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from wecom.sandbox.config import SandboxConfig, SandboxCorp, SandboxStaff
@@ -20,15 +23,20 @@ def new_id(prefix: str, n: int = 12) -> str:
     return prefix + secrets.token_hex(n)
 
 
-@dataclass
+# Slots and shared empty defaults: a seeded corp holds 200 000 of each (docs/sandbox.md).
+@dataclass(slots=True)
 class Customer:
     external_userid: str
     name: str
     unionid: str = ""
-    type: int = 1
+    type: int = 1  # 1 WeChat user, 2 WeCom user
+    gender: int = 0  # 0 unknown, 1 male, 2 female
+    avatar: str = ""  # empty: a stable URL derived from the id (people.avatar_url)
+    corp_name: str = ""
+    position: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Relation:
     userid: str
     external_userid: str
@@ -37,10 +45,23 @@ class Relation:
     add_way: int = 1
     remark: str = ""
     description: str = ""
-    remark_mobiles: list[str] = field(default_factory=list)
-    tags: set[str] = field(default_factory=set)
+    remark_mobiles: Sequence[str] = ()
+    tags: set[str] | frozenset[str] = frozenset()  # replaced, never mutated in place
     active: bool = True
     transfers: int = 0
+
+
+@dataclass(slots=True)
+class Member:
+    """One member of a customer group; the name is looked up when answered."""
+
+    userid: str
+    type: int  # 1 corp member, 2 external contact
+    join_time: int
+    join_scene: int  # 1 direct invite, 2 invite link, 3 QR code
+    invitor: str = ""
+    group_nickname: str = ""
+    state: str = ""
 
 
 @dataclass
@@ -58,9 +79,12 @@ class Group:
     name: str
     owner: str
     create_time: int
-    members: dict[str, dict[str, Any]] = field(default_factory=dict)
+    members: dict[str, Member] = field(default_factory=dict)
     version: int = 1
     dismissed: bool = False
+    notice: str = ""
+    admins: list[str] = field(default_factory=list)
+    status: int = 0  # 0 normal; 1/2/3 resigned owner: awaiting / in / done inheritance
 
 
 @dataclass
@@ -82,9 +106,35 @@ class CorpState:
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)
     transfers: list[dict[str, Any]] = field(default_factory=list)
 
+    # Indexes over `relations` keys, caught up lazily: relations are only ever added or ended
+    # (active=False), never deleted, so the keys only grow (a shrink rebuilds from scratch).
+    _by_user: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _by_ext: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _indexed: int = field(default=0, repr=False)
+
     def relation(self, userid: str, external_userid: str) -> Relation | None:
         rel = self.relations.get((userid, external_userid))
         return rel if rel is not None and rel.active else None
+
+    def _catch_up(self) -> None:
+        if len(self.relations) < self._indexed:
+            self._by_user, self._by_ext, self._indexed = {}, {}, 0
+        if len(self.relations) == self._indexed:
+            return
+        for userid, ext in islice(self.relations, self._indexed, None):
+            self._by_user.setdefault(userid, []).append(ext)
+            self._by_ext.setdefault(ext, []).append(userid)
+        self._indexed = len(self.relations)
+
+    def customers_of(self, userid: str) -> list[str]:
+        """External ids ever related to `userid`, in the order they were added."""
+        self._catch_up()
+        return self._by_user.get(userid, [])
+
+    def followers_of(self, external_userid: str) -> list[str]:
+        """Members ever related to `external_userid`, in the order they were added."""
+        self._catch_up()
+        return self._by_ext.get(external_userid, [])
 
 
 @dataclass
@@ -121,6 +171,7 @@ class World:
         self.faults: dict[str, list[int]] = {}  # api -> [errcode, remaining]
         self.chat_messages: list[dict[str, Any]] = []
         self.seq = 0
+        self.rng = random.Random(config.seed)  # names of customers nobody named
 
     def record(self, kind: str, corp_id: str, **data: Any) -> Record:
         self.seq += 1

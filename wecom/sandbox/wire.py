@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -57,3 +58,31 @@ def api(path: str) -> Callable[[Handler], Handler]:
 
 def answer(errcode: int = 0, errmsg: str = "ok", **data: Any) -> web.Response:
     return web.json_response({"errcode": errcode, "errmsg": errmsg, **data})
+
+
+def make_cursor(*position: int) -> str:
+    """An opaque next_cursor holding where the next page starts (WeCom's are opaque too)."""
+    return base64.urlsafe_b64encode(":".join(map(str, position)).encode()).decode().rstrip("=")
+
+
+def read_cursor(raw: Any, parts: int) -> tuple[int, ...]:
+    """The position a cursor from make_cursor holds; "" or absent is the start."""
+    if not raw:
+        return (0,) * parts
+    try:
+        text = base64.urlsafe_b64decode(str(raw) + "=" * (-len(str(raw)) % 4)).decode()
+        position = tuple(int(p) for p in text.split(":"))
+    except ValueError:
+        position = ()
+    require(len(position) == parts and min(position) >= 0, 40058, "invalid cursor")
+    return position
+
+
+def page_limit(raw: Any, default: int, most: int) -> int:
+    limit = default if raw is None or raw == "" else raw
+    require(
+        isinstance(limit, int) and not isinstance(limit, bool) and 1 <= limit <= most,
+        40058,
+        f"invalid limit: must be 1..{most}",
+    )
+    return int(limit)
