@@ -8,11 +8,12 @@ from typing import Any
 from bot.settings import Settings
 from handlers import build_dispatcher
 from scrm.enums import GroupStatus, RelationStatus
-from scrm.models import ActionEvent, Alert, Corp, Customer, FollowRelation, GroupChat
+from scrm.models import ActionEvent, Alert, Corp, FollowRelation, GroupChat
 from tests.callbacks import event_xml
 from tests.compliance.conftest import Linked
 from tests.conftest import CORP_ID
 from tests.livecode.test_api import SPEC
+from tests.sync_stand_in import fill_from_wecom
 from wecom.events import parse_event
 
 # 2026-11-27 10:00 in Shanghai; the local day runs 2026-11-26 16:00 … 11-27 16:00 UTC.
@@ -40,8 +41,8 @@ async def test_staff_deleting_a_customer_is_mirrored_recorded_and_alerted_once(
     scan = await linked.sandbox.control("scan", {"config_id": code["config_id"], "name": "合规客"})
     await linked.drain()
     who = {"userid": scan["userid"], "external_userid": scan["external_userid"]}
-    # The name comes with the next customer sync; the alert names the customer when known.
-    await Customer.filter(external_userid=scan["external_userid"]).update(name="合规客")
+    # The name is WeCom's, brought in by the sync; the alert names the customer when known.
+    await fill_from_wecom(await Corp.get(corp_id=CORP_ID), linked.client, [who["external_userid"]])
     await linked.sandbox.control("staff_deletes_customer", who)
     await linked.drain()
     rel = await FollowRelation.get(
