@@ -1,4 +1,4 @@
-"""The `scrm-bot` command line: migrate, up, serve, worker, sandbox, demo, inbox, user."""
+"""The `scrm-bot` command line: migrate, up, serve, worker, sandbox, demo, inbox, user, sync."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from bot import users_cmd
+from bot import sync_cmd, users_cmd
 from bot.logging import setup_logging
 from bot.settings import Settings, get_settings
 
@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("ids", nargs="*", type=int)
     rp.add_argument("--include-failed", action="store_true", help="also rows still retrying")
     users_cmd.add_parser(sub)
+    sync_cmd.add_parser(sub)
     return parser
 
 
@@ -120,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_inbox(settings, args))
     if args.command == "user":
         return asyncio.run(users_cmd.run(settings, args))
+    if args.command == "sync":
+        return asyncio.run(sync_cmd.run(settings, args))
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     inbox_max_attempts: int = 6
     inbox_backoff_seconds: float = 10.0
     worker_max_jobs: int = 50
+    # Hour (0–23, worker's local time) of the nightly reconcile with WeCom (scrm-bot sync).
+    sync_hour: int = Field(default=3, ge=0, le=23)
 
     # --- behaviour -----------------------------------------------------------------------
     timezone: str = "Asia/Shanghai"

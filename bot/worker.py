@@ -44,9 +44,19 @@ from bot.jobs.sop import (
     sop_scan,
     sop_track,
 )
+from bot.jobs.sync_jobs import (
+    NIGHTLY_SYNC,
+    corp_sync,
+    enqueue_first_syncs,
+    nightly_sync,
+    sync_refresh_customer,
+    sync_refresh_group,
+    sync_refresh_tags,
+)
 from bot.jobs.tasks import REMIND_TASKS, WATCH_SLA, remind_tasks, watch_sla
 from bot.settings import Settings
 from handlers import build_dispatcher
+from scrm.sync import CORP_SYNC, REFRESH_CUSTOMER, REFRESH_GROUP, REFRESH_TAGS
 
 
 def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = True) -> Worker:
@@ -62,6 +72,8 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
             ctx["sweeper"] = asyncio.create_task(
                 inbox.run_sweeper(ctx["redis"], settings.inbox_sweep_seconds)
             )
+        if not burst:  # a corp that never synced gets its first full sync by itself
+            await enqueue_first_syncs(ctx["redis"])
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         ctx["shut_down"] = True
@@ -79,6 +91,11 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
             func(process_inbox, name=PROCESS_INBOX, timeout=60, max_tries=3),
             func(drain_lead_events, name=DRAIN_LEAD_EVENTS, timeout=600, max_tries=3),
             func(rescore_leads, name=RESCORE_LEADS, timeout=1800, max_tries=2),
+            # A resumed sync continues from its cursors: one try, the next start resumes.
+            func(corp_sync, name=CORP_SYNC, timeout=3 * 3600, max_tries=1),
+            func(sync_refresh_customer, name=REFRESH_CUSTOMER, timeout=60, max_tries=3),
+            func(sync_refresh_group, name=REFRESH_GROUP, timeout=60, max_tries=3),
+            func(sync_refresh_tags, name=REFRESH_TAGS, timeout=120, max_tries=3),
         ],
         # Each minute at :00; arq's unique cron ids keep N workers from running it N times.
         cron_jobs=[]
@@ -100,6 +117,15 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
                 compliance_reply_timeouts, name=COMPLIANCE_REPLY_TIMEOUTS, second={45}, timeout=55
             ),
             cron(compliance_notify, name=COMPLIANCE_NOTIFY, second={50}, timeout=55),
+            # The nightly reconcile, at SCRM_SYNC_HOUR (the worker's local time zone).
+            cron(
+                nightly_sync,
+                name=NIGHTLY_SYNC,
+                hour={settings.sync_hour},
+                minute={17},
+                timeout=6 * 3600,
+                unique=True,
+            ),
         ],
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
         on_startup=startup,

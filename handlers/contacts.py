@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from redis.asyncio import Redis
+
 from bot.dispatch import Router
 from bot.logging import get_logger
 from livecode.models import LiveCodeAdd
 from scrm.enums import RelationStatus
 from scrm.models import Corp
 from scrm.services import contacts
+from scrm.sync.follow_up import queue_customer_refresh
+from scrm.sync.refresh import refresh_customer
+from wecom.client import WeComClient
 from wecom.events import (
     AddExternalContact,
     AddHalfExternalContact,
@@ -22,7 +27,7 @@ router = Router(name=__name__)
 
 
 @router.event(AddExternalContact)
-async def on_add(event: AddExternalContact, corp: Corp) -> str:
+async def on_add(event: AddExternalContact, corp: Corp, redis: Redis | None = None) -> str:
     await contacts.record_add(
         corp,
         event.user_id,
@@ -31,6 +36,9 @@ async def on_add(event: AddExternalContact, corp: Corp) -> str:
         state=event.state,
         welcome_code=event.welcome_code or "",
     )
+    # The profile (name, avatar, remark, tags) comes from externalcontact/get in a job of its
+    # own, after this one: nothing here may stand between an add and its welcome.
+    await queue_customer_refresh(redis, corp.id, event.external_user_id)
     return "added"
 
 
@@ -49,10 +57,13 @@ async def on_add_half(event: AddHalfExternalContact, corp: Corp) -> str:
 
 
 @router.event(EditExternalContact)
-async def on_edit(event: EditExternalContact, corp: Corp) -> str:
+async def on_edit(event: EditExternalContact, corp: Corp, wecom: WeComClient | None = None) -> str:
     # Remark/description/tags changed in the client: the event carries none of them, so the
-    # relation is touched here and the details come from the next customer sync.
-    await contacts.ensure_customer(corp, event.external_user_id)
+    # profile and every relation are read back from externalcontact/get.
+    if wecom is None:  # replaying without a client (tests, tools): the row is enough
+        await contacts.ensure_customer(corp, event.external_user_id)
+        return "edited"
+    await refresh_customer(corp.id, wecom, event.external_user_id)
     return "edited"
 
 

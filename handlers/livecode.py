@@ -16,6 +16,7 @@ from livecode.welcome_flow import send_welcome
 from scrm.models import Corp, Customer
 from scrm.services import contacts, lead_sources
 from scrm.sop import journeys
+from scrm.sync.follow_up import queue_customer_refresh
 from wecom import errors
 from wecom.client import WeComClient
 from wecom.client.models.contacts import Remark
@@ -162,6 +163,8 @@ async def on_live_code_add(
             campaign=code.campaign,
             at=event.created_at,
         )
+    # 6. The profile (name, avatar, remark WeCom holds) in a job of its own, after the welcome.
+    await queue_customer_refresh(redis, corp.id, event.external_user_id)
     log.info(
         "livecode.added",
         code=code.name,

@@ -19,6 +19,7 @@ class RelationStatus(StrEnum):
     CUSTOMER_DELETED = "customer_deleted"  # del_follow_user: customer deleted/blocked staff
     STAFF_DELETED = "staff_deleted"  # del_external_contact: staff deleted the customer
     TRANSFERRED = "transferred"  # del_external_contact with Source=DELETE_BY_TRANSFER
+    ENDED = "ended"  # WeCom no longer lists it; a sync noticed (who ended it is unknown)
 
 
 class GroupStatus(StrEnum):

@@ -7,6 +7,7 @@ from admin.api import (  # noqa: F401
     admin_settings_corps,
     admin_settings_rules,
     admin_settings_staff,
+    admin_settings_sync,
     admin_settings_tags,
     admin_settings_users,
 )

@@ -7,15 +7,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from redis.exceptions import RedisError
 
 from admin.api.auth import require
 from admin.api.common import error, not_found, ok, parse, path_id
 from admin.api.openapi import API
 from bot import keys
+from bot.jobs.sync_jobs import first_sync_job_id
+from bot.logging import get_logger
 from scrm.models import Corp
+from scrm.sync import CORP_SYNC
 from wecom.crypto import aes_key_from_encoding_key
 
 TAG = "settings"
+log = get_logger("admin.api.corps")
 SECRET_FIELDS = ("token", "aes_key", "secret")
 CORP_ID = r"^w[wx][0-9A-Za-z]{16}$"  # WeCom corp ids: "ww" (or legacy "wx") and 16 characters
 
@@ -140,6 +145,12 @@ async def add_corp(request: web.Request) -> web.Response:
         return error(409, f"企业 {body.corp_id} 已存在")
     corp = await Corp.create(corp_id=body.corp_id, **body.changes())
     _forget(request, corp.corp_id)
+    try:  # a new corp's first full sync; if Redis is away, the worker's start-up queues it
+        await request.app[keys.ARQ].enqueue_job(
+            CORP_SYNC, corp.id, "first", _job_id=first_sync_job_id(corp.id)
+        )
+    except (RedisError, OSError):
+        log.warning("corps.first_sync_not_queued", corp_id=corp.corp_id)
     return ok(corp_out(corp), status=201)
 
 

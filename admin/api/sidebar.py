@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from datetime import UTC, datetime
@@ -20,12 +21,14 @@ from bot.logging import get_logger
 from scrm.models import Corp, FollowRelation, FollowUp, Tag
 from scrm.services import leads
 from scrm.sop import journeys
+from scrm.sync.refresh import refresh_customer
 from wecom import errors
 from wecom.client import jsapi_signature
 from wecom.client.models.tags import MarkTag
 
 log = get_logger("admin.api.sidebar")
 TAG = "sidebar"
+EXTERNAL_USERID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class Strict(BaseModel):
@@ -92,10 +95,30 @@ async def jssdk(request: web.Request) -> web.Response:
 async def _relation(request: web.Request) -> tuple[Corp, FollowRelation]:
     corp = await corp_for(request)
     ext = request.match_info["external_userid"]
-    found = await card.relations(corp.id, ext, actor(request))
+    who = actor(request)
+    found = await card.relations(corp.id, ext, who)
+    if not found and await _fetched_live(request, corp, ext, who.userid):
+        found = await card.relations(corp.id, ext, who)
     if not found:
         raise not_found("customer")
     return corp, found[0]
+
+
+async def _fetched_live(request: web.Request, corp: Corp, ext: str, userid: str) -> bool:
+    """A customer the mirror never saw with this member (added before the service was
+    connected, or before the sync reached them) is read from WeCom, not answered "not found".
+    The caller's scope still decides afterwards what they may see."""
+    if not EXTERNAL_USERID.fullmatch(ext):
+        return False
+    known = FollowRelation.filter(corp_id=corp.id, customer__external_userid=ext)
+    if await (known.filter(staff__userid=userid) if userid else known).exists():
+        return False  # known here, just not live or not theirs: no WeCom call
+    try:
+        customer = await refresh_customer(corp.id, request.app[keys.CLIENTS].for_corp(corp), ext)
+    except errors.WeComError as exc:
+        log.warning("sidebar.live_fetch_failed", errcode=exc.errcode)
+        return False
+    return customer is not None
 
 
 @API.route(

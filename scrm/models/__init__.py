@@ -40,6 +40,7 @@ from scrm.models.lead import (
 )
 from scrm.models.sop import Journey, JourneyLog, JourneyRun, JourneyTask, SopPlan, SopRun
 from scrm.models.staff import Staff
+from scrm.models.sync import SyncCursor, SyncRun
 from scrm.models.tag import Tag, TagGroup
 
 __all__ = [
@@ -86,6 +87,8 @@ __all__ = [
     "GroupMember",
     "Inbox",
     "Staff",
+    "SyncCursor",
+    "SyncRun",
     "Tag",
     "TagGroup",
 ]

@@ -19,6 +19,7 @@ class Customer(CorpScopedModel):
     gender = fields.SmallIntField(default=0)
     unionid = fields.CharField(max_length=64, default="", db_index=True)
     corp_name = fields.CharField(max_length=128, default="")
+    position = fields.CharField(max_length=128, default="")
     # Phone: encrypted, matched through a keyed blind index (HMAC) — never stored in clear.
     phone = EncryptedTextField(null=True)
     phone_index = fields.CharField(max_length=64, null=True, db_index=True)
@@ -46,6 +47,11 @@ class FollowRelation(CorpScopedModel):
     description = fields.CharField(max_length=255, default="")
     tag_ids: fields.Field[list[str]] = fields.JSONField(default=list)
     add_way = fields.SmallIntField(default=0)
+    oper_userid = fields.CharField(max_length=64, default="")  # who made the add (WeCom's)
+    # The member's remark phones: the JSON list encrypted, and one blind index per phone so a
+    # sync compares (and a search matches) without decrypting.
+    remark_mobiles = EncryptedTextField(null=True)
+    mobile_indexes: fields.Field[list[str]] = fields.JSONField(default=list)
     added_at: datetime | None = fields.DatetimeField(null=True)
     deleted_at: datetime | None = fields.DatetimeField(null=True)
     welcome_code = fields.CharField(max_length=128, default="")

@@ -19,6 +19,7 @@ class GroupChat(CorpScopedModel):
     member_version = fields.CharField(max_length=64, default="")
     member_count = fields.IntField(default=0)
     dismissed_at: datetime | None = fields.DatetimeField(null=True)
+    admins: fields.Field[list[str]] = fields.JSONField(default=list)  # userids of 群管理员
     # Our own group tags (群标签): WeCom has no corp tags for groups. SOP plans target them.
     tags: fields.Field[list[str]] = fields.JSONField(default=list)
 
@@ -38,6 +39,9 @@ class GroupMember(CorpScopedModel):
     joined_at: datetime | None = fields.DatetimeField(null=True)
     left_at: datetime | None = fields.DatetimeField(null=True)
     active = fields.BooleanField(default=True)
+    invitor = fields.CharField(max_length=64, default="")  # userid of who invited them
+    group_nickname = fields.CharField(max_length=128, default="")
+    name = fields.CharField(max_length=128, default="")  # WeCom's display name (need_name=1)
 
     class Meta:
         table = "group_member"

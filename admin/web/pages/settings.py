@@ -14,20 +14,49 @@ from admin.web.pages import settings_audit, settings_rules, settings_users  # no
 from admin.web.pages.settings_common import base, corp_of, local, routes
 from admin.web.render import page
 from bot import keys
-from scrm.models import Corp, Staff
+from scrm.models import Corp, Staff, SyncRun
 
 __all__ = ["routes"]
 STAFF_PAGE = 100
+SYNC_STATUS = {"done": "已完成", "failed": "失败", "running": "进行中", "interrupted": "已中断"}
+SYNC_KINDS = (
+    ("staff", "成员"),
+    ("tags", "标签"),
+    ("customers", "客户"),
+    ("relations", "好友关系"),
+    ("groups", "客户群"),
+    ("members", "群成员"),
+)
+
+
+def sync_view(run: SyncRun, corp: Corp) -> dict[str, Any]:
+    """The last sync as the corps page shows it: when, how it ended, counts per kind."""
+    zero = {"added": 0, "changed": 0, "ended": 0}
+    return {
+        "at": local(run.created_at, corp),
+        "status": SYNC_STATUS.get(run.status, run.status),
+        "failed": run.status == "failed",
+        "seconds": round(run.duration_ms / 1000, 1),
+        "api_calls": run.api_calls,
+        "rows": run.rows_written,
+        "kinds": [(label, run.counts.get(k, zero)) for k, label in SYNC_KINDS if k in run.counts],
+        "errors": run.errors,
+    }
 
 
 @routes.get("/admin/settings", name="settings")
 @page("settings_corps.html", nav="settings", title="设置 · 企业", role="admin")
 async def corps(request: web.Request) -> dict[str, Any]:
     public = request.app[keys.SETTINGS].public_url or str(request.url.origin())
-    rows = [corp_out(c) for c in await Corp.all().order_by("id")]
-    for row in rows:
+    rows = []
+    for corp in await Corp.all().order_by("id"):
+        row = corp_out(corp)
         row["callback_url"] = public.rstrip("/") + row["callback_path"]
-    return base("corps", await corp_of(request), corps=rows)
+        last = await SyncRun.filter(corp_id=corp.id).order_by("-id").first()
+        row["last_sync"] = sync_view(last, corp) if last is not None else None
+        rows.append(row)
+    hour = request.app[keys.SETTINGS].sync_hour
+    return base("corps", await corp_of(request), corps=rows, sync_hour=hour)
 
 
 def _page_number(request: web.Request) -> int:

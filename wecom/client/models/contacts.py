@@ -77,6 +77,7 @@ class FollowInfo(Part):
     tag_id: list[str] = []
     remark_mobiles: list[str] = []
     add_way: int = 0
+    oper_userid: str | None = None
     state: str = ""
 
 
