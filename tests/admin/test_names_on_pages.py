@@ -1,5 +1,6 @@
 """Every page that shows a customer names them as WeCom does (name, else remark, else id), with
-their avatar in lists. Names are seeded in the sandbox, never written into the database here."""
+their avatar in lists. Names are seeded in the sandbox, never written into the database here:
+an add's refresh or the corp sync brings them into the mirror, as in production."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from tests.admin.conftest import Linked
 from tests.admin.test_sessions import _login, _user
 from tests.conftest import CORP_ID
 from tests.livecode.test_api import SPEC
-from tests.sync_stand_in import fill_from_wecom
+from tests.sync.helpers import sync_customers
 from wecom.client.models.contacts import Remark
 
 JOURNEY = {
@@ -25,7 +26,7 @@ JOURNEY = {
 
 
 async def wecom_adds(linked: Linked, *names: str) -> list[dict[str, Any]]:
-    """Customers scan a live code: WeCom knows their names, the mirror only their ids."""
+    """Customers scan a live code; each add is followed by externalcontact/get."""
     code = await linked.api("POST", "/api/v1/livecodes", {**SPEC, "strategy": "native"}, 201)
     scans = [
         await linked.sandbox.control("scan", {"config_id": code["config_id"], "name": n})
@@ -42,16 +43,19 @@ async def page(linked: Linked, path: str) -> str:
 
 
 async def test_customer_list_360_and_sidebar_name_the_customer(linked: Linked) -> None:
-    one, two = await wecom_adds(linked, "周晓燕", "吴建国")
+    one, two, _ = await wecom_adds(linked, "周晓燕", "吴建国", "")
     ext = one["external_userid"]
-    before = await linked.api("GET", "/api/v1/customers")
-    assert {c["display_name"] for c in before["items"]} == {ext, two["external_userid"]}
-    await fill_from_wecom(await Corp.get(corp_id=CORP_ID), linked.client, [ext])
+    listed = await linked.api("GET", "/api/v1/customers")
+    assert {c["display_name"] for c in listed["items"]} == {
+        "周晓燕",
+        "吴建国",
+        "门店-周年庆",  # no name from WeCom: the remark the live code gave the relation
+    }
     await _user("boss", "admin")
     await _login(linked.bot, "boss")
     listing = await page(linked, "/admin/customers")
     assert "周晓燕" in listing and f"/sandbox/avatar/{ext}.svg" in listing  # name and picture
-    assert two["external_userid"] in listing  # not synced yet: shown by its id
+    assert f"/sandbox/avatar/{two['external_userid']}.svg" in listing
     detail = await page(linked, f"/admin/customers/{ext}")
     assert "<title>客户 360° · 周晓燕" in detail
     card = await linked.api("GET", f"/api/v1/sidebar/customer/{ext}")
@@ -59,10 +63,10 @@ async def test_customer_list_360_and_sidebar_name_the_customer(linked: Linked) -
 
 
 async def test_the_remark_names_a_customer_whose_profile_is_unknown(linked: Linked) -> None:
-    (scan,) = await wecom_adds(linked, "郑子豪")
+    (scan,) = await wecom_adds(linked, "")  # WeCom answers this account without a name
     ext, userid = scan["external_userid"], scan["userid"]
     await linked.client.remark(Remark(userid=userid, external_userid=ext, remark="郑总"))
-    await fill_from_wecom(await Corp.get(corp_id=CORP_ID), linked.client, [ext], profile=False)
+    await sync_customers(linked)  # API edits make no callback: the sync reads the remark
     listing = await linked.api("GET", "/api/v1/customers")
     assert [c["display_name"] for c in listing["items"]] == ["郑总"]
     await linked.sandbox.control(
@@ -80,7 +84,6 @@ async def test_leads_opportunities_and_journeys_name_the_customer(linked: Linked
     corp = await Corp.get(corp_id=CORP_ID)
     lead = await Lead.get(external_userid=ext)
     assert lead.name == ""  # the add carried no name: the lead has none of its own
-    await fill_from_wecom(corp, linked.client, [ext])
     await deals.create(corp.id, name="年度采购", owner=scan["userid"], lead=lead)
     await _user("boss", "admin")
     await _login(linked.bot, "boss")
@@ -100,7 +103,6 @@ async def test_alerts_and_their_notifications_name_the_customer(linked: Linked) 
     await settings.save()
     (scan,) = await wecom_adds(linked, "何嘉怡")
     ext, userid = scan["external_userid"], scan["userid"]
-    await fill_from_wecom(corp, linked.client, [ext])
     await linked.sandbox.control(
         "staff_deletes_customer", {"userid": userid, "external_userid": ext}
     )

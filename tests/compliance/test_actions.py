@@ -13,7 +13,6 @@ from tests.callbacks import event_xml
 from tests.compliance.conftest import Linked
 from tests.conftest import CORP_ID
 from tests.livecode.test_api import SPEC
-from tests.sync_stand_in import fill_from_wecom
 from wecom.events import parse_event
 
 # 2026-11-27 10:00 in Shanghai; the local day runs 2026-11-26 16:00 … 11-27 16:00 UTC.
@@ -41,8 +40,7 @@ async def test_staff_deleting_a_customer_is_mirrored_recorded_and_alerted_once(
     scan = await linked.sandbox.control("scan", {"config_id": code["config_id"], "name": "合规客"})
     await linked.drain()
     who = {"userid": scan["userid"], "external_userid": scan["external_userid"]}
-    # The name is WeCom's, brought in by the sync; the alert names the customer when known.
-    await fill_from_wecom(await Corp.get(corp_id=CORP_ID), linked.client, [who["external_userid"]])
+    # The sandbox named the customer; the add's refresh (externalcontact/get) told the mirror.
     await linked.sandbox.control("staff_deletes_customer", who)
     await linked.drain()
     rel = await FollowRelation.get(

@@ -27,13 +27,13 @@ from scrm.models import (
     QuickReply,
     Staff,
 )
-from scrm.services import contacts, deals
+from scrm.services import deals
 from scrm.services.tags import GroupSnapshot, TagSnapshot, upsert_groups
 from tests.conftest import CORP_ID
 from tests.e2e.conftest import UI
 from tests.e2e.test_quickreplies import png
 from tests.livecode.conftest import AUTH, Linked
-from tests.sync_stand_in import fill_from_wecom
+from tests.sync.helpers import sync_customers
 from wecom.client import jsapi_signature
 from wecom.client.models.contacts import Remark
 from wecom.client.models.tags import AddCorpTag, MarkTag, NewTag
@@ -110,7 +110,7 @@ async def seed(linked: Linked) -> Seeded:
             )
         )
     # Their names are WeCom's (seeded above), brought into the mirror by the sync.
-    await fill_from_wecom(corp, linked.client, [MINE, OTHER])
+    await sync_customers(linked)
     mine = await Customer.get(corp_id=corp.id, external_userid=MINE)
     lead = await Lead.create(
         corp_id=corp.id, customer=mine, external_userid=MINE, name="王小明",
@@ -413,15 +413,14 @@ async def test_a_manager_signed_in_by_oauth_keeps_the_team_scope(linked: Linked)
     assert (await linked.bot.get(f"/api/v1/sidebar/customer/{OTHER}")).status == 404
 
 
-async def test_the_header_shows_the_members_remark_while_the_name_is_unknown(ui: UI) -> None:
-    """The mirror has the friendship (a callback) and the remark, not yet WeCom's profile."""
-    seeded = await seed(ui.linked)
+async def test_the_header_shows_the_members_remark_when_wecom_gives_no_name(ui: UI) -> None:
+    """WeCom answers this customer without a name; lisi's remark names them."""
+    await seed(ui.linked)
     ext = "wmRemarkOnly"
-    friend = {"userid": "lisi", "external_userid": ext, "name": "不会显示的名字"}
+    friend = {"userid": "lisi", "external_userid": ext, "name": ""}
     await ui.linked.sandbox.control("friends", {"friends": [friend]})
-    await contacts.record_add(seeded.corp, "lisi", ext, at=datetime.now(UTC))
     await ui.linked.client.remark(Remark(userid="lisi", external_userid=ext, remark="钱老板"))
-    await fill_from_wecom(seeded.corp, ui.linked.client, [ext], profile=False)
+    await sync_customers(ui.linked)
     page = await ui.login("boss")
     await page.goto(ui.url(f"/sidebar/?external_userid={ext}"))
     await expect(page.locator("[data-testid=customer-name]")).to_have_text("钱老板")

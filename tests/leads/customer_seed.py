@@ -1,6 +1,6 @@
 """Customers of lisi, wangwu and zhangsan, with tags, a live-code channel and a scored lead,
 for the customer API tests and the admin pages' browser tests. Their names and remarks are
-WeCom's: seeded in the sandbox and brought into the mirror through the API (sync_stand_in)."""
+WeCom's: seeded in the sandbox and brought into the mirror by the corp sync."""
 
 from __future__ import annotations
 
@@ -9,10 +9,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from livecode.models import LiveCode
-from scrm.models import Corp, Customer, FollowUp, Lead, LeadActivity, Tag, TagGroup
+from scrm.models import (
+    Corp,
+    Customer,
+    FollowRelation,
+    FollowUp,
+    Lead,
+    LeadActivity,
+    Tag,
+    TagGroup,
+)
 from tests.conftest import CORP_ID
 from tests.livecode.conftest import Linked
-from tests.sync_stand_in import fill_from_wecom
+from tests.sync.helpers import sync_customers
 from wecom.client.models.contacts import Remark
 
 # (staff userid, external_userid, name, live-code state, tag ids)
@@ -46,12 +55,19 @@ async def seed_customers(linked: Linked) -> Seeded:
     group = await TagGroup.create(corp_id=corp.id, group_id="grpLevel", name="客户分层")
     await Tag.create(corp_id=corp.id, tag_id="tagVIP", group=group, name="VIP")
     await Tag.create(corp_id=corp.id, tag_id="tagNew", group=group, name="新客")
+    for i, (userid, ext, _, state, _) in enumerate(PEOPLE):  # as their add callbacks did
+        await contacts.record_add(
+            corp, userid, ext, at=now - timedelta(days=3, hours=i), state=state
+        )
+    await sync_customers(linked)
+    # The channel and tags are this test's own (a live code, local tag ids), not WeCom's.
     for i, (userid, ext, _, state, tags) in enumerate(PEOPLE):
-        at = now - timedelta(days=3, hours=i)
-        relation = await contacts.record_add(corp, userid, ext, at=at, state=state)
-        relation.tag_ids = tags
+        relation = await FollowRelation.get(
+            corp_id=corp.id, staff__userid=userid, customer__external_userid=ext
+        )
+        relation.state, relation.tag_ids = state, tags
+        relation.added_at = now - timedelta(days=3, hours=i)
         await relation.save()
-    await fill_from_wecom(corp, linked.client, [ext for _, ext, _, _, _ in PEOPLE])
     customer = await Customer.get(corp_id=corp.id, external_userid="wmLisiA")
     lead = await Lead.create(
         corp_id=corp.id,
