@@ -22,8 +22,9 @@ from bot.demo_admin import create_logins, login_and_read_dashboard
 from bot.demo_compliance import demo_compliance, register_archive_key
 from bot.demo_leads import demo_leads
 from bot.demo_seed import DEMO_STAFF, seed, seed_store_code
+from bot.demo_sync import first_sync, names_once_known, seed_world
 from bot.settings import Settings, override_settings
-from scrm.models import Tag
+from scrm.models import Corp, Tag
 from wecom.sandbox import SandboxConfig, SandboxCorp, SandboxStaff, create_sandbox_app
 
 DEMO_DIR = Path(".demo")
@@ -135,23 +136,26 @@ async def run_demo(base: Settings, *, port: int, scans: int, once: bool) -> int:
     logging.getLogger("arq.worker").setLevel(logging.WARNING)
     await migrate(settings)
     sandbox = await start_sandbox(settings)
+    sandbox_url = f"http://127.0.0.1:{port + 10}"
+    async with aiohttp.ClientSession() as http:
+        await seed_world(http, sandbox_url)  # what the corp had before it connected
     await init_db(settings)
     await bootstrap_corp(settings)
     stop = asyncio.Event()
     bot = asyncio.create_task(
         runner.run(settings, web_on=True, worker_on=True, host="127.0.0.1", port=port, stop=stop)
     )
-    sandbox_url = f"http://127.0.0.1:{port + 10}"
     try:
         async with aiohttp.ClientSession() as http:
             code = await seed(settings, http)
+            ok = await first_sync(settings, http) is not None
             await register_archive_key(http, settings, sandbox_url)
             print(
                 f"demo corp {settings.wecom_corp_id}: staff {', '.join(n for _, n in DEMO_STAFF)}"
             )
             print(f"live code 「{code.name}」 state={code.state} users={code.staff_userids}")
             tag_names = dict(await Tag.all().values_list("tag_id", "name"))
-            ok = await scan_and_report(http, sandbox_url, code.config_id, scans, tag_names)
+            ok = await scan_and_report(http, sandbox_url, code.config_id, scans, tag_names) and ok
             store = await seed_store_code(settings, http)
             ok = await landing_scans(http, settings.public_url, sandbox_url, store.id) and ok
             token = settings.admin_token.get_secret_value()
@@ -219,6 +223,9 @@ async def scan_and_report(
         rec["data"]["external_userid"]: [tag_names.get(t, t) for t in rec["data"]["add_tag"]]
         for rec in tags
     }
+    # The bot's own names for them: each add's profile fetch follows its welcome.
+    corp = await Corp.get()
+    known = await names_once_known(corp.id, [s["external_userid"] for s in scanned])
     print(f"\n{'customer':<10} {'staff':<10} {'welcome':<12} {'tags':<24} text")
     for scan in scanned:
         ext = scan["external_userid"]
@@ -226,7 +233,7 @@ async def scan_and_report(
         when = f"{w.get('latency_ms', '?')} ms" if w else "NOT SENT"
         text = (w or {}).get("text", "")[:40]
         print(
-            f"{scan.get('name', ext):<10} {scan['userid']:<10} {when:<12} "
+            f"{known.get(ext, ext):<10} {scan['userid']:<10} {when:<12} "
             f"{','.join(tagged.get(ext, [])):<24} {text}"
         )
     print(f"\n{len(welcomes)}/{scans} welcomes inside WeCom's 20 s window")

@@ -12,6 +12,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.settings import Settings
+from scrm.models import Corp
+from scrm.services import display_names
 
 WORDS = [
     {"word": "私下转账", "category": "违规交易", "severity": "critical"},
@@ -76,7 +78,9 @@ async def demo_compliance(
         json={"userid": staff, "external_userid": ext},
     ) as r:
         r.raise_for_status()
-    print(f"\n合规监控: {len(WORDS)} sensitive words; {staff} wrote to {ext}: 「{said}」")
+    corp = await Corp.get(corp_id=settings.wecom_corp_id)
+    who = await display_names.name(corp.id, ext, staff)
+    print(f"\n合规监控: {len(WORDS)} sensitive words; {staff} wrote to {who}: 「{said}」")
     print("  …and then deleted that customer. Waiting for the archive pull (every 15 s):")
     alerts: list[dict[str, Any]] = []
     deadline = time.monotonic() + 40
@@ -87,6 +91,12 @@ async def demo_compliance(
         if {a["kind"] for a in alerts} >= {"word", "action"}:
             break
         await asyncio.sleep(1)
+    people = await display_names.customers(corp.id, [a["external_userid"] for a in alerts])
     for a in alerts:
-        print(f"  [{a['severity']:<8}] {a['kind']:<7} {a['staff_userid']:<9} {a['context']}")
+        named = people.get(a["external_userid"])
+        whom = named.name if named else "—"
+        print(
+            f"  [{a['severity']:<8}] {a['kind']:<7} {a['staff_userid']:<9} {whom:<6} "
+            f"{a['context']}"
+        )
     return {a["kind"] for a in alerts} >= {"word", "action"}

@@ -11,7 +11,7 @@ from tortoise.expressions import Q, Subquery
 
 from livecode.models import LiveCode
 from scrm.models import Customer, FollowRelation, FollowUp, Lead, Opportunity, Staff, Tag
-from scrm.services import timeline
+from scrm.services import display_names, timeline
 
 PER_PAGE = 20
 STATUS_LABELS = {
@@ -100,6 +100,7 @@ async def _summaries(corp_id: int, customers: list[Customer]) -> list[dict[str, 
     leads = await Lead.filter(corp_id=corp_id, customer_id__in=ids, merged_into_id=None)
     names = await tag_names(corp_id, {t for r in relations for t in r.tag_ids})
     channels = await channel_names(corp_id)
+    people = await display_names.customers(corp_id, [c.external_userid for c in customers])
     out = []
     for c in customers:
         mine = [r for r in relations if r.customer_id == c.id]  # type: ignore[attr-defined]
@@ -113,6 +114,7 @@ async def _summaries(corp_id: int, customers: list[Customer]) -> list[dict[str, 
             {
                 "external_userid": c.external_userid,
                 "name": c.name,
+                "display_name": people[c.external_userid].name,
                 "avatar": c.avatar,
                 "corp_name": c.corp_name,
                 "first_channel": c.first_channel,
@@ -155,6 +157,7 @@ async def detail(
     return {
         "external_userid": customer.external_userid,
         "name": customer.name,
+        "display_name": await display_names.name(corp_id, external_userid),
         "avatar": customer.avatar,
         "type": customer.type,
         "gender": customer.gender,

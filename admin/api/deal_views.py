@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from scrm.models import Contract, Opportunity, Payment, Quote, Staff, Stage, StageChange
 from scrm.models.base import corp_pk
-from scrm.services import deals
+from scrm.services import deals, display_names
 
 # `?status=` of the quote list: friendly words for the stored statuses.
 QUOTE_STATUSES: dict[str, tuple[str, ...]] = {
@@ -52,6 +52,10 @@ class OpportunityRow(BaseModel):
     stage_changed_at: datetime | None
     closed_at: datetime | None
     closed: bool
+    # The WeCom customer, named by display_names (name, else remark, else id), when linked.
+    customer_external_userid: str = ""
+    customer_name: str = ""
+    customer_avatar: str = ""
 
 
 class StageChangeOut(BaseModel):
@@ -110,8 +114,16 @@ async def staff_names(corp_id: int) -> dict[str, str]:
     return dict(await Staff.filter(corp_id=corp_id).values_list("userid", "name"))
 
 
-def opportunity_row(opp: Opportunity, stage: Stage, names: dict[str, str]) -> dict[str, Any]:
+def opportunity_row(
+    opp: Opportunity,
+    stage: Stage,
+    names: dict[str, str],
+    customer: display_names.Person | None = None,
+) -> dict[str, Any]:
     return OpportunityRow(
+        customer_external_userid=customer.external_userid if customer else "",
+        customer_name=customer.name if customer else "",
+        customer_avatar=customer.avatar if customer else "",
         id=opp.id,
         name=opp.name,
         owner_userid=opp.owner_userid,
@@ -171,14 +183,21 @@ async def opportunities(
         q = q.filter(stage_id=stage.id)
     names = await staff_names(corp_id)
     rows = await q.order_by("-stage_changed_at", "-id")
-    return [opportunity_row(o, stages[deals.stage_pk(o)], names) for o in rows]
+    people = await display_names.customers_by_pk(corp_id, [o.customer_id_ref for o in rows])
+    return [
+        opportunity_row(o, stages[deals.stage_pk(o)], names, people.get(o.customer_id_ref or 0))
+        for o in rows
+    ]
 
 
 async def detail(opp: Opportunity) -> dict[str, Any]:
     """One opportunity with its stage history, quotes and contracts (with payments)."""
     corp_id = corp_pk(opp)
     stage = await Stage.get(id=deals.stage_pk(opp))
-    row = opportunity_row(opp, stage, await staff_names(corp_id))
+    people = await display_names.customers_by_pk(corp_id, [opp.customer_id_ref])
+    row = opportunity_row(
+        opp, stage, await staff_names(corp_id), people.get(opp.customer_id_ref or 0)
+    )
     history = await StageChange.filter(opportunity_id=opp.id).order_by("at", "id")
     quotes = await Quote.filter(opportunity_id=opp.id).order_by("-id")
     contracts = await Contract.filter(opportunity_id=opp.id).order_by("-id")

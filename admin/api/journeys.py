@@ -12,6 +12,8 @@ from admin.api.auth import require
 from admin.api.common import corp_for, error, ok, owned, parse, query_int
 from admin.api.openapi import API
 from scrm.models import Journey, JourneyLog, JourneyRun
+from scrm.models.base import corp_pk
+from scrm.services import display_names
 from scrm.sop import journey_segments
 from scrm.sop.journey_nodes import upcoming
 from scrm.sop.journey_schema import JourneySpec
@@ -127,10 +129,13 @@ async def preview(request: web.Request) -> web.Response:
     horizon = datetime.now(UTC) + timedelta(days=days)
     nodes = {n["id"]: n for n in j.nodes}
     runs = await JourneyRun.filter(journey_id=j.id, status="active").order_by("due_at").limit(200)
+    people = await display_names.customers(corp_pk(j), [r.external_userid for r in runs])
     return ok(
         [
             {
                 "external_userid": r.external_userid,
+                "name": people[r.external_userid].name,
+                "avatar": people[r.external_userid].avatar,
                 "owner_userid": r.owner_userid,
                 "upcoming": upcoming(nodes, r.node_id, r.due_at, horizon),
             }

@@ -12,7 +12,7 @@ from admin.api.auth import Actor
 from admin.web.pages import deal_labels
 from scrm.enums import RelationStatus
 from scrm.models import Customer, FollowRelation, Lead, Opportunity, Staff, Tag, TagGroup
-from scrm.services import timeline
+from scrm.services import display_names, timeline
 
 RECENT = 10
 
@@ -129,6 +129,8 @@ async def build(corp_id: int, relation: FollowRelation) -> dict[str, Any]:
     return {
         "external_userid": ext,
         "name": customer.name,
+        # This member's remark comes before another's when WeCom gave no name.
+        "display_name": await display_names.name(corp_id, ext, staff.userid),
         "avatar": customer.avatar,
         "corp_name": customer.corp_name,
         "type": customer.type,

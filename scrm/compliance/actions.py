@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 
 from scrm.compliance.alerts import raise_alert
-from scrm.models import ActionEvent, Alert, ComplianceRule, Corp, Customer, GroupChat, Staff
+from scrm.models import ActionEvent, Alert, ComplianceRule, Corp, GroupChat, Staff
+from scrm.services import display_names
 
 # What each kind means in an alert (admins read Chinese).
 KINDS = {
@@ -160,11 +161,10 @@ async def _evaluate(
 
 
 async def _target(corp: Corp, event: ActionEvent) -> str:
-    """The customer's or group's name when we know it, else its id."""
+    """The group's name, or the customer's name (or this member's remark), else the id."""
     if event.chat_id:
         chat = await GroupChat.get_or_none(corp_id=corp.id, chat_id=event.chat_id)
         return f"「{chat.name if chat and chat.name else event.chat_id}」"
     if not event.external_userid:
         return ""
-    customer = await Customer.get_or_none(corp_id=corp.id, external_userid=event.external_userid)
-    return f"「{customer.name if customer and customer.name else event.external_userid}」"
+    return f"「{await display_names.name(corp.id, event.external_userid, event.staff_userid)}」"

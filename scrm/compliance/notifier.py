@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 
 from scrm.compliance.team_settings import settings_for
 from scrm.models import Alert, Corp, Staff
-from scrm.services import notify
+from scrm.services import display_names, notify
 from wecom.client import WeComClient
 
 RATE_LIMIT = 5  # app messages per recipient per window (WeCom drops >30/min silently)
@@ -83,11 +83,14 @@ async def send_queued(redis: Redis, client: WeComClient, corp: Corp, now: dateti
                 corp_id=corp.id, userid__in={a.staff_userid for a in alerts}
             ).values_list("userid", "name")
         )
+        # Named at sending, not raising: a sync since the alert may have brought the name.
+        people = await display_names.customers(corp.id, {a.external_userid for a in alerts})
+        customers = {ext: p.name for ext, p in people.items()}
         tz = ZoneInfo(corp.timezone or "Asia/Shanghai")
         if len(alerts) <= min(DIGEST_AT, RATE_LIMIT - used):
-            texts = [single(a, names, tz) for a in alerts]
+            texts = [single(a, names, tz, customers) for a in alerts]
         else:
-            texts = [digest(alerts, names)]
+            texts = [digest(alerts, names, customers=customers)]
         for text in texts:
             await redis.incr(rate_key)
             await redis.expire(rate_key, RATE_WINDOW * 2)
@@ -107,9 +110,14 @@ def _fit(text: str) -> str:
     return data[: MAX_BYTES - 3].decode(errors="ignore") + "…"
 
 
-def single(alert: Alert, names: dict[str, str], tz: ZoneInfo) -> str:
+def single(
+    alert: Alert, names: dict[str, str], tz: ZoneInfo, customers: dict[str, str] | None = None
+) -> str:
     head = f"【合规告警·{SEVERITY.get(alert.severity, alert.severity)}】{KIND.get(alert.kind, '')}"
     lines = [head, f"成员：{_who(alert, names)}"]
+    if alert.external_userid:
+        whom = (customers or {}).get(alert.external_userid, alert.external_userid)
+        lines.append(f"客户：{whom}")
     if alert.word:
         lines.append(f"敏感词：{alert.word}")
     lines.append(f"时间：{alert.occurred_at.astimezone(tz):%m-%d %H:%M}")
@@ -119,7 +127,12 @@ def single(alert: Alert, names: dict[str, str], tz: ZoneInfo) -> str:
     return _fit("\n".join(lines))
 
 
-def digest(alerts: list[Alert], names: dict[str, str], shown: int = 10) -> str:
+def digest(
+    alerts: list[Alert],
+    names: dict[str, str],
+    shown: int = 10,
+    customers: dict[str, str] | None = None,
+) -> str:
     counts = Counter(a.severity for a in alerts)
     by_severity = " · ".join(
         f"{label} {counts[key]}" for key, label in SEVERITY.items() if counts[key]
@@ -131,9 +144,12 @@ def digest(alerts: list[Alert], names: dict[str, str], shown: int = 10) -> str:
     )
     for alert in worst_first[:shown]:
         what = f"「{alert.word}」" if alert.word else alert.context.split("\n")[0][:40]
+        whom = ""
+        if alert.external_userid and alert.kind != "action":  # an action's text names them
+            whom = f" 客户{(customers or {}).get(alert.external_userid, alert.external_userid)}"
         lines.append(
             f"· #{alert.id} {SEVERITY.get(alert.severity, alert.severity)} "
-            f"{KIND.get(alert.kind, alert.kind)} {_who(alert, names)} {what}"
+            f"{KIND.get(alert.kind, alert.kind)} {_who(alert, names)}{whom} {what}"
         )
     if len(alerts) > shown:
         lines.append(f"其余 {len(alerts) - shown} 条请在管理后台查看")

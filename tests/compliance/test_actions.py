@@ -8,7 +8,7 @@ from typing import Any
 from bot.settings import Settings
 from handlers import build_dispatcher
 from scrm.enums import GroupStatus, RelationStatus
-from scrm.models import ActionEvent, Alert, Corp, Customer, FollowRelation, GroupChat
+from scrm.models import ActionEvent, Alert, Corp, FollowRelation, GroupChat
 from tests.callbacks import event_xml
 from tests.compliance.conftest import Linked
 from tests.conftest import CORP_ID
@@ -40,8 +40,7 @@ async def test_staff_deleting_a_customer_is_mirrored_recorded_and_alerted_once(
     scan = await linked.sandbox.control("scan", {"config_id": code["config_id"], "name": "合规客"})
     await linked.drain()
     who = {"userid": scan["userid"], "external_userid": scan["external_userid"]}
-    # The name comes with the next customer sync; the alert names the customer when known.
-    await Customer.filter(external_userid=scan["external_userid"]).update(name="合规客")
+    # The sandbox named the customer; the add's refresh (externalcontact/get) told the mirror.
     await linked.sandbox.control("staff_deletes_customer", who)
     await linked.drain()
     rel = await FollowRelation.get(

@@ -15,7 +15,7 @@ async def listed(page: Page) -> list[str]:
 
 
 async def test_staff_see_only_their_own_customers(ui: UI) -> None:
-    seeded = await seed_customers()
+    seeded = await seed_customers(ui.linked)
     await ui.linked.api(
         "POST",
         "/api/v1/opportunities",
@@ -73,7 +73,7 @@ async def test_staff_see_only_their_own_customers(ui: UI) -> None:
 
 
 async def test_a_manager_sees_the_team_and_filters(ui: UI) -> None:
-    await seed_customers()
+    await seed_customers(ui.linked)
     page = await ui.login("boss")
     await page.goto(ui.url("/admin/customers"))
     assert await listed(page) == ["wmLisiA", "wmLisiB", "wmZhangA"]

@@ -33,7 +33,9 @@ from tests.conftest import CORP_ID
 from tests.e2e.conftest import UI
 from tests.e2e.test_quickreplies import png
 from tests.livecode.conftest import AUTH, Linked
+from tests.sync.helpers import sync_customers
 from wecom.client import jsapi_signature
+from wecom.client.models.contacts import Remark
 from wecom.client.models.tags import AddCorpTag, MarkTag, NewTag
 
 MINE = "wmLisiCustomer0001"  # lisi's customer
@@ -93,9 +95,7 @@ async def seed(linked: Linked) -> Seeded:
     ]
     await linked.sandbox.control("friends", {"friends": friends})
     for f in friends:
-        customer = await Customer.create(
-            corp_id=corp.id, external_userid=f["external_userid"], name=f["name"]
-        )
+        customer = await Customer.create(corp_id=corp.id, external_userid=f["external_userid"])
         await FollowRelation.create(
             corp_id=corp.id,
             staff=await Staff.get(corp_id=corp.id, userid=f["userid"]),
@@ -109,6 +109,8 @@ async def seed(linked: Linked) -> Seeded:
                 userid=f["userid"], external_userid=f["external_userid"], add_tag=[tags["高意向"]]
             )
         )
+    # Their names are WeCom's (seeded above), brought into the mirror by the sync.
+    await sync_customers(linked)
     mine = await Customer.get(corp_id=corp.id, external_userid=MINE)
     lead = await Lead.create(
         corp_id=corp.id, customer=mine, external_userid=MINE, name="王小明",
@@ -409,3 +411,16 @@ async def test_a_manager_signed_in_by_oauth_keeps_the_team_scope(linked: Linked)
     assert await _oauth(linked.bot, linked, "zhangsan") == (302, "/sidebar/?x=1")
     assert (await linked.bot.get(f"/api/v1/sidebar/customer/{MINE}")).status == 200
     assert (await linked.bot.get(f"/api/v1/sidebar/customer/{OTHER}")).status == 404
+
+
+async def test_the_header_shows_the_members_remark_when_wecom_gives_no_name(ui: UI) -> None:
+    """WeCom answers this customer without a name; lisi's remark names them."""
+    await seed(ui.linked)
+    ext = "wmRemarkOnly"
+    friend = {"userid": "lisi", "external_userid": ext, "name": ""}
+    await ui.linked.sandbox.control("friends", {"friends": [friend]})
+    await ui.linked.client.remark(Remark(userid="lisi", external_userid=ext, remark="钱老板"))
+    await sync_customers(ui.linked)
+    page = await ui.login("boss")
+    await page.goto(ui.url(f"/sidebar/?external_userid={ext}"))
+    await expect(page.locator("[data-testid=customer-name]")).to_have_text("钱老板")

@@ -1,5 +1,6 @@
 """Customers of lisi, wangwu and zhangsan, with tags, a live-code channel and a scored lead,
-for the customer API tests and the admin pages' browser tests."""
+for the customer API tests and the admin pages' browser tests. Their names and remarks are
+WeCom's: seeded in the sandbox and brought into the mirror by the corp sync."""
 
 from __future__ import annotations
 
@@ -8,8 +9,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from livecode.models import LiveCode
-from scrm.models import Corp, Customer, FollowUp, Lead, LeadActivity, Tag, TagGroup
+from scrm.models import (
+    Corp,
+    Customer,
+    FollowRelation,
+    FollowUp,
+    Lead,
+    LeadActivity,
+    Tag,
+    TagGroup,
+)
 from tests.conftest import CORP_ID
+from tests.livecode.conftest import Linked
+from tests.sync.helpers import sync_customers
+from wecom.client.models.contacts import Remark
 
 # (staff userid, external_userid, name, live-code state, tag ids)
 PEOPLE = (
@@ -26,22 +39,35 @@ class Seeded:
     lead: Lead  # lisi's scored lead on wmLisiA
 
 
-async def seed_customers() -> Seeded:
+async def seed_customers(linked: Linked) -> Seeded:
     from scrm.services import contacts
 
     corp = await Corp.get(corp_id=CORP_ID)
+    # WeCom's side: the friendships with names, and each member's remark.
+    friends = [{"userid": u, "external_userid": e, "name": n} for u, e, n, _, _ in PEOPLE]
+    await linked.sandbox.control("friends", {"friends": friends})
+    for userid, ext, name, _, _ in PEOPLE:
+        await linked.client.remark(
+            Remark(userid=userid, external_userid=ext, remark=f"{name}-备注")
+        )
     now = datetime.now(UTC)
     await LiveCode.create(corp_id=corp.id, name="门店海报", state="lc-poster")
     group = await TagGroup.create(corp_id=corp.id, group_id="grpLevel", name="客户分层")
     await Tag.create(corp_id=corp.id, tag_id="tagVIP", group=group, name="VIP")
     await Tag.create(corp_id=corp.id, tag_id="tagNew", group=group, name="新客")
-    for i, (userid, ext, name, state, tags) in enumerate(PEOPLE):
-        at = now - timedelta(days=3, hours=i)
-        relation = await contacts.record_add(corp, userid, ext, at=at, state=state)
-        relation.tag_ids = tags
-        relation.remark = f"{name}-备注"
+    for i, (userid, ext, _, state, _) in enumerate(PEOPLE):  # as their add callbacks did
+        await contacts.record_add(
+            corp, userid, ext, at=now - timedelta(days=3, hours=i), state=state
+        )
+    await sync_customers(linked)
+    # The channel and tags are this test's own (a live code, local tag ids), not WeCom's.
+    for i, (userid, ext, _, state, tags) in enumerate(PEOPLE):
+        relation = await FollowRelation.get(
+            corp_id=corp.id, staff__userid=userid, customer__external_userid=ext
+        )
+        relation.state, relation.tag_ids = state, tags
+        relation.added_at = now - timedelta(days=3, hours=i)
         await relation.save()
-        await Customer.filter(corp_id=corp.id, external_userid=ext).update(name=name)
     customer = await Customer.get(corp_id=corp.id, external_userid="wmLisiA")
     lead = await Lead.create(
         corp_id=corp.id,

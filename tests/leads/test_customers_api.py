@@ -16,7 +16,7 @@ ADMIN = {"Authorization": "Bearer test-admin-token"}
 
 
 async def test_customers_are_listed_and_opened_within_scope_only(linked: Linked) -> None:
-    await seed_customers()
+    await seed_customers(linked)
     lisi = await token(linked, "staff", "lisi")
     boss = await token(linked, "manager", "zhangsan", team=["lisi"])
 
@@ -48,7 +48,7 @@ async def test_customers_are_listed_and_opened_within_scope_only(linked: Linked)
 
 
 async def test_customer_filters_and_pages(linked: Linked) -> None:
-    await seed_customers()
+    await seed_customers(linked)
 
     async def listed(query: str) -> set[str]:
         return exts(await linked.api("GET", f"/api/v1/customers?{query}"))

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from scrm.models import Corp, Customer, FollowRelation, GroupChat, GroupMember, Staff, Tag
+from bot import keys
+from bot.jobs.corp_sync import run_corp_sync
+from scrm.models import Corp, Customer, FollowRelation, GroupChat, GroupMember, Staff, SyncRun, Tag
 from tests.conftest import CORP_ID
+from tests.livecode.conftest import Linked
 from tests.wecom.sandbox_fixtures import Sandbox
 from wecom.client import WeComClient
 from wecom.client.models.contacts import Remark
@@ -63,3 +66,9 @@ async def rows_written_since(since: datetime) -> int:
     for model in MIRROR:
         total += await model.filter(updated_at__gt=since).count()
     return total
+
+
+async def sync_customers(linked: Linked) -> SyncRun:
+    """What WeCom knows of the corp's customers, into the mirror: the production sync."""
+    corp = await Corp.get(corp_id=CORP_ID)
+    return await run_corp_sync(corp.id, linked.client, linked.bot.app[keys.ARQ], only="customers")

@@ -199,6 +199,9 @@ async def test_scanned_customers_get_made_up_names_genders_and_avatars(sandbox: 
     assert got["external_contact"]["gender"] in (1, 2) and got["external_contact"]["avatar"]
     named = await sandbox.control("scan", {"config_id": config_id, "name": "王小明"})
     assert named["name"] == "王小明"
+    nameless = await sandbox.control("scan", {"config_id": config_id, "name": ""})
+    got = await cgi(sandbox, f"externalcontact/get?external_userid={nameless['external_userid']}")
+    assert got["external_contact"]["name"] == ""  # kept: WeCom answers some accounts so
 
 
 async def test_a_seeded_world_is_the_same_for_the_same_seed() -> None:

@@ -38,9 +38,11 @@ def person(rng: random.Random) -> tuple[str, int]:
 def made_up_customer(
     world: World, ext: str, name: str | None = None, unionid: str = ""
 ) -> Customer:
-    """A WeChat user as WeCom would describe them; a name given by the caller is kept."""
+    """A WeChat user as WeCom would describe them. A name given by the caller is kept, even
+    an empty one (WeCom answers some accounts, e.g. closed ones, without a name); None (not
+    given) makes one up."""
     made, gender = person(world.rng)
-    return Customer(ext, name or made, unionid, gender=gender)
+    return Customer(ext, made if name is None else str(name), unionid, gender=gender)
 
 
 def added_at(rng: random.Random, now: int, years: float = 2.0) -> int:

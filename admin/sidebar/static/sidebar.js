@@ -92,7 +92,7 @@
 
   function renderCard() {
     const c = state.card;
-    $("name").textContent = c.name || c.external_userid;
+    $("name").textContent = c.display_name || c.name || c.external_userid;
     $("subtitle").textContent = [c.corp_name, c.remark && "备注：" + c.remark, "跟进员工：" + c.staff_name].filter(Boolean).join(" · ");
     const avatar = $("avatar");
     avatar.hidden = !/^https?:\/\//.test(c.avatar || "");

@@ -22,7 +22,8 @@ from admin.web.pages.compliance_common import (
 )
 from admin.web.render import current, page
 from scrm.compliance import review
-from scrm.models import AdminUser, Alert, AlertComment, AuditLog, Customer
+from scrm.models import AdminUser, Alert, AlertComment, AuditLog
+from scrm.services import display_names
 
 _routes = web.RouteTableDef()
 PER_PAGE = 30
@@ -86,6 +87,7 @@ async def queue(request: web.Request) -> dict[str, Any]:
     names = await staff_names(corp)
     if owners is not None:
         names = {k: v for k, v in names.items() if k in owners}
+    people = await display_names.customers(corp.id, [a.external_userid for a in rows])
 
     def link(n: int) -> str:
         return "?" + urlencode({**{k: v for k, v in f.items() if v}, "page": n})
@@ -103,7 +105,12 @@ async def queue(request: web.Request) -> dict[str, Any]:
         "prev": link(at_page - 1) if at_page > 1 else "",
         "next": link(at_page + 1) if at_page < pages else "",
         "alerts": [
-            {"a": a, "at": local(a.occurred_at, tz), "staff": names.get(a.staff_userid, "")}
+            {
+                "a": a,
+                "at": local(a.occurred_at, tz),
+                "staff": names.get(a.staff_userid, ""),
+                "customer": people.get(a.external_userid),
+            }
             for a in rows
         ],
     }
@@ -168,13 +175,17 @@ async def alert_detail(request: web.Request) -> dict[str, Any]:
     if alert is None or (owners is not None and alert.staff_userid not in owners):
         raise web.HTTPNotFound(text="告警不存在，或不在你的数据范围内")
     names = await staff_names(corp)
-    customer = await Customer.get_or_none(corp_id=corp.id, external_userid=alert.external_userid)
+    customer = (
+        await display_names.customer(corp.id, alert.external_userid, alert.staff_userid)
+        if alert.external_userid
+        else None
+    )
     hits = _hits(alert)
     needles = [h.get("matched", "") for h in hits] + [h.get("word", "") for h in hits]
     messages = []
     for m in await conversation(corp, alert):
         staff_side = m["sender"] in names
-        label = names.get(m["sender"]) or (customer.name if customer else "") or m["sender"]
+        label = names.get(m["sender"]) or (customer.name if customer else m["sender"])
         messages.append(
             {
                 **m,

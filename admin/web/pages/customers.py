@@ -97,7 +97,7 @@ async def customer_detail(request: web.Request) -> dict[str, Any]:
     # Whom a follow-up is written as: yourself; admins without a WeCom id pick an owner.
     writers = [who.userid] if who.userid else [o["userid"] for o in found["owners"]]
     return {
-        "title": f"客户 360° · {found['name'] or ext}",
+        "title": f"客户 360° · {found['display_name']}",
         "customer": found,
         "timeline": list(reversed(items)),  # newest first
         "writers": writers,

@@ -14,7 +14,7 @@ from admin.api.leads import lead_out, scoped_lead
 from admin.web.render import base_context, current, page
 from scrm.models import Corp, Customer, Lead, LeadActivity, Staff
 from scrm.models.base import corp_pk
-from scrm.services import prediction
+from scrm.services import display_names, prediction
 
 routes = web.RouteTableDef()
 PER_PAGE = 50
@@ -102,6 +102,7 @@ async def lead_list(request: web.Request) -> dict[str, Any]:
     total = await q.count()
     rows = await q.order_by("-score", "-id").offset((page_no - 1) * PER_PAGE).limit(PER_PAGE)
     kept = {k: v for k, v in query.items() if k != "page" and v}
+    shown = await display_names.leads(corp.id, rows)
     counts = {key: await _scoped(corp.id, who, key).count() for key, _ in tabs}
     return {
         "corp": corp,
@@ -116,7 +117,10 @@ async def lead_list(request: web.Request) -> dict[str, Any]:
             "min_score": min_score,
             "q": query.get("q", ""),
         },
-        "leads": [lead_out(x) for x in rows],
+        "leads": [
+            {**lead_out(x), "display_name": shown[x.id].name, "avatar": shown[x.id].avatar}
+            for x in rows
+        ],
         "total": total,
         "page_no": page_no,
         "pages": max(1, -(-total // PER_PAGE)),
@@ -150,14 +154,19 @@ async def lead_detail(request: web.Request) -> dict[str, Any]:
     chance = prediction.predict({f: getattr(lead, f) for f in prediction.FIELDS}, table)
     customer_id = getattr(lead, "customer_id", None)
     customer = await Customer.get_or_none(id=customer_id) if customer_id else None
+    person = (
+        await display_names.customer(corp_pk(lead), customer.external_userid) if customer else None
+    )
+    shown = (await display_names.leads(corp_pk(lead), [lead]))[lead.id].name
     staff = await Staff.filter(corp_id=corp_pk(lead)).values_list("userid", "name")
     # Whom a follow-up is written as: yourself; an admin without a WeCom id, as the owner.
     writer = who.userid or lead.owner_userid
     return {
-        "title": f"线索 #{lead.id}" + (f" · {lead.name}" if lead.name else ""),
-        "lead": lead_out(lead),
+        "title": f"线索 #{lead.id}" + (f" · {shown}" if shown else ""),
+        "lead": {**lead_out(lead), "display_name": shown},
         "row": lead,
         "customer": customer,
+        "customer_person": person,
         "probability": None if chance is None else round(100 * chance),
         "activities": [
             {

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ValidationError
 
 from admin.web.pages.sop_plans import ROLE, STATUS_LABELS, corp_of, row_id, staff_names
 from admin.web.render import page
-from scrm.models import Corp, Customer, Journey, JourneyRun
+from scrm.models import Corp, Journey, JourneyRun
+from scrm.services import display_names
 from scrm.sop.journey_schema import Node, Trigger
 
 routes = web.RouteTableDef()
@@ -154,9 +155,9 @@ async def journey_detail(request: web.Request) -> dict[str, Any]:
     j = await _journey(request, corp)
     waiting = JourneyRun.filter(journey_id=j.id, status="active").order_by("due_at").limit(200)
     ids = await waiting.values_list("external_userid", flat=True)
-    names = Customer.filter(corp_id=corp.id, external_userid__in=ids).exclude(name="")
+    people = await display_names.customers(corp.id, [str(e) for e in ids])
     return {
-        "customers": dict(await names.values_list("external_userid", "name")),
+        "customers": {ext: p.name for ext, p in people.items()},
         "j": j,
         "title": f"客户旅程：{j.name}",
         "status_label": STATUS_LABELS.get(j.status, j.status),

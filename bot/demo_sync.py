@@ -1,0 +1,90 @@
+"""The demo corp's pre-existing world: seeded in the sandbox first, imported by the first sync."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import aiohttp
+from redis.asyncio import Redis
+
+from bot.jobs.corp_sync import SyncBusy, run_corp_sync
+from bot.settings import Settings
+from bot.sync_cmd import summary
+from scrm.models import Corp, Customer, SyncRun
+from scrm.services import display_names
+from wecom.client import WeComClient
+
+# What the corp had in WeCom before it connected the service: about a hundred customers per
+# member (a tenth shared by two), remarks, tags, and a few groups.
+WORLD = {"seed": 13, "customers_per_member": 100, "shared": 0.1, "groups": 6, "group_size": 12}
+FIRST_SYNC_WAIT = 120.0  # seconds; the demo's world takes a few
+
+
+async def seed_world(http: aiohttp.ClientSession, sandbox_url: str) -> dict[str, int]:
+    async with http.post(f"{sandbox_url}/sandbox/world", json=WORLD) as r:
+        r.raise_for_status()
+        made: dict[str, int] = await r.json()
+    print(
+        f"WeCom already holds {made['customers']} customers ({made['relations']} friendships) "
+        f"of {made['members']} members and {made['groups']} groups — before the bot connects"
+    )
+    return made
+
+
+async def first_sync(settings: Settings, http: aiohttp.ClientSession) -> SyncRun | None:
+    """The worker queues a new corp's first sync at start; wait for it and print its summary.
+    If it has not started within a few seconds, run it here."""
+    corp = await Corp.get(corp_id=settings.wecom_corp_id)
+    deadline = time.monotonic() + FIRST_SYNC_WAIT
+    started = time.monotonic()
+    while time.monotonic() < deadline:
+        run = await SyncRun.filter(corp_id=corp.id).order_by("-id").first()
+        if run is not None and run.status != "running":
+            break
+        if run is None and time.monotonic() - started > 5:
+            redis = Redis.from_url(settings.redis_url)
+            client = WeComClient(
+                corp.corp_id, corp.secret, session=http, redis=redis, api_base=corp.api_base
+            )
+            try:
+                run = await run_corp_sync(corp.id, client, redis, trigger="first")
+            except SyncBusy:
+                continue  # the worker's run started meanwhile: wait for it
+            finally:
+                await redis.aclose()
+            break
+        await asyncio.sleep(0.3)
+    else:
+        print("首次同步 did not finish in time")
+        return None
+    print(f"\n首次同步 ({run.trigger}, {run.status}):")
+    for line in summary(run):
+        print(f"  {line}")
+    names = await display_names.customers(corp.id, await corp_customer_ids(corp.id, limit=5))
+    print("  e.g. " + "、".join(p.name for p in names.values()))
+    return run
+
+
+async def corp_customer_ids(corp_pk: int, limit: int) -> list[str]:
+    rows = await Customer.filter(corp_id=corp_pk).order_by("id").limit(limit)
+    return [c.external_userid for c in rows]
+
+
+async def names_once_known(
+    corp_pk: int, external_userids: list[str], wait: float = 10.0
+) -> dict[str, str]:
+    """The mirror's names for the customers just added: each add is followed by a profile
+    fetch after the welcome, so give those a moment before printing."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        known = (
+            await Customer.filter(corp_id=corp_pk, external_userid__in=external_userids)
+            .exclude(name="")
+            .count()
+        )
+        if known >= len(set(external_userids)):
+            break
+        await asyncio.sleep(0.2)
+    people = await display_names.customers(corp_pk, external_userids)
+    return {e: p.name for e, p in people.items()}
