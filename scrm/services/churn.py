@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scrm.models import ChurnEvent, Corp, Customer, FollowRelation, Staff, TransferSettings
-from scrm.services import notify
+from scrm.services import display_names, notify
 from scrm.services.upsert import get_or_create
 from wecom.client import WeComClient
 
@@ -21,10 +21,9 @@ RATE_WINDOW = 600  # seconds
 
 
 def display_name(customer: Customer | None, remark: str, external_userid: str) -> str:
-    # TODO: switch to the shared display-name helper from the corp-sync work (lead to unify).
-    if customer is not None and customer.name:
-        return customer.name
-    return remark or external_userid
+    """The shared rule (name, then remark, then id) for rows already loaded here."""
+    name = customer.name if customer is not None else ""
+    return display_names.choose(name, [remark], external_userid)
 
 
 def how_long(since: datetime | None, at: datetime) -> str:
