@@ -16,6 +16,7 @@ from bot.clients import WeComClients
 from bot.db import close_db, init_db
 from bot.jobs.compliance_alerts import compliance_notify, compliance_reply_timeouts
 from bot.jobs.compliance_archive import compliance_archive
+from bot.jobs.exports import EXPORT_FILE, export_file
 from bot.jobs.inbox import process_inbox
 from bot.jobs.leads import (
     LEAD_UPKEEP,
@@ -79,6 +80,7 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
             func(process_inbox, name=PROCESS_INBOX, timeout=60, max_tries=3),
             func(drain_lead_events, name=DRAIN_LEAD_EVENTS, timeout=600, max_tries=3),
             func(rescore_leads, name=RESCORE_LEADS, timeout=1800, max_tries=2),
+            func(export_file, name=EXPORT_FILE, timeout=600, max_tries=1),
         ],
         # Each minute at :00; arq's unique cron ids keep N workers from running it N times.
         cron_jobs=[]

@@ -27,6 +27,7 @@ from scrm.models.deal import (
     StageChange,
     Task,
 )
+from scrm.models.forecast import ForecastSubmission, SalesTarget
 from scrm.models.group import GroupChat, GroupMember
 from scrm.models.inbox import Inbox
 from scrm.models.lead import (
@@ -62,6 +63,8 @@ __all__ = [
     "JourneyTask",
     "SopPlan",
     "SopRun",
+    "ForecastSubmission",
+    "SalesTarget",
     "ApiToken",
     "FollowUp",
     "Task",

@@ -1,0 +1,181 @@
+"""Sales efficiency: sales cycle, order value, discount spread and approvals, stage time."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from scrm.models import Lead, Opportunity, Quote, StageChange
+from scrm.services.reports_common import Scope, days, median, owner_filter, percentile, rate
+
+
+async def won_deals(scope: Scope) -> list[dict[str, Any]]:
+    """Opportunities won in the window, in scope, with their lead's creation and channel."""
+    rows = await Opportunity.filter(
+        corp_id=scope.corp_id,
+        stage__is_won=True,
+        closed_at__gte=scope.since,
+        closed_at__lt=scope.until,
+        **owner_filter(scope.people()),
+    ).values("id", "name", "owner_userid", "amount", "lead_id", "created_at", "closed_at")
+    return await with_leads(scope, rows)
+
+
+async def with_leads(scope: Scope, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Adds `lead_created_at` and `channel` from each row's lead; drops rows outside the
+    channel filter (a deal without a lead has no channel)."""
+    ids = [r["lead_id"] for r in rows if r["lead_id"]]
+    leads = (
+        {x["id"]: x for x in await Lead.filter(id__in=ids).values("id", "created_at", "channel")}
+        if ids
+        else {}
+    )
+    out = []
+    for r in rows:
+        lead = leads.get(r["lead_id"] or 0)
+        r["lead_created_at"] = lead["created_at"] if lead else None
+        r["channel"] = lead["channel"] if lead else ""
+        if scope.channel and r["channel"] != scope.channel:
+            continue
+        out.append(r)
+    return out
+
+
+async def sales_cycle(scope: Scope) -> list[dict[str, Any]]:
+    """Days from lead created to won, and from opportunity created to won: median and p90."""
+    won = await won_deals(scope)
+    spans = {
+        "lead_to_won": [
+            days(r["lead_created_at"], r["closed_at"]) for r in won if r["lead_created_at"]
+        ],
+        "opportunity_to_won": [days(r["created_at"], r["closed_at"]) for r in won],
+    }
+    return [
+        {
+            "measure": key,
+            "deals": len(values),
+            "median_days": median(values),
+            "p90_days": percentile(values, 90),
+        }
+        for key, values in spans.items()
+    ]
+
+
+async def order_value(scope: Scope) -> list[dict[str, Any]]:
+    """Won deals per member: count, amount and the average (total first, owner "")."""
+    won = await won_deals(scope)
+    groups: dict[str, list[int]] = defaultdict(list)
+    for r in won:
+        groups[r["owner_userid"]].append(r["amount"])
+    rows = [{"owner_userid": "", "amounts": [r["amount"] for r in won]}] + [
+        {"owner_userid": k, "amounts": v} for k, v in sorted(groups.items())
+    ]
+    return [
+        {
+            "owner_userid": r["owner_userid"],
+            "won": len(r["amounts"]),
+            "amount": sum(r["amounts"]),
+            "average": sum(r["amounts"]) // len(r["amounts"]) if r["amounts"] else None,
+        }
+        for r in rows
+    ]
+
+
+async def _quotes(scope: Scope) -> list[dict[str, Any]]:
+    rows = await Quote.filter(
+        corp_id=scope.corp_id,
+        created_at__gte=scope.since,
+        created_at__lt=scope.until,
+        **owner_filter(scope.people(), "opportunity__owner_userid"),
+    ).values(
+        "id",
+        "number",
+        "discount_bp",
+        "approval_level",
+        "status",
+        "lines",
+        "total",
+        "opportunity__owner_userid",
+        "opportunity__lead_id",
+    )
+    for r in rows:
+        r["owner_userid"] = r.pop("opportunity__owner_userid")
+        r["lead_id"] = r.pop("opportunity__lead_id")
+    return await with_leads(scope, rows)
+
+
+def _spread(name: str, key: str, discounts: list[int], approvals: int) -> dict[str, Any]:
+    return {
+        "group": name,
+        "key": key,
+        "quotes": len(discounts),
+        "avg_discount_bp": round(sum(discounts) / len(discounts)) if discounts else None,
+        "median_discount_bp": median(discounts),
+        "max_discount_bp": max(discounts) if discounts else None,
+        "needs_approval": approvals,
+        "approval_share": rate(approvals, len(discounts)),
+    }
+
+
+async def discounts(scope: Scope) -> list[dict[str, Any]]:
+    """Quotes in the window: the effective discount per member, the line discount per
+    product, and how many needed a manager or director (over the 10 % self tier)."""
+    quotes = await _quotes(scope)
+    by_member: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_product: dict[str, list[tuple[int, bool]]] = defaultdict(list)
+    for q in quotes:
+        by_member[q["owner_userid"]].append(q)
+        for line in q["lines"]:
+            by_product[line["product"]].append(
+                (int(line.get("discount_bp", 0)), q["approval_level"] != "self")
+            )
+    out = [
+        _spread(
+            "member",
+            owner,
+            [q["discount_bp"] for q in qs],
+            sum(q["approval_level"] != "self" for q in qs),
+        )
+        for owner, qs in sorted(by_member.items())
+    ]
+    out += [
+        _spread("product", product, [d for d, _ in lines], sum(a for _, a in lines))
+        for product, lines in sorted(by_product.items())
+    ]
+    every = [q["discount_bp"] for q in quotes]
+    return [
+        _spread("all", "", every, sum(q["approval_level"] != "self" for q in quotes)),
+        *out,
+    ]
+
+
+async def stage_time(scope: Scope) -> list[dict[str, Any]]:
+    """Days spent in each stage, from the stage history of opportunities in scope that left
+    the stage within the window: entered at one change, left at the next."""
+    opps = await Opportunity.filter(corp_id=scope.corp_id, **owner_filter(scope.people())).values(
+        "id", "lead_id"
+    )
+    if scope.channel:
+        opps = await with_leads(scope, opps)
+    ids = [o["id"] for o in opps]
+    changes = (
+        await StageChange.filter(
+            corp_id=scope.corp_id, opportunity_id__in=ids or [0], at__lt=scope.until
+        )
+        .order_by("opportunity_id", "at", "id")
+        .values("opportunity_id", "to_stage", "at")
+    )
+    spent: dict[str, list[float]] = defaultdict(list)
+    for before, after in zip(changes, changes[1:], strict=False):
+        if before["opportunity_id"] != after["opportunity_id"] or after["at"] < scope.since:
+            continue
+        spent[before["to_stage"]].append(days(before["at"], after["at"]))
+    return [
+        {
+            "stage": stage,
+            "exits": len(values),
+            "avg_days": round(sum(values) / len(values), 2),
+            "median_days": median(values),
+        }
+        for stage, values in spent.items()
+    ]
