@@ -38,9 +38,15 @@ async def team_of(corp_id: int, manager: str) -> list[str]:
     return [manager, *members]
 
 
-async def scope_for(request: web.Request, corp: Corp) -> Scope:
-    until = query_instant(request, "until") or datetime.now(UTC) + timedelta(seconds=1)
-    since = query_instant(request, "since") or until - timedelta(days=30)
+async def scope_for(
+    request: web.Request,
+    corp: Corp,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Scope:
+    """The scope of `?since&until&team&member&channel` (the pages pass the window in)."""
+    until = until or query_instant(request, "until") or datetime.now(UTC) + timedelta(seconds=1)
+    since = since or query_instant(request, "since") or until - timedelta(days=30)
     if since >= until or until - since > MAX_WINDOW:
         raise _unprocessable("since must be before until, at most three years apart")
     owners = actor(request).owners()

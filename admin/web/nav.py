@@ -26,6 +26,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("leads", "线索", "/admin/leads"),
     NavItem("kanban", "商机看板", "/admin/opportunities"),
     NavItem("quotes", "报价审批", "/admin/quotes", "manager"),
+    NavItem("reports", "报表", "/admin/reports"),
     NavItem("sop", "群SOP", "/admin/sop", "ops"),
     # Managers review their team's alerts; ops leads run campaigns, not compliance.
     NavItem("compliance", "合规审查", "/admin/compliance", only=frozenset({"manager", "admin"})),
