@@ -55,6 +55,15 @@ async def test_report_xlsx_and_csv_match_the_report_and_the_page(
     cells = [re.sub(r"<[^>]+>|\s+", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", html, re.S)]
     assert cells[:5] == ["合计", "2", "1", "66.67%", "5,400.00"]
     assert "/admin/reports/win_loss/drill?" in html and "data-chart" in html
+    for page, source in (
+        ("/admin/leads?status=mql", "leads"),
+        ("/admin/customers", "customers"),
+        ("/admin/opportunities", "opportunities"),
+        ("/admin/compliance", "alerts"),
+    ):
+        listing = await (await linked.bot.get(page)).text()
+        assert f'data-export="/api/v1/exports/{source}?format=xlsx' in listing
+        assert source != "leads" or "format=xlsx&amp;status=mql" in listing
     audits = await AuditLog.filter(action="export").values_list("object_id", "data")
     assert [(o, d["format"], d["rows"]) for o, d in audits] == [
         ("order_value", "xlsx", 2),
