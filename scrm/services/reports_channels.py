@@ -7,29 +7,31 @@ from datetime import timedelta
 from typing import Any
 
 from livecode.models import LiveCode, LiveCodeAdd
-from scrm.models import Campaign, Contract, Lead, Opportunity, Payment
+from scrm.models import Campaign, Lead, Payment
 from scrm.services import reports
 from scrm.services.reports_common import Scope, owner_filter, rate
 
 
-async def _revenue(scope: Scope, lead_ids: list[int]) -> dict[int, int]:
-    """Payments received, per lead, on contracts of opportunities from these leads."""
-    opps = dict(
-        await Opportunity.filter(corp_id=scope.corp_id, lead_id__in=lead_ids).values_list(
-            "id", "lead_id"
-        )
+async def _revenue(scope: Scope) -> dict[str, int]:
+    """Payments received, per channel, on contracts of opportunities whose lead was created
+    in the window (and is in scope). Walks from the payments, which are few."""
+    paid = await Payment.filter(
+        corp_id=scope.corp_id, contract__opportunity__lead_id__isnull=False
+    ).values_list("amount", "contract__opportunity__lead_id")
+    lead_ids = {lead_id for _, lead_id in paid}
+    leads = dict(
+        await Lead.filter(
+            id__in=list(lead_ids) or [0],
+            created_at__gte=scope.since,
+            created_at__lt=scope.until,
+            **owner_filter(scope.people()),
+        ).values_list("id", "channel")
     )
-    contracts = dict(
-        await Contract.filter(corp_id=scope.corp_id, opportunity_id__in=list(opps)).values_list(
-            "id", "opportunity_id"
-        )
-    )
-    paid: dict[int, int] = defaultdict(int)
-    for contract_id, amount in await Payment.filter(
-        corp_id=scope.corp_id, contract_id__in=list(contracts)
-    ).values_list("contract_id", "amount"):
-        paid[opps[contracts[contract_id]]] += amount
-    return paid
+    revenue: dict[str, int] = defaultdict(int)
+    for amount, lead_id in paid:
+        if lead_id in leads:
+            revenue[leads[lead_id]] += amount
+    return revenue
 
 
 async def channel_roi(scope: Scope) -> list[dict[str, Any]]:
@@ -48,17 +50,7 @@ async def channel_roi(scope: Scope) -> list[dict[str, Any]]:
         "channel", "cost"
     ):
         costs[channel] += cost
-    leads = await Lead.filter(
-        corp_id=scope.corp_id,
-        merged_into_id=None,
-        created_at__gte=scope.since,
-        created_at__lt=scope.until,
-        **owner_filter(scope.people()),
-    ).values_list("id", "channel")
-    paid = await _revenue(scope, [i for i, _ in leads])
-    revenue: dict[str, int] = defaultdict(int)
-    for lead_id, channel in leads:
-        revenue[channel] += paid.get(lead_id, 0)
+    revenue = await _revenue(scope)
     out = []
     for row in funnel:
         channel = row["channel"]

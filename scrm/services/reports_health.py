@@ -6,6 +6,8 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
+from tortoise.functions import Max
+
 from scrm.models import FollowUp, Opportunity, Quote, Stage, StageChange, Task
 from scrm.services.reports_common import Scope, owner_filter, rate
 from scrm.services.reports_sales import with_leads
@@ -36,14 +38,22 @@ async def open_deals(scope: Scope) -> list[dict[str, Any]]:
     ).values(*OPEN_FIELDS)
     rows = await with_leads(scope, rows)
     stages = {s.id: s for s in await Stage.filter(corp_id=scope.corp_id)}
-    ids = [r["id"] for r in rows] or [0]
     last: dict[int, datetime] = {}
-    follow = await FollowUp.filter(corp_id=scope.corp_id, opportunity_id__in=ids).values_list(
-        "opportunity_id", "at"
+    # The latest per opportunity, aggregated in the database (not an IN list of every id).
+    follow = (
+        await FollowUp.filter(corp_id=scope.corp_id, opportunity_id__isnull=False)
+        .annotate(latest=Max("at"))
+        .group_by("opportunity_id")
+        .values_list("opportunity_id", "latest")
     )
-    tasks = await Task.filter(
-        corp_id=scope.corp_id, opportunity_id__in=ids, done_at__isnull=False
-    ).values_list("opportunity_id", "done_at")
+    tasks = (
+        await Task.filter(
+            corp_id=scope.corp_id, opportunity_id__isnull=False, done_at__isnull=False
+        )
+        .annotate(latest=Max("done_at"))
+        .group_by("opportunity_id")
+        .values_list("opportunity_id", "latest")
+    )
     for opp_id, at in [*follow, *tasks]:
         if opp_id is not None and (opp_id not in last or at > last[opp_id]):
             last[opp_id] = at

@@ -152,21 +152,20 @@ async def discounts(scope: Scope) -> list[dict[str, Any]]:
 async def stage_time(scope: Scope) -> list[dict[str, Any]]:
     """Days spent in each stage, from the stage history of opportunities in scope that left
     the stage within the window: entered at one change, left at the next."""
-    opps = await Opportunity.filter(corp_id=scope.corp_id, **owner_filter(scope.people())).values(
-        "id", "lead_id"
-    )
-    if scope.channel:
-        opps = await with_leads(scope, opps)
-    ids = [o["id"] for o in opps]
-    changes = (
-        await StageChange.filter(
-            corp_id=scope.corp_id, opportunity_id__in=ids or [0], at__lt=scope.until
-        )
-        .order_by("opportunity_id", "at", "id")
-        .values("opportunity_id", "to_stage", "at")
+    changes = StageChange.filter(corp_id=scope.corp_id, at__lt=scope.until)
+    if scope.channel:  # the channel is the lead's: only then list the opportunities
+        opps = await Opportunity.filter(
+            corp_id=scope.corp_id, **owner_filter(scope.people())
+        ).values("id", "lead_id")
+        ids = [o["id"] for o in await with_leads(scope, opps)]
+        changes = changes.filter(opportunity_id__in=ids or [0])
+    else:
+        changes = changes.filter(**owner_filter(scope.people(), "opportunity__owner_userid"))
+    rows = await changes.order_by("opportunity_id", "at", "id").values(
+        "opportunity_id", "to_stage", "at"
     )
     spent: dict[str, list[float]] = defaultdict(list)
-    for before, after in zip(changes, changes[1:], strict=False):
+    for before, after in zip(rows, rows[1:], strict=False):
         if before["opportunity_id"] != after["opportunity_id"] or after["at"] < scope.since:
             continue
         spent[before["to_stage"]].append(days(before["at"], after["at"]))
