@@ -36,7 +36,8 @@ async def open_deals(scope: Scope) -> list[dict[str, Any]]:
         stage__is_lost=False,
         **owner_filter(scope.people()),
     ).values(*OPEN_FIELDS)
-    rows = await with_leads(scope, rows)
+    if scope.channel:  # the channel is the lead's
+        rows = await with_leads(scope, rows)
     stages = {s.id: s for s in await Stage.filter(corp_id=scope.corp_id)}
     last: dict[int, datetime] = {}
     # The latest per opportunity, aggregated in the database (not an IN list of every id).
@@ -91,11 +92,9 @@ async def risks(scope: Scope, now: datetime) -> list[dict[str, Any]]:
     self-approval tier not yet approved, or closing within 30 days after 7 idle days."""
     today = now.astimezone(scope.zone()).date()
     rows = await open_deals(scope)
-    ids = [r["id"] for r in rows] or [0]
-    over = set(
+    over = set(  # quotes over the self tier still waiting or refused: few, whatever the size
         await Quote.filter(
             corp_id=scope.corp_id,
-            opportunity_id__in=ids,
             approval_level__in=("manager", "director"),
             status__in=("pending_approval", "rejected"),
         ).values_list("opportunity_id", flat=True)
@@ -131,7 +130,7 @@ async def _closed(scope: Scope) -> list[dict[str, Any]]:
         closed_at__lt=scope.until,
         **owner_filter(scope.people()),
     ).values("id", "owner_userid", "lead_id", "lost_reason", "stage__is_won", "amount")
-    return await with_leads(scope, rows)
+    return await with_leads(scope, rows) if scope.channel else rows
 
 
 async def win_loss(scope: Scope) -> list[dict[str, Any]]:
@@ -159,12 +158,14 @@ async def win_loss(scope: Scope) -> list[dict[str, Any]]:
 async def lost_reasons(scope: Scope) -> list[dict[str, Any]]:
     """Deals lost in the window by the stage they were lost from and the reason given."""
     lost = [r for r in await _closed(scope) if not r["stage__is_won"]]
-    ids = [r["id"] for r in lost] or [0]
     lost_names = await Stage.filter(corp_id=scope.corp_id, is_lost=True).values_list(
         "name", flat=True
     )
     moves = await StageChange.filter(
-        corp_id=scope.corp_id, opportunity_id__in=ids, to_stage__in=list(lost_names) or [""]
+        corp_id=scope.corp_id,
+        to_stage__in=list(lost_names) or [""],
+        opportunity__closed_at__gte=scope.since,
+        opportunity__closed_at__lt=scope.until,
     ).values_list("opportunity_id", "from_stage")
     stage_of = dict(moves)
     counts = Counter((stage_of.get(r["id"], ""), r["lost_reason"] or "other") for r in lost)
