@@ -123,3 +123,18 @@ async def test_a_large_export_runs_in_the_background_with_progress(
     assert (await fetch(linked, done["result"]["download"], other)).status == 404
     audit = await AuditLog.get(action="export", object_id="leads")
     assert (audit.data["how"], audit.data["rows"]) == ("background", 4)
+
+
+async def test_a_long_report_page_shows_the_first_rows_and_points_to_the_export(
+    linked: Linked, month: Month, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from admin.web.pages import reports as pages
+
+    monkeypatch.setattr(pages, "SHOWN_ROWS", 1)
+    await _user("boss", "admin")
+    await _login(linked.bot, "boss")
+    html = await (
+        await linked.bot.get("/admin/reports/win_loss?since=2026-11-01&until=2026-11-30")
+    ).text()
+    assert "共 3 行，这里显示前 1 行" in html
+    assert len(re.findall(r"<tr>\s*<td", html)) == 1

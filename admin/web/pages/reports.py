@@ -27,6 +27,7 @@ AREAS = (
     ("预测", ("forecast",)),
 )
 FILTERS = ("since", "until", "team", "member", "channel", "month")
+SHOWN_ROWS = 500  # a page shows this many rows; the export has them all
 
 
 async def _corp(who: Actor) -> Corp:
@@ -118,6 +119,8 @@ async def view(request: web.Request) -> dict[str, Any]:
     corp = await _corp(who)
     scope, shown = await page_scope(request, corp)
     rows = await report.fetch(scope, {"month": shown["month"]})
+    total = len(rows)
+    rows = rows[:SHOWN_ROWS]
     names = await reports_display.staff_names(corp.id)
     cells = reports_display.table(report, rows, names, scope.tz)
     table = [
@@ -137,6 +140,8 @@ async def view(request: web.Request) -> dict[str, Any]:
         "teams": teams if who.at_least("ops") else [],
         "export_query": urlencode(query),
         "drillable": report.drill is not None,
+        "total": total,
+        "shown_rows": SHOWN_ROWS,
     }
 
 
