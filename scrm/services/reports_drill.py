@@ -68,27 +68,25 @@ async def records(
             created_at__lt=scope.until,
             **owner_filter(scope.people(), "opportunity__owner_userid"),
         )
-        rows = (
-            await quotes.order_by("-id")
-            .limit(LIMIT)
-            .values(
-                "id",
-                "number",
-                "opportunity_id",
-                "opportunity__owner_userid",
-                "discount_bp",
-                "approval_level",
-                "status",
-                "lines",
-                "created_at",
-            )
+        fields = (
+            "id",
+            "number",
+            "opportunity_id",
+            "opportunity__owner_userid",
+            "discount_bp",
+            "approval_level",
+            "status",
+            "lines",
+            "created_at",
         )
-        if value:  # a member's quotes, or the quotes with a line of that product
-            rows = [
-                r
-                for r in rows
-                if r["opportunity__owner_userid"] == value
-                or any(line.get("product") == value for line in r["lines"])
-            ]
-        return "quote", rows
+        if not value:
+            return "quote", await quotes.order_by("-id").limit(LIMIT).values(*fields)
+        mine = await quotes.filter(opportunity__owner_userid=value).order_by("-id").limit(LIMIT)
+        if mine:  # a member's quotes
+            ids = [q.id for q in mine]
+            return "quote", await Quote.filter(id__in=ids).order_by("-id").values(*fields)
+        # Else a product: the quotes of the window with a line of it (lines are JSON).
+        every = await quotes.order_by("-id").values(*fields)
+        rows = [r for r in every if any(x.get("product") == value for x in r["lines"])]
+        return "quote", rows[:LIMIT]
     raise ValueError(f"kind must be one of {', '.join(KINDS)}")

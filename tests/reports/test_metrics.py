@@ -294,3 +294,7 @@ async def test_drill_down_lists_the_records_behind_a_number(linked: Linked, mont
     assert sorted(r["name"] for r in won["rows"]) == ["A", "C"]
     quotes = await linked.api("GET", f"/api/v1/reports/drill/discounts?{WINDOW}&value=lisi")
     assert [q["id"] for q in quotes["rows"]] == [month.quotes["D"]["id"]]
+    product = await linked.api(
+        "GET", f"/api/v1/reports/drill/discounts?{WINDOW}&value=%E5%B9%B4%E8%B4%B9"
+    )
+    assert [q["id"] for q in product["rows"]] == [month.quotes["D"]["id"], month.quotes["A"]["id"]]
