@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.functions import Max
 
 from scrm.models import FollowUp, Opportunity, Quote, Stage, StageChange, Task
+from scrm.services import reports_sales
 from scrm.services.reports_common import Scope, owner_filter, rate
 from scrm.services.reports_sales import with_leads
 
@@ -136,23 +137,16 @@ async def _closed(scope: Scope) -> list[dict[str, Any]]:
 async def win_loss(scope: Scope) -> list[dict[str, Any]]:
     """Per member (total first): won, lost, win rate and won amount, for deals closed in
     the window."""
-    rows = await _closed(scope)
-    per: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
-        per[r["owner_userid"]].append(r)
-    out = []
-    for owner, group in [("", rows), *sorted(per.items())]:
-        won = [r for r in group if r["stage__is_won"]]
-        out.append(
-            {
-                "owner_userid": owner,
-                "won": len(won),
-                "lost": len(group) - len(won),
-                "win_rate": rate(len(won), len(group)),
-                "won_amount": sum(r["amount"] for r in won),
-            }
-        )
-    return out
+    return [
+        {
+            "owner_userid": owner,
+            "won": f["won"],
+            "lost": f["closed"] - f["won"],
+            "win_rate": rate(f["won"], f["closed"]),
+            "won_amount": f["won_amount"],
+        }
+        for owner, f in reports_sales.with_total(await reports_sales.closed_by_owner(scope))
+    ]
 
 
 async def lost_reasons(scope: Scope) -> list[dict[str, Any]]:

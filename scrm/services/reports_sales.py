@@ -6,8 +6,9 @@ from collections import defaultdict
 from typing import Any
 
 from tortoise import connections
+from tortoise.functions import Count, Sum
 
-from scrm.models import Lead, Opportunity, Quote, StageChange
+from scrm.models import Lead, Opportunity, Quote, Stage, StageChange
 from scrm.services.reports_common import (
     NOBODY,
     Scope,
@@ -74,23 +75,60 @@ async def sales_cycle(scope: Scope) -> list[dict[str, Any]]:
     ]
 
 
+async def closed_by_owner(scope: Scope) -> dict[str, dict[str, int]]:
+    """Per owner, deals closed in the window: `closed`, `won` and `won_amount`. Counted in
+    the database (grouped by owner and stage); with a channel filter, through the leads."""
+    base = Opportunity.filter(
+        corp_id=scope.corp_id,
+        closed_at__gte=scope.since,
+        closed_at__lt=scope.until,
+        **owner_filter(scope.people()),
+    )
+    won_stages = set(
+        await Stage.filter(corp_id=scope.corp_id, is_won=True).values_list("id", flat=True)
+    )
+    if scope.channel:
+        found = await base.values("owner_userid", "stage_id", "amount", "lead_id")
+        groups = [
+            (r["owner_userid"], r["stage_id"], 1, r["amount"])
+            for r in await with_leads(scope, found)
+        ]
+    else:
+        grouped = (
+            await base.annotate(n=Count("id"), total=Sum("amount"))
+            .group_by("owner_userid", "stage_id")
+            .values("owner_userid", "stage_id", "n", "total")
+        )
+        groups = [(r["owner_userid"], r["stage_id"], r["n"], r["total"] or 0) for r in grouped]
+    out: dict[str, dict[str, int]] = defaultdict(lambda: {"closed": 0, "won": 0, "won_amount": 0})
+    for owner, stage_id, n, total in groups:
+        out[owner]["closed"] += int(n)
+        if stage_id in won_stages:
+            out[owner]["won"] += int(n)
+            out[owner]["won_amount"] += int(total)
+    return dict(out)
+
+
+def with_total(per: dict[str, dict[str, int]]) -> list[tuple[str, dict[str, int]]]:
+    """The corp/team total (owner "") first, then each owner in order."""
+    total: dict[str, int] = defaultdict(int)
+    for figures in per.values():
+        for k, v in figures.items():
+            total[k] += v
+    return [("", {"closed": 0, "won": 0, "won_amount": 0, **total}), *sorted(per.items())]
+
+
 async def order_value(scope: Scope) -> list[dict[str, Any]]:
     """Won deals per member: count, amount and the average (total first, owner "")."""
-    won = await won_deals(scope)
-    groups: dict[str, list[int]] = defaultdict(list)
-    for r in won:
-        groups[r["owner_userid"]].append(r["amount"])
-    rows = [{"owner_userid": "", "amounts": [r["amount"] for r in won]}] + [
-        {"owner_userid": k, "amounts": v} for k, v in sorted(groups.items())
-    ]
+    per = {k: v for k, v in (await closed_by_owner(scope)).items() if v["won"]}
     return [
         {
-            "owner_userid": r["owner_userid"],
-            "won": len(r["amounts"]),
-            "amount": sum(r["amounts"]),
-            "average": sum(r["amounts"]) // len(r["amounts"]) if r["amounts"] else None,
+            "owner_userid": owner,
+            "won": f["won"],
+            "amount": f["won_amount"],
+            "average": f["won_amount"] // f["won"] if f["won"] else None,
         }
-        for r in rows
+        for owner, f in with_total(per)
     ]
 
 

@@ -39,6 +39,11 @@ async def test_funnel_cycle_value_and_win_loss(linked: Linked, month: Month) -> 
         {"owner_userid": "lisi", "won": 0, "lost": 1, "win_rate": 0.0, "won_amount": 0},
         {"owner_userid": "zhangsan", "won": 2, "lost": 0, "win_rate": 1.0, "won_amount": 540_000},
     ]
+    # A channel is the lead's: only A (抖音) counts; C has no lead, B came from 官网.
+    assert await view(linked, "win_loss", "&channel=%E6%8A%96%E9%9F%B3") == [
+        {"owner_userid": "", "won": 1, "lost": 0, "win_rate": 1.0, "won_amount": 340_000},
+        {"owner_userid": "zhangsan", "won": 1, "lost": 0, "win_rate": 1.0, "won_amount": 340_000},
+    ]
     assert await view(linked, "lost_reasons") == [
         {"stage": "Qualification", "reason": "price", "lost": 1}
     ]
