@@ -24,6 +24,7 @@ from bot.jobs.campaigns import (
 )
 from bot.jobs.compliance_alerts import compliance_notify, compliance_reply_timeouts
 from bot.jobs.compliance_archive import compliance_archive
+from bot.jobs.exports import EXPORT_FILE, export_file
 from bot.jobs.inbox import process_inbox
 from bot.jobs.leads import (
     LEAD_UPKEEP,
@@ -112,6 +113,8 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
             func(sync_refresh_customer, name=REFRESH_CUSTOMER, timeout=60, max_tries=3),
             func(sync_refresh_group, name=REFRESH_GROUP, timeout=60, max_tries=3),
             func(sync_refresh_tags, name=REFRESH_TAGS, timeout=120, max_tries=3),
+
+            func(export_file, name=EXPORT_FILE, timeout=600, max_tries=1),
         ],
         # Each minute at :00; arq's unique cron ids keep N workers from running it N times.
         cron_jobs=[]

@@ -20,6 +20,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "admin.web.pages.customers",
     "admin.web.pages.leads",
     "admin.web.pages.deals",
+    "admin.web.pages.reports",
     "admin.web.pages.sop",
     "admin.web.pages.compliance",
     "admin.web.pages.settings",

@@ -26,6 +26,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("leads", "线索", "/admin/leads"),
     NavItem("kanban", "商机看板", "/admin/opportunities"),
     NavItem("quotes", "报价审批", "/admin/quotes", "manager"),
+    NavItem("reports", "报表", "/admin/reports"),
     NavItem("sop", "群SOP", "/admin/sop", "ops"),
     NavItem("segments", "客户分群", "/admin/segments", "manager"),
     NavItem("mass", "群发", "/admin/mass-sends", "manager"),

@@ -35,6 +35,7 @@ from scrm.models.deal import (
     StageChange,
     Task,
 )
+from scrm.models.forecast import ForecastSubmission, SalesTarget
 from scrm.models.group import GroupChat, GroupMember
 from scrm.models.inbox import Inbox
 from scrm.models.lead import (
@@ -78,6 +79,8 @@ __all__ = [
     "JourneyTask",
     "SopPlan",
     "SopRun",
+    "ForecastSubmission",
+    "SalesTarget",
     "ApiToken",
     "FollowUp",
     "Task",

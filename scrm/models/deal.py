@@ -19,6 +19,9 @@ class Stage(CorpScopedModel):
     is_won = fields.BooleanField(default=False)
     is_lost = fields.BooleanField(default=False)
     required_fields: fields.Field[list[str]] = fields.JSONField(default=list)
+    # pipeline | best_case | commit | closed | omitted; "" follows the seeds' mapping by name
+    forecast_category = fields.CharField(max_length=16, default="")
+    stale_days = fields.IntField(default=7)  # no activity for this long: a stagnant deal
 
     class Meta:
         table = "stage"

@@ -25,6 +25,19 @@ DEFAULT_STAGES: list[tuple[str, int, list[str]]] = [
 # a corp's Won row says (rows made before this rule asked for the amount only).
 WON_NEEDS = ("amount", "contract")
 
+# Seeds (预测管理): Qualification/Discovery=Pipeline, Solution=Best Case,
+# Proposal/Negotiation=Commit, Closed=Closed. A stage's own setting wins over this.
+FORECAST_BY_STAGE = {
+    "Qualification": "pipeline",
+    "Discovery": "pipeline",
+    "Solution": "best_case",
+    "Proposal": "commit",
+    "Negotiation": "commit",
+    "Won": "closed",
+    "Lost": "omitted",
+}
+FORECAST_CATEGORIES = ("pipeline", "best_case", "commit", "closed", "omitted")
+
 
 class StageGateError(ValueError):
     """A stage change refused, naming every missing field (also in `missing`)."""
@@ -48,15 +61,28 @@ async def ensure_stages(corp_id: int) -> list[Stage]:
                 "required_fields": required,
                 "is_won": name == "Won",
                 "is_lost": name == "Lost",
+                "forecast_category": FORECAST_BY_STAGE[name],
             },
         )
     return await Stage.filter(corp_id=corp_id).order_by("sequence")
 
 
 def forecast_for(probability: int, won: bool) -> str:
+    """The category by probability alone, for a stage the seeds' mapping does not name."""
     if won:
         return "closed"
-    return "commit" if probability >= 80 else "best_case" if probability >= 40 else "pipeline"
+    return "commit" if probability >= 60 else "best_case" if probability >= 40 else "pipeline"
+
+
+def category_for(stage: Stage) -> str:
+    """The stage's configured category, else the seeds' mapping, else by probability."""
+    if stage.forecast_category in FORECAST_CATEGORIES:
+        return stage.forecast_category
+    if stage.is_lost:
+        return "omitted"
+    if stage.is_won:
+        return "closed"
+    return FORECAST_BY_STAGE.get(stage.name) or forecast_for(stage.probability, False)
 
 
 def _value(opp: Opportunity, name: str) -> Any:
@@ -113,7 +139,7 @@ async def create(
         currency=currency,
         lead_id=lead.id if lead else None,
         expected_close=expected_close,
-        forecast_category=forecast_for(first.probability, False),
+        forecast_category=category_for(first),
         stage_changed_at=now,
         customer_id_ref=getattr(lead, "customer_id", None) if lead else None,
     )
@@ -151,9 +177,7 @@ async def move(
         raise StageGateError(f"{stage.name} needs: {', '.join(gaps)}", gaps)
     now = datetime.now(UTC)
     opp.stage_id, opp.probability = stage.id, stage.probability
-    opp.forecast_category = (
-        "omitted" if stage.is_lost else forecast_for(stage.probability, stage.is_won)
-    )
+    opp.forecast_category = category_for(stage)
     opp.stage_changed_at = now
     opp.closed_at = now if (stage.is_won or stage.is_lost) else None
     await opp.save()

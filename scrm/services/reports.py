@@ -32,13 +32,22 @@ LEFT JOIN (
   WHERE op.corp_id = {p1} AND op.lead_id IS NOT NULL GROUP BY op.lead_id
 ) o ON o.lead_id = l.id
 WHERE l.corp_id = {p1} AND l.merged_into_id IS NULL
-  AND l.created_at >= {p2} AND l.created_at < {p3}
+  AND l.created_at >= {p2} AND l.created_at < {p3}{owners}
 GROUP BY l.{by} ORDER BY l.{by}
 """
 
 
-async def funnel(corp_id: int, by: str, since: datetime, until: datetime) -> list[dict[str, Any]]:
-    """lead → MQL → SQL → opportunity → won, per group, for leads created in [since, until).
+async def funnel(
+    corp_id: int,
+    by: str,
+    since: datetime,
+    until: datetime,
+    *,
+    owners: list[str] | None = None,
+    channel: str = "",
+) -> list[dict[str, Any]]:
+    """lead → MQL → SQL → opportunity → won, per group, for leads created in [since, until)
+    (and owned by one of `owners`, when given: a manager's team; from `channel`, when given).
 
     One aggregate query: the funnel must answer in under a second at a million leads. A lead
     that became an opportunity passed every threshold on its way (status only moves up)."""
@@ -47,11 +56,17 @@ async def funnel(corp_id: int, by: str, since: datetime, until: datetime) -> lis
     conn = connections.get("default")
     pg = conn.capabilities.dialect == "postgres"
     marks = {f"p{i}": (f"${i}" if pg else "?") for i in range(1, 5)}
-    sql = _FUNNEL_SQL.format(by=by, **marks)
+    extra: list[Any] = list(owners or [""]) if owners is not None else []
+    holes = ", ".join(f"${i}" if pg else "?" for i in range(5, 5 + len(extra)))
+    clause = f" AND l.owner_userid IN ({holes})" if owners is not None else ""
+    if channel:
+        extra.append(channel)
+        clause += f" AND l.channel = {f'${4 + len(extra)}' if pg else '?'}"
+    sql = _FUNNEL_SQL.format(by=by, owners=clause, **marks)
     settings = await scoring.settings_for(corp_id)
-    params: list[Any] = [corp_id, since, until, settings.mql_threshold]
+    params: list[Any] = [corp_id, since, until, settings.mql_threshold, *extra]
     if not pg:  # "?" is positional: repeat the values in the order they appear
-        params = [settings.mql_threshold, corp_id, corp_id, since, until]
+        params = [settings.mql_threshold, corp_id, corp_id, since, until, *extra]
     rows = await conn.execute_query_dict(sql, params)
     out = []
     for row in rows:

@@ -1,0 +1,75 @@
+"""What every report shares: the scope it is asked for, and the few statistics it uses."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+# Matches no owner: WeCom userids are ASCII (an empty scope must select nobody, not everyone).
+NOBODY = "∅"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose data, which window, which filters. `owners` None means the whole corp (admin,
+    ops); a manager's is themselves and their team, staff's themselves only. `member` and
+    `channel` narrow further; `member` outside `owners` narrows to nobody."""
+
+    corp_id: int
+    since: datetime
+    until: datetime
+    owners: list[str] | None = None
+    member: str = ""
+    channel: str = ""
+    tz: str = "Asia/Shanghai"
+
+    def people(self) -> list[str] | None:
+        """The owners to filter on, after the member filter (None: no filter)."""
+        if self.member:
+            return [self.member] if self.owners is None or self.member in self.owners else []
+        return self.owners
+
+    def sees(self, owner: str) -> bool:
+        people = self.people()
+        return people is None or owner in people
+
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz or "Asia/Shanghai")
+
+
+def rate(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """Nearest-rank percentile (p in 0..100): the smallest value with at least p % at or
+    below it — always one of the values, so a hand count gives the same answer."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def median(values: Sequence[float]) -> float | None:
+    """The middle value (the mean of the two middle ones for an even count)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def days(start: datetime, end: datetime) -> float:
+    return round((end - start).total_seconds() / 86400, 2)
+
+
+def owner_filter(people: list[str] | None, field: str = "owner_userid") -> dict[str, Any]:
+    """Tortoise filter kwargs for a scope's people (an empty list matches nobody)."""
+    if people is None:
+        return {}
+    return {f"{field}__in": people or [NOBODY]}
