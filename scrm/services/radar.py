@@ -11,6 +11,7 @@ from typing import Any
 
 from scrm import vault
 from scrm.models import Corp, Customer, Lead, LinkOpen, Material, Staff
+from scrm.services import display_names
 from scrm.services import leads as lead_service
 
 SIG_CHARS = 22  # 132 bits of HMAC-SHA256: forging one is out of reach
@@ -88,7 +89,7 @@ async def record_open(claim: Claim, user_agent: str, now: datetime | None = None
         opened_at=now,
     )
     customer = await Customer.get_or_none(corp_id=claim.corp_pk, external_userid=claim.target)
-    who = customer.name if customer and customer.name else "客户"
+    who = await display_names.name(claim.corp_pk, claim.target, claim.sender)
     if customer is not None:
         await Customer.filter(id=customer.id).update(last_activity_at=now)
         lead = await Lead.filter(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 from bot import background
-from scrm.models import Lead, LinkOpen, MassSend, MassSendTask, ScoringRule
+from scrm.models import Customer, Lead, LinkOpen, MassSend, MassSendTask, ScoringRule
 from scrm.services import mass_send_track, scoring
 from tests.campaigns.helpers import HIGH, clients, customers
 from tests.livecode.conftest import Linked
@@ -86,8 +86,10 @@ async def test_segment_send_track_remind_cancel_and_radar(linked: Linked) -> Non
     opens = await LinkOpen.filter(material_id=link["id"]).values_list("target_id", "sender")
     assert opens == [(customer, "zhangsan"), (customer, "zhangsan")]
     notes = [n["data"] for n in await linked.sandbox.records("notification")]
+    named = (await Customer.get(external_userid=customer)).name  # from WeCom, after the add
+    assert named and named != customer
     assert [(n["touser"], n["content"]) for n in notes] == [
-        (["zhangsan"], f"{lead.name or '客户'} 打开了《双十二会员日》")
+        (["zhangsan"], f"{named} 打开了《双十二会员日》")
     ]  # once: the second open falls inside the member's quiet time
     assert (await Lead.get(id=lead.id)).score == before + 10
     stats = await linked.api("GET", f"/api/v1/materials/{link['id']}/stats")

@@ -119,7 +119,7 @@ async def build_month(app: Linked) -> Month:
             "POST", f"/api/v1/opportunities/{deals['C']['id']}/quotes", {"lines": [line]}, 201
         )
     with at(5):
-        await _move(app, deals["C"], "Won")
+        await _move(app, deals["C"], "Won", contract="HT-C")
         await _move(app, deals["B"], "Lost", lost_reason="price")
         line = {"product": "年费", "quantity": 1, "unit_price": 400_000, "discount_bp": 1500}
         quotes["A"] = await api(
