@@ -3,6 +3,7 @@ approve a quote, and the data scope by URL and by API."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -262,6 +263,11 @@ async def test_winning_on_the_kanban_asks_for_the_amount_and_the_contract(ui: UI
     await panel.locator("[data-testid=gate-retry]").click()
     await expect(column(page, "Won").locator(CARD.format(made["id"]))).to_have_count(1)
     deal = await server(ui, made["id"])
+    for _ in range(50):  # the card moves when the page sends the move; wait for its answer
+        if deal["stage"] == "Won":
+            break
+        await asyncio.sleep(0.1)
+        deal = await server(ui, made["id"])
     assert (deal["stage"], deal["amount"], deal["values"]["contract"]) == (
         "Won",
         1_200_000,
