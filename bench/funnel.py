@@ -18,6 +18,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -25,23 +26,20 @@ sys.path.insert(0, str(ROOT))
 from bench.welcome_burst import fresh_pg  # noqa: E402
 
 
-async def load(url: str, n: int) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://"))
-    now = datetime.now(UTC)
+async def seed_leads(conn: Any, n: int, rng: random.Random, now: datetime, days: int) -> None:
+    """The bench corp and n leads by COPY, created over the last `days` days (shared with
+    bench/reports.py, which builds its opportunities on these)."""
     await conn.execute(
         "INSERT INTO corp (id, corp_id, name, token, aes_key, secret, agent_id, "
         "api_base, timezone, active, created_at, updated_at) VALUES (1, 'wwbench', "
         "'bench', '', '', '', 0, '', 'Asia/Shanghai', true, $1, $1)",
         now,
     )
-    rng = random.Random(3)
     statuses = ["new"] * 6 + ["mql"] * 3 + ["sql"]
     rows = [
         (i + 1, 1, f"c{i}", f"ch{rng.randrange(12)}", f"camp{rng.randrange(40)}",
          f"u{rng.randrange(30)}", rng.choice(statuses), rng.randrange(100),
-         now - timedelta(days=rng.randrange(25)), now,
+         now - timedelta(days=rng.randrange(days)), now,
          "", "", "form", "", "{}", "", "{}", 0, 0, "{}", "D", False, 1)
         for i in range(n)
     ]  # fmt: skip
@@ -52,12 +50,22 @@ async def load(url: str, n: int) -> None:
                  "ad_id", "utm", "city", "attributes", "attr_score", "behaviour_score",
                  "rule_points", "grade", "in_pool", "touches"],
     )  # fmt: skip
+
+
+async def load(url: str, n: int) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://"))
+    now = datetime.now(UTC)
+    rng = random.Random(3)
+    await seed_leads(conn, n, rng, now, 25)
     stages = [(1, 1, "Qualification", 10, 10, False, False), (2, 1, "Won", 60, 100, True, False)]
     for sid, corp, name, seq, prob, won, lost in stages:
         await conn.execute(
             "INSERT INTO stage (id, corp_id, name, sequence, probability, is_won, "
-            "is_lost, required_fields, created_at, updated_at) VALUES "
-            "($1,$2,$3,$4,$5,$6,$7,'[]',$8,$8)",
+            "is_lost, required_fields, forecast_category, stale_days, created_at, "
+            "updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,'[]',"
+            "CASE WHEN $6 THEN 'closed' ELSE 'pipeline' END,7,$8,$8)",
             sid,
             corp,
             name,

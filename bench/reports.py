@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.funnel import seed_leads  # noqa: E402
 from bench.welcome_burst import fresh_pg  # noqa: E402
 
 STAGES = [  # id, name, sequence, probability, won, lost, category
@@ -43,29 +44,8 @@ async def load(url: str, leads: int, opportunities: int) -> None:
 
     conn = await asyncpg.connect(url.replace("postgres://", "postgresql://"))
     now = datetime.now(UTC)
-    await conn.execute(
-        "INSERT INTO corp (id, corp_id, name, token, aes_key, secret, agent_id, "
-        "api_base, timezone, active, created_at, updated_at) VALUES (1, 'wwbench', "
-        "'bench', '', '', '', 0, '', 'Asia/Shanghai', true, $1, $1)",
-        now,
-    )
     rng = random.Random(19)
-    statuses = ["new"] * 6 + ["mql"] * 3 + ["sql"]
-    rows = [
-        (i + 1, 1, f"c{i}", f"ch{rng.randrange(12)}", f"camp{rng.randrange(40)}",
-         f"u{rng.randrange(30)}", rng.choice(statuses), rng.randrange(100),
-         now - timedelta(days=rng.randrange(60)), now,
-         "", "", "form", "", "{}", "", "{}", 0, 0, "{}", "D", False, 1)
-        for i in range(leads)
-    ]  # fmt: skip
-    await conn.copy_records_to_table(
-        "lead", records=rows,
-        columns=["id", "corp_id", "name", "channel", "campaign", "owner_userid", "status",
-                 "score", "created_at", "updated_at", "unionid", "external_userid", "platform",
-                 "ad_id", "utm", "city", "attributes", "attr_score", "behaviour_score",
-                 "rule_points", "grade", "in_pool", "touches"],
-    )  # fmt: skip
-    del rows
+    await seed_leads(conn, leads, rng, now, 60)
     for sid, name, seq, prob, won, lost, category in STAGES:
         await conn.execute(
             "INSERT INTO stage (id, corp_id, name, sequence, probability, is_won, is_lost, "
