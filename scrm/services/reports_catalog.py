@@ -14,6 +14,7 @@ from scrm.services import (
     reports_channels,
     reports_forecast,
     reports_health,
+    reports_mass_send,
     reports_sales,
 )
 from scrm.services.reports_common import Scope
@@ -274,6 +275,25 @@ REPORTS: dict[str, Report] = {
             ("bar", "code", ("adds",)),
         ),
         Report(
+            "mass_sends",
+            "群发效果",
+            (
+                Column("name", "群发"),
+                Column("chat_type", "类型"),
+                Column("send_at", "发送时间", "time"),
+                Column("recipients", "计划人数", "int"),
+                Column("reached", "已送达", "int"),
+                Column("not_friends", "非好友", "int"),
+                Column("reach_rate", "送达率", "pct"),
+                Column("opened", "雷达打开", "int"),
+                Column("open_rate", "打开率", "pct"),
+                Column("deleted_7d", "7天内删除", "int"),
+                Column("delete_rate_7d", "7天删除率", "pct"),
+            ),
+            _plain(reports_mass_send.mass_send_effect),
+            ("bar", "name", ("reached", "opened")),
+        ),
+        Report(
             "forecast",
             "预测与完成",
             (
@@ -282,9 +302,9 @@ REPORTS: dict[str, Report] = {
                 Column("target", "目标（元）", "money"),
                 Column("submitted", "提交承诺（元）", "money"),
                 Column("closed", "已成交（元）", "money"),
-                Column("commit", "Commit（元）", "money"),
-                Column("best_case", "Best Case（元）", "money"),
-                Column("pipeline", "Pipeline（元）", "money"),
+                Column("commit", "承诺（元）", "money"),
+                Column("best_case", "最佳情况（元）", "money"),
+                Column("pipeline", "管道（元）", "money"),
                 Column("forecast_error", "预测误差", "pct"),
                 Column("accuracy", "预测准确率", "pct"),
                 Column("coverage", "管道覆盖率", "pct"),

@@ -23,7 +23,7 @@ AREAS = (
     ("漏斗与转化", ("funnel_channel", "funnel_campaign", "funnel_owner", "stage_time")),
     ("销售效率", ("sales_cycle", "order_value", "discounts", "activity")),
     ("管道健康", ("stagnant", "risks", "win_loss", "lost_reasons")),
-    ("渠道", ("channel_roi", "livecodes")),
+    ("渠道", ("channel_roi", "livecodes", "mass_sends")),
     ("预测", ("forecast",)),
 )
 FILTERS = ("since", "until", "team", "member", "channel", "month")
