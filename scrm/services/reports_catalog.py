@@ -40,6 +40,8 @@ class Report:
     # ("leads" | "won" | "closed" | "quotes", column) lists the records of that group.
     drill: tuple[str, str] | None = None
     params: tuple[str, ...] = field(default=())
+    # Reports that can run long (one row per deal) count in SQL and honour params["limit"].
+    count: Callable[[Scope, dict[str, str]], Awaitable[int]] | None = None
 
 
 def _funnel(by: str) -> Fetch:
@@ -63,11 +65,21 @@ def _plain(fn: Callable[[Scope], Awaitable[list[dict[str, Any]]]]) -> Fetch:
     return fetch
 
 
-def _at_now(fn: Callable[[Scope, datetime], Awaitable[list[dict[str, Any]]]]) -> Fetch:
+def _at_now(
+    fn: Callable[[Scope, datetime, int | None], Awaitable[list[dict[str, Any]]]],
+) -> Fetch:
     async def fetch(scope: Scope, params: dict[str, str]) -> list[dict[str, Any]]:
-        return await fn(scope, datetime.now(UTC))
+        limit = params.get("limit", "")
+        return await fn(scope, datetime.now(UTC), int(limit) if limit.isdigit() else None)
 
     return fetch
+
+
+def _count_now(fn: Callable[[Scope, datetime], Awaitable[int]]) -> Callable[..., Awaitable[int]]:
+    async def count(scope: Scope, params: dict[str, str]) -> int:
+        return await fn(scope, datetime.now(UTC))
+
+    return count
 
 
 async def _forecast(scope: Scope, params: dict[str, str]) -> list[dict[str, Any]]:
@@ -203,6 +215,7 @@ REPORTS: dict[str, Report] = {
             _at_now(reports_health.stagnant),
             None,
             ("opportunity", "id"),
+            count=_count_now(reports_health.count_stagnant),
         ),
         Report(
             "risks",
@@ -216,6 +229,7 @@ REPORTS: dict[str, Report] = {
             _at_now(reports_health.risks),
             None,
             ("opportunity", "id"),
+            count=_count_now(reports_health.count_risks),
         ),
         Report(
             "win_loss",
