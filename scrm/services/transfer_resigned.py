@@ -10,7 +10,7 @@ from typing import Any
 
 from scrm.enums import GroupStatus
 from scrm.models import Corp, Customer, GroupChat, Handover, Staff, TransferRule
-from scrm.services import transfers
+from scrm.services import transfer_rotation, transfers
 from scrm.services.churn import display_name
 from wecom.client import WeComClient
 from wecom.client.models.transfer import UnassignedRequest
@@ -94,13 +94,19 @@ async def assign(
     takeovers: list[str],
     operator: str = "",
     now: datetime | None = None,
+    rotation: str = "",
 ) -> dict[str, Any]:
-    """Hand (handover, customer) pairs to one member or, with several, round robin in order."""
+    """Hand (handover, customer) pairs to one member or, with several, round robin in order,
+    continuing the turn where the last assignment to the same team (or rule) stopped."""
+    takeovers = list(dict.fromkeys(takeovers))
     if not takeovers:
         raise transfers.TransferRefused("请选择接替成员")
+    pairs = list(dict.fromkeys(items))
+    key = rotation or transfer_rotation.team_key(takeovers)
+    turn = await transfer_rotation.take(corp.id, key, takeovers, len(pairs))
     plan: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for n, (handover, ext) in enumerate(dict.fromkeys(items)):
-        plan[(handover, takeovers[n % len(takeovers)])].append(ext)
+    for (handover, ext), takeover in zip(pairs, turn, strict=True):
+        plan[(handover, takeover)].append(ext)
     return await _run(corp, client, plan, [], operator, now)
 
 
@@ -125,7 +131,13 @@ async def assign_by_rule(
         if not members:
             raise transfers.TransferRefused(f"规则「{rule.name}」中没有在职的接替成员")
         return await assign(
-            corp, client, items=items, takeovers=members, operator=operator, now=now
+            corp,
+            client,
+            items=items,
+            takeovers=members,
+            operator=operator,
+            now=now,
+            rotation=transfer_rotation.rule_key(rule.id),
         )
     pairs = list(dict.fromkeys(items))
     staff = {
