@@ -1,5 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+import functools
+from json import dumps, loads
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 
@@ -21,6 +23,11 @@ class Migration(migrations.Migration):
             ],
             options={'table': 'transfer_rotation', 'app': 'models', 'unique_together': (('corp', 'key'),), 'pk_attr': 'id', 'table_description': 'Where a round robin stands: the member who got the last customer, per saved rule or per'},
             bases=['CorpScopedModel'],
+        ),
+        ops.AddField(
+            model_name='LiveCode',
+            name='welcome_material_ids',
+            field=fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
         ),
         ops.AddField(
             model_name='MassSend',

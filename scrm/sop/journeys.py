@@ -146,6 +146,7 @@ async def run_due(
     now: datetime | None = None,
     http: aiohttp.ClientSession | None = None,
     budget_s: float = 40.0,
+    base_url: str = "",
 ) -> dict[str, int]:
     """Claim and walk due customers in batches until none is due or the budget is spent."""
     fixed = now is not None
@@ -159,6 +160,6 @@ async def run_due(
             break
         # All at once: customers of one owner at one node share a WeCom task only if they
         # are walked together (the claim orders them so).
-        for outcome, n in (await step_runs(claimed, client_for, at, http)).items():
+        for outcome, n in (await step_runs(claimed, client_for, at, http, base_url)).items():
             counts[outcome] = counts.get(outcome, 0) + n
     return counts
