@@ -3,10 +3,12 @@ chosen from the library, saved as references, and shown again when edited."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import expect
 
 from livecode.models import LiveCode
-from scrm.models import QuickReply
+from scrm.models import QuickReply, SopPlan
 from tests.campaigns.helpers import CODE
 from tests.e2e.conftest import UI
 
@@ -48,3 +50,37 @@ async def test_quick_reply_and_welcome_pick_materials(ui: UI) -> None:
         "s => Array.from(s.selectedOptions).map((o) => o.textContent)",
     )
     assert sorted(chosen) == ["文本 · 问候", "链接 · 会员日"]
+
+
+async def test_sop_step_picks_materials(ui: UI) -> None:
+    linked = ui.linked
+    link = await linked.api(
+        "POST",
+        "/api/v1/materials",
+        {"kind": "link", "title": "群福利", "url": "https://shop.example.com/g", "tracked": True},
+        201,
+    )
+    await linked.sandbox.control("groups", {"owner": "zhangsan", "name": "VIP群"})
+    await linked.drain()
+    page = await ui.login("ops")
+    page.on("dialog", lambda dialog: dialog.accept())
+    await page.goto(ui.url("/admin/sop/new"))
+    await page.wait_for_selector("form[data-ready]")
+    await page.fill("[data-testid=plan-name]", "群福利计划")
+    await page.check("[data-testid=owner-zhangsan]")
+    step = page.locator("[data-testid=step]").nth(0)
+    await step.locator("[data-f=at]").fill("10:00")
+    await step.locator("[data-testid=step-materials]").select_option(label="链接 · 群福利")
+    await page.click("[data-testid=save-plan]")
+    await page.wait_for_url(re.compile(r"/admin/sop/\d+/preview$"))
+    plan = await SopPlan.get(name="群福利计划")
+    assert plan.steps[0]["material_ids"] == [link["id"]] and plan.steps[0]["text"] == ""
+    await page.goto(ui.url(f"/admin/sop/{plan.id}/edit"))
+    await page.wait_for_selector("form[data-ready]")
+    chosen = await page.eval_on_selector(
+        "[data-testid=step-materials]",
+        "s => Array.from(s.selectedOptions).map((o) => o.textContent)",
+    )
+    assert chosen == ["链接 · 群福利"]
+    await page.goto(ui.url("/admin/journeys/new"))
+    await expect(page.locator("[data-testid=journey-materials]")).to_contain_text("群福利")
