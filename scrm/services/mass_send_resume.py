@@ -61,7 +61,8 @@ async def create(
         await MassSendTask.filter(id=task.id).update(error=str(exc)[:500])
         await MassSendRecipient.filter(task_id=task.id).delete()  # nobody is in it
         return False
-    await MassSendTask.filter(id=task.id).update(msgid=created.msgid)
+    # recipients: what WeCom was given (a resumed task may hold fewer rows than first planned)
+    await MassSendTask.filter(id=task.id).update(msgid=created.msgid, recipients=len(chunk))
     if created.fail_list:  # WeCom refused them at creation: not a friend
         await MassSendRecipient.filter(task_id=task.id, target_id__in=created.fail_list).update(
             status=2
@@ -78,7 +79,8 @@ async def settle(send: MassSend, client: WeComClient, content: Content) -> int:
     for task in hanging:
         msgid = await _made_by_wecom(send, client, task, content(task.sender)[0])
         if msgid:
-            await MassSendTask.filter(id=task.id).update(msgid=msgid)
+            rows = await MassSendRecipient.filter(task_id=task.id).count()
+            await MassSendTask.filter(id=task.id).update(msgid=msgid, recipients=rows)
             made += 1
             continue
         chunk = list(
