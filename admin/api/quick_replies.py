@@ -18,7 +18,7 @@ from admin.api.openapi import API
 from admin.sidebar import card, media, messages
 from bot import keys
 from scrm.models import Corp, Material, QuickReply, QuickReplyCategory
-from scrm.services import materials
+from scrm.services import material_import, materials
 from wecom import errors
 
 TAG = "quick-replies"
@@ -136,6 +136,18 @@ async def create(request: web.Request) -> web.Response:
     await refs.materials(corp, [body.material_id] if body.material_id else [])
     row = await QuickReply.create(corp_id=corp.id, extra=body.extra(), **body.columns())
     return ok(reply_out(row), status=201)
+
+
+@API.route(
+    "POST",
+    "/api/v1/quick-replies/into-materials",
+    "Move every text, picture and link 话术 into the 素材库; the 话术 then refers to it",
+    tag=TAG,
+)
+async def into_materials(request: web.Request) -> web.Response:
+    require(request, "ops")
+    corp = await corp_for(request)
+    return ok(await material_import.quick_replies(corp.id))
 
 
 @API.route("GET", "/api/v1/quick-replies/{id}", "One item", tag=TAG)

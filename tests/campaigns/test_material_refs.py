@@ -172,3 +172,33 @@ async def test_sop_step_and_journey_send_carry_materials(linked: Linked) -> None
     claim = _claim(one["attachments"][0]["link"]["url"])
     owner = next(iter(one["targets"]))
     assert claim == radar.Claim(1, link_id, owner, scan["external_userid"], "journey")
+
+
+async def test_quick_replies_move_into_the_library(linked: Linked) -> None:
+    cat = await linked.api("POST", "/api/v1/quick-replies/categories", {"name": "开场"}, 201)
+    text = {"category_id": cat["id"], "kind": "text", "title": "问候", "content": "您好"}
+    link = {
+        "category_id": cat["id"], "kind": "link", "title": "手册", "content": "三分钟看懂",
+        "url": "https://e.example.com/m", "img_url": "https://e.example.com/c.png",
+    }  # fmt: skip
+    t = await linked.api("POST", "/api/v1/quick-replies", text, 201)
+    k = await linked.api("POST", "/api/v1/quick-replies", link, 201)
+    await linked.api("POST", f"/api/v1/quick-replies/{t['id']}/use")
+    got = await linked.api("POST", "/api/v1/quick-replies/into-materials")
+    assert got == {"moved": 2, "kept": 0}
+    mats = {m.title: m for m in await Material.all()}
+    assert (mats["问候"].kind, mats["问候"].content, mats["问候"].category) == (
+        "text",
+        "您好",
+        "开场",
+    )
+    assert mats["问候"].uses == 1  # the 话术's use count came along
+    assert (mats["手册"].url, mats["手册"].cover_url) == (link["url"], link["img_url"])
+    one = await linked.api("GET", f"/api/v1/quick-replies/{k['id']}")
+    assert (one["kind"], one["material_id"]) == ("material", mats["手册"].id)
+    # One library: an edit to the material is what the 话术 sends from now on.
+    await Material.filter(id=mats["问候"].id).update(content="您好，欢迎光临")
+    used = await linked.api("POST", f"/api/v1/quick-replies/{t['id']}/use")
+    assert used["message"]["text"]["content"] == "您好，欢迎光临"
+    again = await linked.api("POST", "/api/v1/quick-replies/into-materials")
+    assert again == {"moved": 0, "kept": 2} and await Material.all().count() == 2

@@ -38,4 +38,5 @@ async def quick_replies(request: web.Request) -> dict[str, Any]:
         ],
         "kinds": KINDS,
         "total_uses": sum(i.uses for i in items),
+        "inline": sum(i.kind != "material" for i in items),
     }
