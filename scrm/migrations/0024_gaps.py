@@ -6,7 +6,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0022_reports')]
+    dependencies = [('models', '0023_reports_activity')]
 
     initial = False
 
