@@ -27,7 +27,9 @@ async def on_transfer_fail(event: TransferFail, corp: Corp) -> NoReturn:
 
 
 @router.event(DelExternalContact)
-async def on_removed_by_transfer(event: DelExternalContact, corp: Corp) -> NoReturn:
+async def on_removed_by_transfer(
+    event: DelExternalContact, corp: Corp, wecom: WeComClient | None = None
+) -> NoReturn:
     # WeCom removes the handover member's relation when the takeover completes: that is
     # the hand-over done, sooner than the next poll of transfer_result would say.
     if event.by_transfer:
@@ -38,7 +40,7 @@ async def on_removed_by_transfer(event: DelExternalContact, corp: Corp) -> NoRet
             external_userid=event.external_user_id,
         )
         for row in rows:
-            await transfer_track.finish(corp, row, "done", event.created_at)
+            await transfer_track.finish(corp, row, "done", event.created_at, wecom)
     raise SkipHandler
 
 

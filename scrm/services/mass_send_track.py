@@ -40,7 +40,8 @@ async def _tasks(client: WeComClient, msgid: str) -> dict[str, int | None]:
         cursor = page.next_cursor
 
 
-async def _results(client: WeComClient, msgid: str, userid: str) -> dict[str, int]:
+async def send_results(client: WeComClient, msgid: str, userid: str) -> dict[str, int]:
+    """Per customer (or group) of one member's task: WeCom's send status (0 未发送 1 已发送 …)."""
     out: dict[str, int] = {}
     cursor: str | None = None
     while True:
@@ -71,7 +72,7 @@ async def track(send_id: int, client_for: ClientFor, now: datetime | None = None
         if confirmed is None:
             continue
         try:
-            results = await _results(client, task.msgid, task.sender)
+            results = await send_results(client, task.msgid, task.sender)
         except errors.WeComError:
             not_ready = True
             continue

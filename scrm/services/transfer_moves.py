@@ -26,7 +26,8 @@ from scrm.models import (
     SopRun,
     Task,
 )
-from scrm.services import contacts
+from scrm.services import contacts, transfer_replan
+from wecom.client import WeComClient
 
 OPEN_LEADS = ("new", "mql", "sql")
 
@@ -60,8 +61,11 @@ async def _relations(corp: Corp, row: Handover, at: datetime) -> None:
         await old.save(update_fields=["status", "deleted_at", "updated_at"])
 
 
-async def move_customer(corp: Corp, row: Handover, at: datetime) -> dict[str, Any]:
-    """Move everything open of the customer from the handover to the takeover member, once."""
+async def move_customer(
+    corp: Corp, row: Handover, at: datetime, client: WeComClient | None = None
+) -> dict[str, Any]:
+    """Move everything open of the customer from the handover to the takeover member, once.
+    With a WeCom client, journey sends left unsent in the old member's task are re-planned."""
     if row.moved_at is not None:
         return row.moved
     old, new, ext = row.handover_userid, row.takeover_userid, row.external_userid
@@ -98,11 +102,15 @@ async def move_customer(corp: Corp, row: Handover, at: datetime) -> dict[str, An
             data={"from": old, "to": new, "handover_id": row.id},
             at=at,
         )
+    replanned: list[int] = []
+    if client is not None:
+        replanned = await transfer_replan.replan_fired(corp, client, old, new, ext, at)
     row.moved = {
         "leads": lead_ids,
         "opportunities": opp_ids,
         "tasks": task_ids,
         "journey_runs": run_ids,
+        "journey_resends": replanned,
     }
     row.moved_at = at
     await row.save(update_fields=["moved", "moved_at", "updated_at"])

@@ -30,7 +30,9 @@ def backoff(checks: int) -> timedelta:
     return min(FIRST * (2 ** min(checks, 10)), LONGEST)
 
 
-async def finish(corp: Corp, row: Handover, status: str, at: datetime) -> None:
+async def finish(
+    corp: Corp, row: Handover, status: str, at: datetime, client: WeComClient | None = None
+) -> None:
     """Record the end of a hand-over; done moves the records (once), anything else nothing."""
     if row.status != "waiting":
         return
@@ -39,7 +41,7 @@ async def finish(corp: Corp, row: Handover, status: str, at: datetime) -> None:
     fields = ["status", "finished_at", "next_check_at", "reason", "updated_at"]
     await row.save(update_fields=fields)
     if status == "done":
-        await transfer_moves.move_customer(corp, row, at)
+        await transfer_moves.move_customer(corp, row, at, client)
     log.info("transfer.finished corp=%s handover_id=%s status=%s", corp.corp_id, row.id, status)
 
 
@@ -95,7 +97,7 @@ async def check_due(
             at = now
             if result is not None and result.takeover_time:
                 at = datetime.fromtimestamp(result.takeover_time, tz=UTC)
-            await finish(corp, row, status, at)
+            await finish(corp, row, status, at, client)
             counts[status] += 1
     return dict(counts)
 

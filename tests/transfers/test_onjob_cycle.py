@@ -102,6 +102,7 @@ async def test_onjob_cycle_with_a_refusal_and_the_90_day_limit(linked: Linked) -
         "opportunities": [records[a]["open_opp"]],
         "tasks": [records[a]["task"]],
         "journey_runs": [run.id],
+        "journey_resends": [],
     }
     assert (await Lead.get(id=records[a]["lead"])).owner_userid == "lisi"
     assert (await Lead.get(id=lost_lead.id)).owner_userid == "zhangsan"  # history stays
