@@ -3,8 +3,8 @@
 Moved: the follow relation (the old one ends as `transferred`, which is also what the live-code
 "one customer, one owner" rule reads), open leads, open opportunities, open tasks and
 reminders, and journey places not yet sent (their next send goes out from the new member).
-A journey send already made into the old member's WeCom task is not made again: re-planning
-it could send twice. Each moved row is listed on the hand-over and, for leads, in the lead's
+A journey send left unsent in the old member's WeCom task is re-planned (transfer_replan).
+Each moved row is listed on the hand-over and, for leads, in the lead's
 timeline, so history says who owned what and when."""
 
 from __future__ import annotations
