@@ -101,7 +101,7 @@
       if (field(k) && spec[k] !== undefined && spec[k] !== null) { field(k).value = spec[k]; }
     });
     field("one_owner").checked = !!spec.one_owner;
-    field("departments").value = (spec.departments || []).join(", ");
+    window.SCRM.picker(field("departments")).set(spec.departments || []);
     field("expires_at").value = data.expires_local || "";
     (spec.members.length ? spec.members : [{}]).forEach(addMember);
     const scheduled = Object.keys(spec.schedule || {}).length + Object.keys(spec.special_dates || {}).length;
@@ -114,7 +114,7 @@
     $("#lc-skip-windows").value = formatWindows(spec.skip_verify_windows);
     const boxes = $$(".lc-tag");
     boxes.forEach((box) => { box.checked = (spec.tag_ids || []).includes(box.value); });
-    $("#lc-tag-extra").value = (spec.tag_ids || []).filter((t) => !boxes.some((b) => b.value === t)).join(", ");
+    window.SCRM.picker($("#lc-tag-extra")).set((spec.tag_ids || []).filter((t) => !boxes.some((b) => b.value === t)));
     (spec.welcome_attachments || []).forEach((a) => addAttachment(a.msgtype, a[a.msgtype]));
     (spec.welcome_variants || []).forEach(addVariant);
     showSchedule();
@@ -167,10 +167,7 @@
       body.total_cap = Number(field("total_cap").value || 0);
       body.department_quota = Number(field("department_quota").value || 0);
       body.one_owner = field("one_owner").checked;
-      body.departments = field("departments").value.split(/[,，\s]+/).filter(Boolean).map((d) => {
-        if (!/^\d+$/.test(d)) { throw new Error("部门ID应为数字：「" + d + "」"); }
-        return Number(d);
-      });
+      body.departments = window.SCRM.picker(field("departments")).get().map(Number);
       const expires = field("expires_at").value;
       body.expires_at = expires ? (expires.length === 16 ? expires + ":00" : expires) + data.offset : null;
       body.members = members();
@@ -189,7 +186,7 @@
       body.special_dates = special;
       body.skip_verify_windows = parseWindows($("#lc-skip-windows").value, "自动通过时段");
       body.tag_ids = $$(".lc-tag").filter((b) => b.checked).map((b) => b.value)
-        .concat($("#lc-tag-extra").value.split(/[,，\s]+/).filter(Boolean));
+        .concat(window.SCRM.picker($("#lc-tag-extra")).get().filter((t) => !$$(".lc-tag").some((b) => b.value === t)));
       body.welcome_attachments = attachments();
       body.welcome_variants = $$("#lc-variants .lc-variant").map((item, i) => {
         const weekdays = $$(".v-day", item).filter((b) => b.checked).map((b) => Number(b.value));
