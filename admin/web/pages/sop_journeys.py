@@ -1,4 +1,5 @@
-"""客户SOP pages: journey list, detail (stats per node, preview), JSON editor (create/edit)."""
+"""客户SOP pages: journey list, detail (stats per node, preview), the visual builder
+(create/edit; journey-builder.js) with JSON import and export."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from admin.web.pages.deal_labels import stage as stage_label
 from admin.web.pages.sop_plans import ROLE, STATUS_LABELS, corp_of, row_id, staff_names
 from admin.web.render import page
-from scrm.models import Corp, Journey, JourneyRun
+from scrm.models import Corp, Journey, JourneyRun, Segment, Stage
 from scrm.services import display_names
 from scrm.sop.journey_schema import Node, Trigger
+from scrm.sop.variables import JOURNEY_VARS
 
 routes = web.RouteTableDef()
 
@@ -24,6 +27,7 @@ TRIGGERS = {
     "stage_changed": "商机进入阶段",
     "date": "日期临近（生日/合同周年）",
     "attribute": "线索属性匹配",
+    "segment": "进入客户分群",
 }
 NODE_KINDS = {
     "wait": "等待",
@@ -173,10 +177,38 @@ async def journey_detail(request: web.Request) -> dict[str, Any]:
     }
 
 
+# Lead behaviours a branch can test (lead_activity kinds), offered by name in the builder.
+ACTIVITIES = {
+    "link_open": "打开雷达链接", "followup": "员工跟进", "wecom_add": "添加企业微信",
+    "group": "加入客户群", "intake": "再次留资", "claim": "被领取",
+}  # fmt: skip
+DATE_FIELDS = {"birthday": "生日", "contract_renewal": "合同周年"}
+
+
+async def builder_context(corp: Corp) -> dict[str, Any]:
+    """What the builder offers by name: stages, segments, node kinds, triggers, variables."""
+    stages = (
+        await Stage.filter(corp_id=corp.id).order_by("sequence").values_list("name", flat=True)
+    )
+    segments = await Segment.filter(corp_id=corp.id).order_by("name").values("id", "name")
+    return {
+        "builder": {
+            "triggers": TRIGGERS,
+            "kinds": NODE_KINDS,
+            "stages": {str(n): stage_label(str(n)) for n in stages},
+            "segments": {str(s["id"]): s["name"] for s in segments},
+            "activities": ACTIVITIES,
+            "date_fields": DATE_FIELDS,
+            "variables": list(JOURNEY_VARS),
+        }
+    }
+
+
 @routes.get("/admin/journeys/new", name="journey_new")
 @page("journeys_edit.html", nav="sop", title="新建客户旅程", role=ROLE)
 async def journey_new(request: web.Request) -> dict[str, Any]:
     return {
+        **await builder_context(await corp_of(request)),
         "journey": None,
         "spec": pretty(TEMPLATE),
         "template": pretty(TEMPLATE),
@@ -187,8 +219,10 @@ async def journey_new(request: web.Request) -> dict[str, Any]:
 @routes.get(r"/admin/journeys/{id:\d+}/edit", name="journey_edit")
 @page("journeys_edit.html", nav="sop", title="编辑客户旅程", role=ROLE)
 async def journey_edit(request: web.Request) -> dict[str, Any]:
-    j = await _journey(request, await corp_of(request))
+    corp = await corp_of(request)
+    j = await _journey(request, corp)
     return {
+        **await builder_context(corp),
         "journey": j,
         "spec": pretty(spec_of(j)),
         "template": pretty(TEMPLATE),

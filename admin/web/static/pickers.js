@@ -27,21 +27,21 @@
     if (input.picker) { return input.picker; }
     const kind = input.dataset.picker, multiple = "multiple" in input.dataset;
     const box = document.createElement("div");
-    box.className = "picker";
+    box.className = "pk";
     box.dataset.testid = "picker-" + (input.dataset.testid || input.name || kind);
-    box.innerHTML = "<span class=\"picker-chips\"></span><input type=\"search\" class=\"picker-input\" autocomplete=\"off\" " +
+    box.innerHTML = "<span class=\"pk-chips\"></span><input type=\"search\" class=\"pk-input\" autocomplete=\"off\" " +
       "placeholder=\"" + esc(input.dataset.placeholder || PLACEHOLDER[kind] || "输入名称搜索") + "\">" +
-      "<ul class=\"picker-list\" role=\"listbox\" hidden></ul>";
+      "<ul class=\"pk-list\" role=\"listbox\" hidden></ul>";
     input.after(box);
-    const chips = box.querySelector(".picker-chips"), text = box.querySelector(".picker-input");
-    const list = box.querySelector(".picker-list");
+    const chips = box.querySelector(".pk-chips"), text = box.querySelector(".pk-input");
+    const list = box.querySelector(".pk-list");
     let timer = 0, asked = 0;
 
     const ids = () => input.value.split(",").map((s) => s.trim()).filter(Boolean);
     const named = (id) => ((labels[kind] || {})[id] || {}).label || id;
 
     function draw() {
-      chips.innerHTML = ids().map((id) => "<span class=\"picker-chip\" data-id=\"" + esc(id) + "\">" + esc(named(id)) +
+      chips.innerHTML = ids().map((id) => "<span class=\"pk-chip\" data-id=\"" + esc(id) + "\">" + esc(named(id)) +
         " <button type=\"button\" class=\"link\" aria-label=\"移除\" data-unpick>×</button></span>").join("");
       text.hidden = !multiple && ids().length > 0;
     }
@@ -98,7 +98,7 @@
       if (multiple) { text.focus(); }
     });
     chips.addEventListener("click", (event) => {
-      const chip = event.target.closest("[data-unpick]") && event.target.closest(".picker-chip");
+      const chip = event.target.closest("[data-unpick]") && event.target.closest(".pk-chip");
       if (chip) { set(ids().filter((id) => id !== chip.dataset.id)); if (!multiple) { text.focus(); } }
     });
 
