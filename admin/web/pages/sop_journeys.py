@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from admin.web.pages.deal_labels import stage as stage_label
 from admin.web.pages.sop_plans import ROLE, STATUS_LABELS, corp_of, row_id, staff_names
 from admin.web.render import page
-from scrm.models import Corp, Journey, JourneyRun, Segment, Stage
+from scrm.models import Corp, Journey, JourneyRun, Segment, Stage, Tag
 from scrm.services import display_names
 from scrm.sop.journey_schema import Node, Trigger
 from scrm.sop.variables import JOURNEY_VARS
@@ -111,20 +111,22 @@ def _minutes(n: int) -> str:
     return f"{n} 分钟"
 
 
-def node_summary(n: dict[str, Any]) -> str:
-    """What a node does, in a few words, for the detail page's table."""
+def node_summary(n: dict[str, Any], tags: dict[str, str] | None = None) -> str:
+    """What a node does, in a few words, for the detail page's table (tags by name)."""
     kind = n["kind"]
+    named = (tags or {}).get
     if kind == "wait":
         return "等待 " + _minutes(n.get("minutes", 0))
     if kind == "branch":
         if n.get("if_tag"):
-            return f"客户有标签 {n['if_tag']}"
+            return f"客户有标签 {named(n['if_tag'], n['if_tag'])}"
         if n.get("if_activity"):
             return f"{n.get('within_days', 7)} 天内有行为 {n['if_activity']}"
         return "线索评级为 " + "、".join(n.get("if_grades", []))
     if kind == "tag":
-        parts = [f"添加 {'、'.join(n['add_tags'])}" if n.get("add_tags") else ""]
-        parts.append(f"移除 {'、'.join(n['remove_tags'])}" if n.get("remove_tags") else "")
+        add = "、".join(named(t, t) for t in n.get("add_tags", []))
+        remove = "、".join(named(t, t) for t in n.get("remove_tags", []))
+        parts = [f"添加 {add}" if add else "", f"移除 {remove}" if remove else ""]
         return "；".join(p for p in parts if p)
     return str(n.get("text") or n.get("title") or n.get("url") or "")
 
@@ -160,6 +162,9 @@ async def journey_detail(request: web.Request) -> dict[str, Any]:
     waiting = JourneyRun.filter(journey_id=j.id, status="active").order_by("due_at").limit(200)
     ids = await waiting.values_list("external_userid", flat=True)
     people = await display_names.customers(corp.id, [str(e) for e in ids])
+    tags = dict(
+        await Tag.filter(corp_id=corp.id).values_list("tag_id", "name")
+    )  # a corp holds hundreds of tags at most
     return {
         "customers": {ext: p.name for ext, p in people.items()},
         "j": j,
@@ -167,7 +172,11 @@ async def journey_detail(request: web.Request) -> dict[str, Any]:
         "status_label": STATUS_LABELS.get(j.status, j.status),
         "trigger": TRIGGERS.get(j.trigger.get("kind", ""), ""),
         "nodes": [
-            {**n, "kind_label": NODE_KINDS.get(n["kind"], n["kind"]), "summary": node_summary(n)}
+            {
+                **n,
+                "kind_label": NODE_KINDS.get(n["kind"], n["kind"]),
+                "summary": node_summary(n, tags),
+            }
             for n in j.nodes
         ],
         "timezone": corp.timezone or "Asia/Shanghai",

@@ -107,7 +107,7 @@
       set: (values) => { set(values.map(String), true); return resolve(); },
       label: named,
     };
-    resolve();
+    input.picker.ready = resolve(); // names for the ids the input came with
     return input.picker;
   }
 
