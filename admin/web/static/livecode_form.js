@@ -186,7 +186,8 @@
       body.special_dates = special;
       body.skip_verify_windows = parseWindows($("#lc-skip-windows").value, "自动通过时段");
       body.tag_ids = $$(".lc-tag").filter((b) => b.checked).map((b) => b.value)
-        .concat(window.SCRM.picker($("#lc-tag-extra")).get().filter((t) => !$$(".lc-tag").some((b) => b.value === t)));
+        .concat(window.SCRM.picker($("#lc-tag-extra")).get())
+        .filter((t, i, all) => all.indexOf(t) === i);
       body.welcome_attachments = attachments();
       body.welcome_variants = $$("#lc-variants .lc-variant").map((item, i) => {
         const weekdays = $$(".v-day", item).filter((b) => b.checked).map((b) => Number(b.value));
