@@ -35,6 +35,12 @@ class PosterTemplate(BaseModel):
     qr_y: int = 560
     qr_size: int = Field(default=420, ge=100, le=1500)
     show_staff: bool = True
+    # The designer's blocks, in poster pixels: the avatar's and the name's centres (None: the
+    # classic layout — avatar centred at y 300, the name under it).
+    avatar_x: int | None = Field(default=None, ge=0, le=2000)
+    avatar_y: int = Field(default=300, ge=0, le=3000)
+    name_x: int | None = Field(default=None, ge=0, le=2000)
+    name_y: int | None = Field(default=None, ge=0, le=3000)
 
 
 class FontMissing(RuntimeError):
@@ -80,6 +86,12 @@ def _centred(
     draw.text(((width - length) / 2, y), text, font=font, fill=fill)
 
 
+def _centred_at(
+    draw: ImageDraw.ImageDraw, cx: int, y: int, text: str, size: int, fill: str
+) -> None:
+    _centred(draw, 2 * cx, y, text, size, fill)
+
+
 def render(
     template: PosterTemplate,
     *,
@@ -87,9 +99,14 @@ def render(
     staff_name: str = "",
     qr_payload: str | None = None,
     qr_png: bytes | None = None,
+    background: bytes | None = None,
 ) -> bytes:
-    """A PNG poster: the QR either from a payload (our landing URL) or WeCom's own QR image."""
-    if template.background_image:
+    """A PNG poster: the QR either from a payload (our landing URL) or WeCom's own QR image;
+    `background` is the uploaded image (stretched to the poster's size)."""
+    if background:
+        poster = Image.open(io.BytesIO(background)).convert("RGB")
+        poster = poster.resize((template.width, template.height))
+    elif template.background_image:
         poster = Image.open(template.background_image).convert("RGB")
         poster = poster.resize((template.width, template.height))
     else:
@@ -99,10 +116,13 @@ def render(
     draw.rectangle((0, 0, w, 140), fill=template.accent)
     _centred(draw, w, 40, template.title or title, 56, "#FFFFFF")
     if template.show_staff and staff_name:
-        cy, r = 300, 70
-        draw.ellipse((w / 2 - r, cy - r, w / 2 + r, cy + r), fill=template.accent)
-        _centred(draw, w, cy - 40, staff_name[:1], 72, "#FFFFFF")  # avatar: the first character
-        _centred(draw, w, cy + r + 20, staff_name, 40, "#333333")
+        cx = template.avatar_x if template.avatar_x is not None else w // 2
+        cy, r = template.avatar_y, 70
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=template.accent)
+        _centred_at(draw, cx, cy - 40, staff_name[:1], 72, "#FFFFFF")  # avatar: first character
+        name_y = template.name_y if template.name_y is not None else cy + r + 20 + 20
+        nx = template.name_x if template.name_x is not None else cx
+        _centred_at(draw, nx, name_y - 20, staff_name, 40, "#333333")
     if qr_png is not None:
         qr = (
             Image.open(io.BytesIO(qr_png))
