@@ -76,6 +76,10 @@ async def test_live_code_from_form_to_poster_scan_and_edit(ui: UI) -> None:
     for day in range(1, 8):
         await page.fill(f"[data-testid=lc-sched-{day}]", "00:00-24:00")
     await page.check(f".lc-tag[value='{tag_id}']")
+    # The welcome as the customer will see it: variables filled, the link as a card.
+    bubble = page.locator("[data-testid=lc-welcome-preview] [data-testid=lc-welcome-bubble]")
+    assert await bubble.inner_text() == "小王您好，我是张三"
+    assert "新人礼包" in await page.inner_text("[data-testid=lc-welcome-link]")
     await shot_top(ui, "livecode-form", page)
     await page.click("[data-testid=lc-save]")
     await page.wait_for_url(re.compile(r"/admin/livecodes/\d+$"))

@@ -88,9 +88,38 @@
       $$("#lc-schedule input, #lc-special").forEach((el) => { el.disabled = !on; });
     }
 
+    /* The welcome as the customer sees it: variables filled as livecode/welcome.py fills them
+       (for a customer 小王 and the first member), then the attachments as chat cards. */
+    function previewWelcome() {
+      const box = $("#lc-welcome-preview");
+      if (!box) { return; }
+      const first = $$(".lc-member .m-userid").find((s) => s.value);
+      const member = first ? first.selectedOptions[0].textContent.replace(/（.*$/, "") : "员工";
+      const own = first ? $(".m-welcome", first.closest(".lc-member")).value.trim() : "";
+      const now = new Date();
+      const values = { 客户昵称: "小王", 员工姓名: member, 渠道: field("channel").value, 活动: field("campaign").value,
+        日期: now.getFullYear() + "-" + String(now.getMonth() + 1).padStart(2, "0") + "-" + String(now.getDate()).padStart(2, "0") };
+      const text = (own || $("#lc-welcome").value).replace(/\{([^{}]{1,20})\}/g, (m, k) => (values[k] !== undefined ? values[k] : m));
+      const esc = (v) => String(v).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+      const cards = $$("#lc-attachments .att-item").map((item) => {
+        const v = (k) => ($(".a-" + k, item) || { value: "" }).value.trim();
+        if (item.dataset.kind === "image") {
+          return /^https?:\/\//.test(v("pic_url")) ? "<img class=\"wl-img\" src=\"" + esc(v("pic_url")) + "\" alt=\"图片\" referrerpolicy=\"no-referrer\">" : "<div class=\"wl-card\">［图片］</div>";
+        }
+        if (item.dataset.kind === "link") {
+          return "<div class=\"wl-card\" data-testid=\"lc-welcome-link\"><b>" + esc(v("title") || "链接") + "</b><small>" + esc(v("desc") || v("url")) + "</small></div>";
+        }
+        return "<div class=\"wl-card\"><b>" + esc(v("title") || "小程序") + "</b><small>小程序</small></div>";
+      });
+      $("[data-wl-staff]").textContent = member;
+      box.innerHTML = (text.trim() ? "<div class=\"wl-bubble\" data-testid=\"lc-welcome-bubble\">" + esc(text) + "</div>" : "<p class=\"muted small\">还没有欢迎语</p>") +
+        cards.join("");
+    }
+
     function countBytes() {
       const n = new TextEncoder().encode($("#lc-welcome").value).length;
       const out = $("#lc-welcome-bytes");
+      previewWelcome();
       out.textContent = n;
       out.classList.toggle("error", n > 4000);
     }
@@ -245,6 +274,9 @@
       if (event.target.matches("#lc-welcome, .m-welcome, .v-text")) { lastText = event.target; }
     });
     $("#lc-welcome").addEventListener("input", countBytes);
+    form.addEventListener("input", previewWelcome);
+    form.addEventListener("change", previewWelcome);
+    form.addEventListener("click", () => setTimeout(previewWelcome));  // attachments added or removed
     $("#lc-use-schedule").addEventListener("change", showSchedule);
   }
 
