@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
 import socket
 import string
@@ -24,6 +25,7 @@ from bot.demo_leads import demo_leads
 from bot.demo_seed import DEMO_STAFF, seed, seed_store_code
 from bot.demo_sync import first_sync, names_once_known, seed_world
 from bot.settings import Settings, override_settings
+from bot.term_table import table
 from scrm.models import Corp, Tag
 from wecom.sandbox import SandboxConfig, SandboxCorp, SandboxStaff, create_sandbox_app
 
@@ -64,10 +66,22 @@ DEMO_REDIS_DB = 15
 
 def demo_redis_url(url: str) -> str:
     """The demo's own Redis database: it is emptied at every demo start, so counters, cursors
-    and job results of an earlier run (whose row ids repeat) cannot leak into this one."""
+    and job results of an earlier run (whose row ids repeat) cannot leak into this one.
+    SCRM_DEMO_REDIS_DB picks another number (two demos on one Redis must not share one)."""
     head, _, tail = url.partition("://")
     host = tail.split("/", 1)[0]
-    return f"{head}://{host}/{DEMO_REDIS_DB}"
+    db = os.environ.get("SCRM_DEMO_REDIS_DB", "")
+    return f"{head}://{host}/{int(db) if db.isdigit() else DEMO_REDIS_DB}"
+
+
+def log_to_file(path: Path) -> Path:
+    """Send every log line to `path` (same format as the console), none to the terminal."""
+    root = logging.getLogger()
+    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    if root.handlers:
+        handler.setFormatter(root.handlers[0].formatter)
+    root.handlers[:] = [handler]
+    return path
 
 
 def _secret(value: str) -> Any:
@@ -132,8 +146,10 @@ async def run_demo(base: Settings, *, port: int, scans: int, once: bool) -> int:
     finally:
         await fresh.aclose()
     override_settings(settings)
-    # The demo's output is its tables: arq's line per job would bury them while it waits.
+    # The demo's output is its tables: the service's own log lines go to a file instead.
+    log_file = log_to_file(DEMO_DIR / "demo.log")
     logging.getLogger("arq.worker").setLevel(logging.WARNING)
+    print(f"服务日志写入 {log_file}（终端只显示演示结果）")
     await migrate(settings)
     sandbox = await start_sandbox(settings)
     sandbox_url = f"http://127.0.0.1:{port + 10}"
@@ -153,7 +169,8 @@ async def run_demo(base: Settings, *, port: int, scans: int, once: bool) -> int:
             print(
                 f"demo corp {settings.wecom_corp_id}: staff {', '.join(n for _, n in DEMO_STAFF)}"
             )
-            print(f"live code 「{code.name}」 state={code.state} users={code.staff_userids}")
+            members = "、".join(dict(DEMO_STAFF).get(u, u) for u in code.staff_userids)
+            print(f"渠道活码「{code.name}」：{members} 接待")
             tag_names = dict(await Tag.all().values_list("tag_id", "name"))
             ok = await scan_and_report(http, sandbox_url, code.config_id, scans, tag_names) and ok
             store = await seed_store_code(settings, http)
@@ -226,17 +243,23 @@ async def scan_and_report(
     # The bot's own names for them: each add's profile fetch follows its welcome.
     corp = await Corp.get()
     known = await names_once_known(corp.id, [s["external_userid"] for s in scanned])
-    print(f"\n{'customer':<10} {'staff':<10} {'welcome':<12} {'tags':<24} text")
+    staff = dict(DEMO_STAFF)
+    rows = []
     for scan in scanned:
         ext = scan["external_userid"]
         w = welcomes.get(ext)
-        when = f"{w.get('latency_ms', '?')} ms" if w else "NOT SENT"
-        text = (w or {}).get("text", "")[:40]
-        print(
-            f"{known.get(ext, ext):<10} {scan['userid']:<10} {when:<12} "
-            f"{','.join(tagged.get(ext, [])):<24} {text}"
+        rows.append(
+            [
+                known.get(ext, ext),
+                staff.get(scan["userid"], scan["userid"]),
+                f"{w.get('latency_ms', '?')} ms" if w else "未发送",
+                "、".join(tagged.get(ext, [])) or "—",
+                (w or {}).get("text", ""),
+            ]
         )
-    print(f"\n{len(welcomes)}/{scans} welcomes inside WeCom's 20 s window")
+    print()
+    print(table(["客户", "接待员工", "欢迎语耗时", "自动标签", "欢迎语"], rows, right=(2,)))
+    print(f"\n{len(welcomes)}/{scans} 条欢迎语在企业微信的 20 秒窗口内送达")
     return len(welcomes) == scans
 
 
@@ -244,7 +267,8 @@ async def landing_scans(
     http: aiohttp.ClientSession, bot_url: str, sandbox_url: str, code_id: int, n: int = 4
 ) -> bool:
     """Customers open the round-robin code's page, then scan the member it shows."""
-    print(f"\n门店海报 (round robin, quota 张三 2 / 李四 1, backup 王五): {n} customers")
+    print(f"\n门店海报（轮流分配，配额 张三 2 / 李四 1，备用 王五）：{n} 位顾客")
+    staff = dict(DEMO_STAFF)
     since = time.time()
     for i in range(n):
         async with http.get(f"{bot_url}/l/{code_id}", params={"format": "json"}) as r:
@@ -252,7 +276,8 @@ async def landing_scans(
         body = {"config_id": pick["config_id"], "name": f"到店顾客{i + 1}"}
         async with http.post(f"{sandbox_url}/sandbox/scan", json=body) as r:
             await r.read()
-        print(f"  到店顾客{i + 1} → {pick['userid']}{' (backup)' if pick['backup'] else ''}")
+        whom = staff.get(pick["userid"], pick["userid"])
+        print(f"  到店顾客{i + 1} → {whom}{'（备用）' if pick['backup'] else ''}")
     deadline = time.time() + 20
     while time.time() < deadline:
         if len(await _records(http, sandbox_url, "welcome", since)) >= n:
