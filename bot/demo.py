@@ -22,6 +22,7 @@ from bot.db import close_db, init_db, migrate
 from bot.demo_admin import create_logins, login_and_read_dashboard
 from bot.demo_compliance import demo_compliance, register_archive_key
 from bot.demo_leads import demo_leads
+from bot.demo_month import seed_month
 from bot.demo_seed import DEMO_STAFF, seed, seed_store_code
 from bot.demo_sync import first_sync, names_once_known, seed_world
 from bot.settings import Settings, override_settings
@@ -166,9 +167,7 @@ async def run_demo(base: Settings, *, port: int, scans: int, once: bool) -> int:
             code = await seed(settings, http)
             ok = await first_sync(settings, http) is not None
             await register_archive_key(http, settings, sandbox_url)
-            print(
-                f"demo corp {settings.wecom_corp_id}: staff {', '.join(n for _, n in DEMO_STAFF)}"
-            )
+            print(f"演示企业 {settings.wecom_corp_id}：成员 {'、'.join(n for _, n in DEMO_STAFF)}")
             members = "、".join(dict(DEMO_STAFF).get(u, u) for u in code.staff_userids)
             print(f"渠道活码「{code.name}」：{members} 接待")
             tag_names = dict(await Tag.all().values_list("tag_id", "name"))
@@ -178,30 +177,31 @@ async def run_demo(base: Settings, *, port: int, scans: int, once: bool) -> int:
             token = settings.admin_token.get_secret_value()
             ok = await demo_leads(http, settings.public_url, token) and ok
             ok = await demo_compliance(http, settings, sandbox_url) and ok
+            ok = await seed_month(http, settings.wecom_corp_id, settings.public_url, token) and ok
             password = await create_logins(settings.wecom_corp_id)
             ok = await login_and_read_dashboard(http, settings.public_url, password) and ok
         token = settings.admin_token.get_secret_value()
-        print(f"\nbot:     http://127.0.0.1:{port}  (/healthz, /metrics, /api/openapi.json)")
-        print(f"sandbox: {sandbox_url}/sandbox/  (staff, customers, messages)")
-        print(f"admin:   http://127.0.0.1:{port}/admin/  log in as admin, ops, manager or lisi")
-        print(f"         password {password}  (a throwaway demo corp)")
+        print(f"\n服务:     http://127.0.0.1:{port}  （/healthz、/metrics、/api/openapi.json）")
+        print(f"沙箱:     {sandbox_url}/sandbox/  （模拟企业微信：成员、客户、消息）")
+        print(f"管理后台: http://127.0.0.1:{port}/admin/  账号 admin、ops、manager 或 lisi")
+        print(f"          密码 {password}（演示企业，用完即弃）")
         print(
-            f"sidebar: http://127.0.0.1:{port}/sidebar/?external_userid=<id>  "
-            "(log in as lisi first; inside WeCom the JS-SDK names the customer)"
+            f"侧边栏:   http://127.0.0.1:{port}/sidebar/?external_userid=<客户ID>  "
+            "（先以 lisi 登录；在企业微信里由 JS-SDK 识别当前客户）"
         )
-        print(f"QR code: {sandbox_url}/sandbox/qr/{code.config_id}")
-        print(f"landing: {store.qr_url}  (the 门店海报 poster's QR opens this)")
+        print(f"二维码:   {sandbox_url}/sandbox/qr/{code.config_id}")
+        print(f"落地页:   {store.qr_url}  （「门店海报」的二维码打开这里）")
         print(
-            f"API:     curl -H 'Authorization: Bearer {token}' "
+            f"API:      curl -H 'Authorization: Bearer {token}' "
             f"http://127.0.0.1:{port}/api/v1/livecodes/{store.id}/stats"
         )
         print(
-            f"poster:  curl -H 'Authorization: Bearer {token}' -o poster.png "
+            f"海报:     curl -H 'Authorization: Bearer {token}' -o poster.png "
             f"http://127.0.0.1:{port}/api/v1/livecodes/{store.id}/poster.png"
         )
         if once:
             return 0 if ok else 1
-        print("both servers keep running; Ctrl-C stops them")
+        print("两个服务保持运行；按 Ctrl-C 停止")
         await runner.stop_on_signals().wait()
         return 0
     finally:
