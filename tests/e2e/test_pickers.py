@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from playwright.async_api import Page, expect
 
 from livecode.models import LiveCode
-from scrm.models import Corp, Lead, Opportunity, Staff
+from scrm.models import Corp, Customer, FollowRelation, Lead, Opportunity, Staff
 from tests.e2e.conftest import UI
 from tests.e2e.test_livecodes import _fill_member, _mirrored_tag
 
@@ -92,3 +92,23 @@ async def test_opportunity_lead_and_merge_pick_by_name(ui: UI) -> None:
     await choose(boss, "[data-testid=merge-form]", "重复", "赵六（重复）")
     await boss.click("[data-testid=merge-form] button[type=submit]")
     await until(lambda: Lead.exists(id=twin.id, merged_into_id=mine.id))
+
+
+async def test_new_opportunity_from_the_customer_360(ui: UI) -> None:
+    corp = await Corp.get()
+    lisi = await Staff.get(corp_id=corp.id, userid="lisi")
+    customer = await Customer.create(corp_id=corp.id, external_userid="wm360", name="钱多多")
+    await FollowRelation.create(corp_id=corp.id, staff=lisi, customer=customer)
+    lead = await Lead.create(
+        corp_id=corp.id, customer=customer, external_userid="wm360", name="钱多多",
+        owner_userid="lisi",
+    )  # fmt: skip
+    page = await ui.login("lisi")
+    await page.goto(ui.url("/admin/customers/wm360"))
+    await page.click("[data-testid=customer-new-opp]")
+    await page.wait_for_url("**/admin/opportunities?new=1*")
+    create = page.locator("[data-testid=opp-create]")
+    assert await create.locator("[name=name]").input_value() == "钱多多 的商机"
+    await expect(page.locator("[data-testid=picker-opp-lead] .pk-chip")).to_contain_text("钱多多")
+    await create.locator("button[type=submit]").click()
+    await until(lambda: Opportunity.exists(lead_id=lead.id, owner_userid="lisi"))
