@@ -70,3 +70,15 @@ async def test_drag_blocks_and_upload_a_background(ui: UI, tmp_path) -> None:  #
     png = await (await page.request.get(ui.url(f"/api/v1/livecodes/{code.id}/poster.png"))).body()
     assert Image.open(io.BytesIO(png)).convert("RGB").getpixel((20, 1300)) == (10, 120, 200)
     await ui.shot("poster-designer")
+
+
+async def test_builder_and_designer_fit_a_phone(ui: UI) -> None:
+    page = await ui.login("ops")
+    code = await _one_member_code(ui, page)
+    await page.set_viewport_size({"width": 390, "height": 844})
+    for path in (f"/admin/livecodes/{code.id}", "/admin/journeys/new", "/admin/livecodes/new"):
+        await page.goto(ui.url(path))
+        wide = await page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 390, (path, wide)
+    await page.goto(ui.url("/admin/journeys/new"))
+    await ui.shot("journey-builder-phone")
