@@ -112,7 +112,7 @@ async def _form(request: web.Request, code: LiveCode | None) -> dict[str, Any]:
         "staff": [{"userid": s.userid, "name": s.name or s.userid} for s in staff],
         "tags": [{"id": t.tag_id, "name": t.name, "group": groups.get(t.id) or ""} for t in tags],
         "strategies": STRATEGIES,
-        "corp_name": corp.name,
+        "corp_name": corp.name if corp.name != corp.corp_id else "",  # never the raw id
         "weekdays": WEEKDAYS,
         "variables": [name for name in ALIASES if name != "原跟进人"],
         "form": {
