@@ -43,7 +43,6 @@ async def test_admin_creates_a_login_that_works(ui: UI) -> None:
     row = page.locator("[data-user=xiaoli]")
     await row.wait_for()
     assert "李四" in (await row.text_content() or "")
-    assert await row.locator("[data-testid=rule-conditions]").inner_text() == "城市是 上海"
     assert "正常" in (await row.locator("[data-testid=user-state]").text_content() or "")
     await shot(ui, page, "settings-users")
 
