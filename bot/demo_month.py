@@ -14,7 +14,16 @@ from admin.web.pages.deal_labels import FIELDS
 from admin.web.pages.deal_labels import stage as stage_label
 from admin.web.pages.sop_journeys import TEMPLATE
 from bot.term_table import table
-from scrm.models import Corp, Customer, Journey, JourneyRun, Lead, Opportunity, StageChange
+from scrm.models import (
+    Corp,
+    Customer,
+    GroupChat,
+    Journey,
+    JourneyRun,
+    Lead,
+    Opportunity,
+    StageChange,
+)
 from scrm.services import deals, quotes
 from scrm.services.leads import phone_index
 from scrm.sop import journeys
@@ -140,9 +149,11 @@ async def seed_journey(corp: Corp, leads: list[Lead], now: datetime) -> int:
     return entered
 
 
-async def seed_by_api(http: aiohttp.ClientSession, base: str, token: str) -> list[str]:
-    """A group SOP plan over every group, and a 群发 to all customers: what the worker and
-    WeCom (the sandbox) then do with them is the service's real work."""
+async def seed_by_api(
+    http: aiohttp.ClientSession, base: str, token: str, chat_ids: list[str]
+) -> list[str]:
+    """A group SOP plan over every group, a 群活码 over three groups and a 群发 to the
+    customers: what the worker and WeCom (the sandbox) then do with them is the real work."""
     auth = {"Authorization": f"Bearer {token}"}
     said = []
     plan = {
@@ -167,7 +178,12 @@ async def seed_by_api(http: aiohttp.ClientSession, base: str, token: str) -> lis
         "target": {"conditions": {"has_phone": False}},
         "text": "您好，双十二会员专享活动已开启，回复 1 了解详情～",
     }
-    for path, body in (("/api/v1/sop-plans", plan), ("/api/v1/mass-sends", send)):
+    group_code = {"name": "会员福利群", "chat_ids": chat_ids[:3], "threshold": 200}
+    for path, body in (
+        ("/api/v1/sop-plans", plan),
+        ("/api/v1/mass-sends", send),
+        ("/api/v1/group-livecodes", group_code),
+    ):
         async with http.post(f"{base}{path}", json=body, headers=auth) as r:
             if r.status >= 300:
                 said.append(f"{path} 未创建（HTTP {r.status}：{(await r.text())[:120]}）")
@@ -181,7 +197,10 @@ async def seed_month(http: aiohttp.ClientSession, corp_id: str, base: str, token
     leads = await seed_leads(corp, rng, now)
     counts = await seed_deals(corp, leads, now)
     entered = await seed_journey(corp, leads, now)
-    problems = await seed_by_api(http, base, token)
+    chats = (
+        await GroupChat.filter(corp_id=corp.id).order_by("id").values_list("chat_id", flat=True)
+    )
+    problems = await seed_by_api(http, base, token, [str(c) for c in chats])
     pool = sum(1 for x in leads if x.in_pool)
     rows = [[stage_label(s), n] for s, n in counts.items()]
     print(f"\n一个月的演示数据：{len(leads)} 条线索（{pool} 条在公海），{len(DEALS)} 个商机，"
