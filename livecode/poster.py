@@ -11,7 +11,7 @@ from functools import lru_cache
 import qrcode
 import qrcode.image.svg
 from PIL import Image, ImageDraw, ImageFont
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # Installed by ./scripts/*.sh (Debian fonts-wqy-microhei); SCRM_POSTER_FONT overrides.
 FONT_CANDIDATES = (
@@ -27,7 +27,9 @@ class PosterTemplate(BaseModel):
     width: int = Field(default=750, ge=200, le=2000)
     height: int = Field(default=1334, ge=200, le=3000)
     background: str = Field(default="#FFF4E5", pattern=r"^#[0-9A-Fa-f]{6}$")
-    background_image: str | None = None  # a file on the server
+    # Was a path on the server the renderer opened: any image file an ops login named. Still
+    # accepted (stored templates carry it) but always emptied; backgrounds are uploaded now.
+    background_image: str | None = None
     accent: str = Field(default="#E8552B", pattern=r"^#[0-9A-Fa-f]{6}$")
     title: str = Field(default="", max_length=40)
     subtitle: str = Field(default="长按识别二维码，添加专属顾问", max_length=60)
@@ -41,6 +43,11 @@ class PosterTemplate(BaseModel):
     avatar_y: int = Field(default=300, ge=0, le=3000)
     name_x: int | None = Field(default=None, ge=0, le=2000)
     name_y: int | None = Field(default=None, ge=0, le=3000)
+
+    @field_validator("background_image")
+    @classmethod
+    def _no_server_paths(cls, value: str | None) -> None:
+        return None
 
 
 class FontMissing(RuntimeError):
@@ -105,9 +112,6 @@ def render(
     `background` is the uploaded image (stretched to the poster's size)."""
     if background:
         poster = Image.open(io.BytesIO(background)).convert("RGB")
-        poster = poster.resize((template.width, template.height))
-    elif template.background_image:
-        poster = Image.open(template.background_image).convert("RGB")
         poster = poster.resize((template.width, template.height))
     else:
         poster = Image.new("RGB", (template.width, template.height), template.background)
