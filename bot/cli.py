@@ -13,6 +13,7 @@ from bot.settings import Settings, get_settings
 
 
 def _parser() -> argparse.ArgumentParser:
+    # Every option says what it does (tests/scrm/test_cli_help.py holds the commands to it).
     parser = argparse.ArgumentParser(
         prog="scrm-bot", description="WeCom SCRM service (settings: SCRM_* environment)"
     )
@@ -23,12 +24,14 @@ def _parser() -> argparse.ArgumentParser:
         ("serve", "the web half only (callbacks, webhooks, API)"),
     ):
         cmd = sub.add_parser(name, help=text)
-        cmd.add_argument("--host", default=None)
-        cmd.add_argument("--port", type=int, default=None)
+        cmd.add_argument("--host", default=None, help="listen address (default: SCRM_HOST)")
+        cmd.add_argument("--port", type=int, default=None, help="listen port (default: SCRM_PORT)")
     sub.add_parser("worker", help="the arq worker only")
     sandbox = sub.add_parser("sandbox", help="run the WeCom sandbox (a stand-in for WeCom)")
-    sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=None)
+    sandbox.add_argument("--host", default="127.0.0.1", help="listen address")
+    sandbox.add_argument(
+        "--port", type=int, default=None, help="listen port (default: SCRM_SANDBOX_PORT, 8090)"
+    )
     sandbox.add_argument("--state-file", default="", help="load the world at start, save at stop")
     sandbox.add_argument(
         "--staff",
@@ -37,15 +40,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo = sub.add_parser("demo", help="sandbox + bot + seeded demo corp, end to end")
     demo.add_argument("--port", type=int, default=8080, help="bot port (sandbox: port+10)")
-    demo.add_argument("--scans", type=int, default=5)
+    demo.add_argument(
+        "--scans", type=int, default=5, help="customers who scan the channel code (default 5)"
+    )
     demo.add_argument("--exit", action="store_true", help="stop after the scripted scans")
     box = sub.add_parser("inbox", help="inspect and replay stored callbacks")
     box_sub = box.add_subparsers(dest="inbox_command", required=True)
     ls = box_sub.add_parser("list", help="recent rows")
-    ls.add_argument("--status", choices=["pending", "failed", "dead", "handled"])
-    ls.add_argument("--limit", type=int, default=50)
+    ls.add_argument(
+        "--status",
+        choices=["pending", "failed", "dead", "handled"],
+        help="only rows in this state",
+    )
+    ls.add_argument("--limit", type=int, default=50, help="at most this many rows (default 50)")
     rp = box_sub.add_parser("replay", help="re-run failed/dead rows (or the given ids)")
-    rp.add_argument("ids", nargs="*", type=int)
+    rp.add_argument("ids", nargs="*", type=int, help="inbox row ids (default: every dead row)")
     rp.add_argument("--include-failed", action="store_true", help="also rows still retrying")
     users_cmd.add_parser(sub)
     lead_events_cmd.add_parser(sub)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
 import socket
 import string
@@ -21,9 +22,11 @@ from bot.db import close_db, init_db, migrate
 from bot.demo_admin import create_logins, login_and_read_dashboard
 from bot.demo_compliance import demo_compliance, register_archive_key
 from bot.demo_leads import demo_leads
+from bot.demo_month import seed_month
 from bot.demo_seed import DEMO_STAFF, seed, seed_store_code
 from bot.demo_sync import first_sync, names_once_known, seed_world
 from bot.settings import Settings, override_settings
+from bot.term_table import table
 from scrm.models import Corp, Tag
 from wecom.sandbox import SandboxConfig, SandboxCorp, SandboxStaff, create_sandbox_app
 
@@ -64,10 +67,22 @@ DEMO_REDIS_DB = 15
 
 def demo_redis_url(url: str) -> str:
     """The demo's own Redis database: it is emptied at every demo start, so counters, cursors
-    and job results of an earlier run (whose row ids repeat) cannot leak into this one."""
+    and job results of an earlier run (whose row ids repeat) cannot leak into this one.
+    SCRM_DEMO_REDIS_DB picks another number (two demos on one Redis must not share one)."""
     head, _, tail = url.partition("://")
     host = tail.split("/", 1)[0]
-    return f"{head}://{host}/{DEMO_REDIS_DB}"
+    db = os.environ.get("SCRM_DEMO_REDIS_DB", "")
+    return f"{head}://{host}/{int(db) if db.isdigit() else DEMO_REDIS_DB}"
+
+
+def log_to_file(path: Path) -> Path:
+    """Send every log line to `path` (same format as the console), none to the terminal."""
+    root = logging.getLogger()
+    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    if root.handlers:
+        handler.setFormatter(root.handlers[0].formatter)
+    root.handlers[:] = [handler]
+    return path
 
 
 def _secret(value: str) -> Any:
@@ -132,8 +147,10 @@ async def run_demo(base: Settings, *, port: int, scans: int, once: bool) -> int:
     finally:
         await fresh.aclose()
     override_settings(settings)
-    # The demo's output is its tables: arq's line per job would bury them while it waits.
+    # The demo's output is its tables: the service's own log lines go to a file instead.
+    log_file = log_to_file(DEMO_DIR / "demo.log")
     logging.getLogger("arq.worker").setLevel(logging.WARNING)
+    print(f"服务日志写入 {log_file}（终端只显示演示结果）")
     await migrate(settings)
     sandbox = await start_sandbox(settings)
     sandbox_url = f"http://127.0.0.1:{port + 10}"
@@ -150,10 +167,9 @@ async def run_demo(base: Settings, *, port: int, scans: int, once: bool) -> int:
             code = await seed(settings, http)
             ok = await first_sync(settings, http) is not None
             await register_archive_key(http, settings, sandbox_url)
-            print(
-                f"demo corp {settings.wecom_corp_id}: staff {', '.join(n for _, n in DEMO_STAFF)}"
-            )
-            print(f"live code 「{code.name}」 state={code.state} users={code.staff_userids}")
+            print(f"演示企业 {settings.wecom_corp_id}：成员 {'、'.join(n for _, n in DEMO_STAFF)}")
+            members = "、".join(dict(DEMO_STAFF).get(u, u) for u in code.staff_userids)
+            print(f"渠道活码「{code.name}」：{members} 接待")
             tag_names = dict(await Tag.all().values_list("tag_id", "name"))
             ok = await scan_and_report(http, sandbox_url, code.config_id, scans, tag_names) and ok
             store = await seed_store_code(settings, http)
@@ -161,30 +177,31 @@ async def run_demo(base: Settings, *, port: int, scans: int, once: bool) -> int:
             token = settings.admin_token.get_secret_value()
             ok = await demo_leads(http, settings.public_url, token) and ok
             ok = await demo_compliance(http, settings, sandbox_url) and ok
+            ok = await seed_month(http, settings.wecom_corp_id, settings.public_url, token) and ok
             password = await create_logins(settings.wecom_corp_id)
             ok = await login_and_read_dashboard(http, settings.public_url, password) and ok
         token = settings.admin_token.get_secret_value()
-        print(f"\nbot:     http://127.0.0.1:{port}  (/healthz, /metrics, /api/openapi.json)")
-        print(f"sandbox: {sandbox_url}/sandbox/  (staff, customers, messages)")
-        print(f"admin:   http://127.0.0.1:{port}/admin/  log in as admin, ops, manager or lisi")
-        print(f"         password {password}  (a throwaway demo corp)")
+        print(f"\n服务:     http://127.0.0.1:{port}  （/healthz、/metrics、/api/openapi.json）")
+        print(f"沙箱:     {sandbox_url}/sandbox/  （模拟企业微信：成员、客户、消息）")
+        print(f"管理后台: http://127.0.0.1:{port}/admin/  账号 admin、ops、manager 或 lisi")
+        print(f"          密码 {password}（演示企业，用完即弃）")
         print(
-            f"sidebar: http://127.0.0.1:{port}/sidebar/?external_userid=<id>  "
-            "(log in as lisi first; inside WeCom the JS-SDK names the customer)"
+            f"侧边栏:   http://127.0.0.1:{port}/sidebar/?external_userid=<客户ID>  "
+            "（先以 lisi 登录；在企业微信里由 JS-SDK 识别当前客户）"
         )
-        print(f"QR code: {sandbox_url}/sandbox/qr/{code.config_id}")
-        print(f"landing: {store.qr_url}  (the 门店海报 poster's QR opens this)")
+        print(f"二维码:   {sandbox_url}/sandbox/qr/{code.config_id}")
+        print(f"落地页:   {store.qr_url}  （「门店海报」的二维码打开这里）")
         print(
-            f"API:     curl -H 'Authorization: Bearer {token}' "
+            f"API:      curl -H 'Authorization: Bearer {token}' "
             f"http://127.0.0.1:{port}/api/v1/livecodes/{store.id}/stats"
         )
         print(
-            f"poster:  curl -H 'Authorization: Bearer {token}' -o poster.png "
+            f"海报:     curl -H 'Authorization: Bearer {token}' -o poster.png "
             f"http://127.0.0.1:{port}/api/v1/livecodes/{store.id}/poster.png"
         )
         if once:
             return 0 if ok else 1
-        print("both servers keep running; Ctrl-C stops them")
+        print("两个服务保持运行；按 Ctrl-C 停止")
         await runner.stop_on_signals().wait()
         return 0
     finally:
@@ -226,17 +243,23 @@ async def scan_and_report(
     # The bot's own names for them: each add's profile fetch follows its welcome.
     corp = await Corp.get()
     known = await names_once_known(corp.id, [s["external_userid"] for s in scanned])
-    print(f"\n{'customer':<10} {'staff':<10} {'welcome':<12} {'tags':<24} text")
+    staff = dict(DEMO_STAFF)
+    rows = []
     for scan in scanned:
         ext = scan["external_userid"]
         w = welcomes.get(ext)
-        when = f"{w.get('latency_ms', '?')} ms" if w else "NOT SENT"
-        text = (w or {}).get("text", "")[:40]
-        print(
-            f"{known.get(ext, ext):<10} {scan['userid']:<10} {when:<12} "
-            f"{','.join(tagged.get(ext, [])):<24} {text}"
+        rows.append(
+            [
+                known.get(ext, ext),
+                staff.get(scan["userid"], scan["userid"]),
+                f"{w.get('latency_ms', '?')} ms" if w else "未发送",
+                "、".join(tagged.get(ext, [])) or "—",
+                (w or {}).get("text", ""),
+            ]
         )
-    print(f"\n{len(welcomes)}/{scans} welcomes inside WeCom's 20 s window")
+    print()
+    print(table(["客户", "接待员工", "欢迎语耗时", "自动标签", "欢迎语"], rows, right=(2,)))
+    print(f"\n{len(welcomes)}/{scans} 条欢迎语在企业微信的 20 秒窗口内送达")
     return len(welcomes) == scans
 
 
@@ -244,7 +267,8 @@ async def landing_scans(
     http: aiohttp.ClientSession, bot_url: str, sandbox_url: str, code_id: int, n: int = 4
 ) -> bool:
     """Customers open the round-robin code's page, then scan the member it shows."""
-    print(f"\n门店海报 (round robin, quota 张三 2 / 李四 1, backup 王五): {n} customers")
+    print(f"\n门店海报（轮流分配，配额 张三 2 / 李四 1，备用 王五）：{n} 位顾客")
+    staff = dict(DEMO_STAFF)
     since = time.time()
     for i in range(n):
         async with http.get(f"{bot_url}/l/{code_id}", params={"format": "json"}) as r:
@@ -252,7 +276,8 @@ async def landing_scans(
         body = {"config_id": pick["config_id"], "name": f"到店顾客{i + 1}"}
         async with http.post(f"{sandbox_url}/sandbox/scan", json=body) as r:
             await r.read()
-        print(f"  到店顾客{i + 1} → {pick['userid']}{' (backup)' if pick['backup'] else ''}")
+        whom = staff.get(pick["userid"], pick["userid"])
+        print(f"  到店顾客{i + 1} → {whom}{'（备用）' if pick['backup'] else ''}")
     deadline = time.time() + 20
     while time.time() < deadline:
         if len(await _records(http, sandbox_url, "welcome", since)) >= n:

@@ -35,7 +35,7 @@ async def login_and_read_dashboard(http: aiohttp.ClientSession, base: str, passw
         async with browser.get(f"{base}/admin/login") as r:
             token = re.search(r'name="_csrf" value="([^"]+)"', await r.text())
         if token is None:
-            print("admin:   the login page has no CSRF token")
+            print("管理后台: 登录页没有 CSRF 令牌")
             return False
         form = {"username": "admin", "password": password, "_csrf": token.group(1)}
         async with browser.post(f"{base}/admin/login", data=form) as r:
@@ -43,8 +43,8 @@ async def login_and_read_dashboard(http: aiohttp.ClientSession, base: str, passw
             ok = r.status == 200 and "工作台" in page
         adds = re.search(r'data-testid="adds-today">(\d+)<', page)
     print(
-        f"admin:   logged in as admin → 工作台 shows {adds.group(1) if adds else '?'} adds today"
+        f"\n管理后台: 以 admin 登录 → 工作台显示今日新增 {adds.group(1) if adds else '?'} 位客户"
         if ok
-        else f"admin:   log-in failed (HTTP {r.status})"
+        else f"\n管理后台: 登录失败（HTTP {r.status}）"
     )
     return ok

@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.settings import Settings
-from scrm.models import Corp
+from bot.term_table import table
+from scrm.models import Corp, Staff
 from scrm.services import display_names
 
 WORDS = [
@@ -80,8 +81,10 @@ async def demo_compliance(
         r.raise_for_status()
     corp = await Corp.get(corp_id=settings.wecom_corp_id)
     who = await display_names.name(corp.id, ext, staff)
-    print(f"\n合规监控: {len(WORDS)} sensitive words; {staff} wrote to {who}: 「{said}」")
-    print("  …and then deleted that customer. Waiting for the archive pull (every 15 s):")
+    member = await Staff.get_or_none(corp_id=corp.id, userid=staff)
+    by = member.name if member and member.name else staff
+    print(f"\n合规监控：{len(WORDS)} 个敏感词；{by} 对 {who} 说：「{said}」")
+    print("  ……随后删除了这位客户。等待会话存档拉取（每 15 秒一次）：")
     alerts: list[dict[str, Any]] = []
     deadline = time.monotonic() + 40
     while time.monotonic() < deadline:
@@ -92,11 +95,18 @@ async def demo_compliance(
             break
         await asyncio.sleep(1)
     people = await display_names.customers(corp.id, [a["external_userid"] for a in alerts])
-    for a in alerts:
-        named = people.get(a["external_userid"])
-        whom = named.name if named else "—"
-        print(
-            f"  [{a['severity']:<8}] {a['kind']:<7} {a['staff_userid']:<9} {whom:<6} "
-            f"{a['context']}"
-        )
+    members = dict(await Staff.filter(corp_id=corp.id).values_list("userid", "name"))
+    severity = {"critical": "严重", "high": "高", "medium": "中", "low": "低"}
+    kinds = {"word": "敏感词", "action": "违规行为", "timeout": "回复超时"}
+    rows = [
+        [
+            severity.get(a["severity"], a["severity"]),
+            kinds.get(a["kind"], a["kind"]),
+            members.get(a["staff_userid"]) or a["staff_userid"],
+            people[a["external_userid"]].name if a["external_userid"] in people else "—",
+            a["context"],
+        ]
+        for a in alerts
+    ]
+    print(table(["级别", "类型", "员工", "客户", "内容"], rows, indent="  ", limit=50))
     return {a["kind"] for a in alerts} >= {"word", "action"}

@@ -11,6 +11,9 @@ from typing import Any
 
 import aiohttp
 
+from bot.demo_seed import DEMO_STAFF
+from bot.term_table import table
+
 FORM_KEY = "demo-form-secret"
 
 
@@ -75,13 +78,23 @@ async def demo_leads(http: aiohttp.ClientSession, bot_url: str, token: str) -> b
         if len(leads) == 2 and any(x["touches"] == 2 for x in leads):
             break
         await asyncio.sleep(0.3)
-    print("\n官网表单 → leads (3 pushes, one person twice):")
-    head = ("name", "phone", "score", "grade", "status", "owner")
-    print("  {:<8} {:<14} {:>5} {:>5} {:<6} {:<10} touches".format(*head))
-    for x in leads:
-        owner = x["owner_userid"] or "(公海)"
-        print(
-            f"  {x['name']:<8} {x['phone_masked']:<14} {x['score']:>5} {x['grade']:>5} "
-            f"{x['status']:<6} {owner:<10} {x['touches']}"
+    print("\n官网表单 → 线索（3 次提交，其中一人提交两次）：")
+    staff = dict(DEMO_STAFF)
+    status = {"new": "新线索", "mql": "MQL", "sql": "SQL", "converted": "已转化", "lost": "已流失"}
+    rows = [
+        [
+            x["name"], x["phone_masked"], x["score"], x["grade"],
+            status.get(x["status"], x["status"]),
+            staff.get(x["owner_userid"], x["owner_userid"]) or "公海", x["touches"],
+        ]
+        for x in leads
+    ]  # fmt: skip
+    print(
+        table(
+            ["姓名", "手机", "分数", "等级", "状态", "负责人", "提交次数"],
+            rows,
+            right=(2, 6),
+            indent="  ",
         )
+    )
     return len(leads) == 2

@@ -26,8 +26,8 @@ async def seed_world(http: aiohttp.ClientSession, sandbox_url: str) -> dict[str,
         r.raise_for_status()
         made: dict[str, int] = await r.json()
     print(
-        f"WeCom already holds {made['customers']} customers ({made['relations']} friendships) "
-        f"of {made['members']} members and {made['groups']} groups — before the bot connects"
+        f"接入前，企业微信里已有 {made['members']} 名成员的 {made['customers']} 位客户"
+        f"（{made['relations']} 条好友关系）和 {made['groups']} 个客户群"
     )
     return made
 
@@ -56,13 +56,13 @@ async def first_sync(settings: Settings, http: aiohttp.ClientSession) -> SyncRun
             break
         await asyncio.sleep(0.3)
     else:
-        print("首次同步 did not finish in time")
+        print("首次同步未能按时完成")
         return None
-    print(f"\n首次同步 ({run.trigger}, {run.status}):")
+    print(f"\n首次同步（{'完成' if run.status == 'done' else run.status}）：")
     for line in summary(run):
         print(f"  {line}")
     names = await display_names.customers(corp.id, await corp_customer_ids(corp.id, limit=5))
-    print("  e.g. " + "、".join(p.name for p in names.values()))
+    print("  例如 " + "、".join(p.name for p in names.values()))
     return run
 
 

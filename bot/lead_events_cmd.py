@@ -17,10 +17,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     events = leads_sub.add_parser("events", help="inspect and replay stored pushes")
     events_sub = events.add_subparsers(dest="events_command", required=True)
     ls = events_sub.add_parser("list", help="recent pushes, newest first")
-    ls.add_argument("--status", choices=STATUSES)
-    ls.add_argument("--limit", type=int, default=50)
+    ls.add_argument("--status", choices=STATUSES, help="only events in this state")
+    ls.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
     rp = events_sub.add_parser("replay", help="re-run dead pushes (or the given ids)")
-    rp.add_argument("ids", nargs="*", type=int)
+    rp.add_argument("ids", nargs="*", type=int, help="lead event ids to replay")
     rp.add_argument("--status", choices=STATUSES, default="dead", help="when no ids are given")
 
 

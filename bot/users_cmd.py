@@ -23,13 +23,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add = user_sub.add_parser(
         "add", help="create a login (password from SCRM_NEW_PASSWORD or asked)"
     )
-    add.add_argument("username")
-    add.add_argument("--role", choices=ROLES, default="admin")
+    add.add_argument("username", help="the login name")
+    add.add_argument("--role", choices=ROLES, default="admin", help="what the login may do")
     add.add_argument("--userid", default="", help="the WeCom member (staff and managers)")
     add.add_argument("--team", default="", help="a manager's members, comma-separated userids")
     add.add_argument("--corp-id", default="", help="the corp (default: the only one)")
     for name, text in (("passwd", "set a new password"), ("unlock", "lift a lock-out")):
-        user_sub.add_parser(name, help=text).add_argument("username")
+        user_sub.add_parser(name, help=text).add_argument("username", help="the login name")
 
 
 def _password() -> str:

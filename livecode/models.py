@@ -48,6 +48,9 @@ class LiveCode(CorpScopedModel):
     description_template = fields.CharField(max_length=255, default="")
     status = fields.CharField(max_length=16, default="active")  # active|paused|exhausted|expired
     poster: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)  # PosterTemplate
+    # The poster's uploaded background (PNG or JPEG, ≤ 1 MB), kept in the row like materials'
+    # files so every process renders the same poster without a shared disk.
+    poster_background: bytes | None = fields.BinaryField(null=True)
     synced_userids: fields.Field[list[str]] = fields.JSONField(default=list)
     last_error = fields.TextField(default="")
     active = fields.BooleanField(default=True)

@@ -11,7 +11,7 @@ from functools import lru_cache
 import qrcode
 import qrcode.image.svg
 from PIL import Image, ImageDraw, ImageFont
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # Installed by ./scripts/*.sh (Debian fonts-wqy-microhei); SCRM_POSTER_FONT overrides.
 FONT_CANDIDATES = (
@@ -27,7 +27,9 @@ class PosterTemplate(BaseModel):
     width: int = Field(default=750, ge=200, le=2000)
     height: int = Field(default=1334, ge=200, le=3000)
     background: str = Field(default="#FFF4E5", pattern=r"^#[0-9A-Fa-f]{6}$")
-    background_image: str | None = None  # a file on the server
+    # Was a path on the server the renderer opened: any image file an ops login named. Still
+    # accepted (stored templates carry it) but always emptied; backgrounds are uploaded now.
+    background_image: str | None = None
     accent: str = Field(default="#E8552B", pattern=r"^#[0-9A-Fa-f]{6}$")
     title: str = Field(default="", max_length=40)
     subtitle: str = Field(default="长按识别二维码，添加专属顾问", max_length=60)
@@ -35,6 +37,17 @@ class PosterTemplate(BaseModel):
     qr_y: int = 560
     qr_size: int = Field(default=420, ge=100, le=1500)
     show_staff: bool = True
+    # The designer's blocks, in poster pixels: the avatar's and the name's centres (None: the
+    # classic layout — avatar centred at y 300, the name under it).
+    avatar_x: int | None = Field(default=None, ge=0, le=2000)
+    avatar_y: int = Field(default=300, ge=0, le=3000)
+    name_x: int | None = Field(default=None, ge=0, le=2000)
+    name_y: int | None = Field(default=None, ge=0, le=3000)
+
+    @field_validator("background_image")
+    @classmethod
+    def _no_server_paths(cls, value: str | None) -> None:
+        return None
 
 
 class FontMissing(RuntimeError):
@@ -80,6 +93,12 @@ def _centred(
     draw.text(((width - length) / 2, y), text, font=font, fill=fill)
 
 
+def _centred_at(
+    draw: ImageDraw.ImageDraw, cx: int, y: int, text: str, size: int, fill: str
+) -> None:
+    _centred(draw, 2 * cx, y, text, size, fill)
+
+
 def render(
     template: PosterTemplate,
     *,
@@ -87,10 +106,12 @@ def render(
     staff_name: str = "",
     qr_payload: str | None = None,
     qr_png: bytes | None = None,
+    background: bytes | None = None,
 ) -> bytes:
-    """A PNG poster: the QR either from a payload (our landing URL) or WeCom's own QR image."""
-    if template.background_image:
-        poster = Image.open(template.background_image).convert("RGB")
+    """A PNG poster: the QR either from a payload (our landing URL) or WeCom's own QR image;
+    `background` is the uploaded image (stretched to the poster's size)."""
+    if background:
+        poster = Image.open(io.BytesIO(background)).convert("RGB")
         poster = poster.resize((template.width, template.height))
     else:
         poster = Image.new("RGB", (template.width, template.height), template.background)
@@ -99,10 +120,13 @@ def render(
     draw.rectangle((0, 0, w, 140), fill=template.accent)
     _centred(draw, w, 40, template.title or title, 56, "#FFFFFF")
     if template.show_staff and staff_name:
-        cy, r = 300, 70
-        draw.ellipse((w / 2 - r, cy - r, w / 2 + r, cy + r), fill=template.accent)
-        _centred(draw, w, cy - 40, staff_name[:1], 72, "#FFFFFF")  # avatar: the first character
-        _centred(draw, w, cy + r + 20, staff_name, 40, "#333333")
+        cx = template.avatar_x if template.avatar_x is not None else w // 2
+        cy, r = template.avatar_y, 70
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=template.accent)
+        _centred_at(draw, cx, cy - 40, staff_name[:1], 72, "#FFFFFF")  # avatar: first character
+        name_y = template.name_y if template.name_y is not None else cy + r + 20 + 20
+        nx = template.name_x if template.name_x is not None else cx
+        _centred_at(draw, nx, name_y - 20, staff_name, 40, "#333333")
     if qr_png is not None:
         qr = (
             Image.open(io.BytesIO(qr_png))

@@ -20,6 +20,7 @@ from admin.api import (  # noqa: F401
     livecodes,
     mass_send,
     materials,
+    pickers,
     posters,
     progress,
     quick_replies,

@@ -23,6 +23,7 @@ class Operation:
     response: type[BaseModel] | None
     many: bool
     media: str = "application/json"
+    statuses: dict[int, str] = field(default_factory=dict)  # answers beyond 200/401/422
 
 
 @dataclass
@@ -43,11 +44,22 @@ class ApiRegistry:
         response: type[BaseModel] | None = None,
         many: bool = False,
         media: str = "application/json",
+        statuses: dict[int, str] | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.routes.route(method, path)(handler)
             self.operations.append(
-                Operation(method.lower(), path, summary, tag, body, response, many, media)
+                Operation(
+                    method.lower(),
+                    path,
+                    summary,
+                    tag,
+                    body,
+                    response,
+                    many,
+                    media,
+                    dict(statuses or {}),
+                )  # fmt: skip
             )
             return handler
 
@@ -92,6 +104,8 @@ class ApiRegistry:
                 entry["responses"]["200"] = {"description": "OK", "content": {op.media: {}}}
             entry["responses"]["401"] = {"description": "missing or wrong bearer token"}
             entry["responses"]["422"] = {"description": "invalid input, with the reason"}
+            for status, said in op.statuses.items():
+                entry["responses"][str(status)] = {"description": said}
             paths.setdefault(op.path, {})[op.method] = entry
         return {
             "openapi": "3.1.0",

@@ -12,7 +12,7 @@ from admin.api.common import error, ok, parse
 from admin.api.livecodes import TAG, _code
 from admin.api.openapi import API
 from bot import keys
-from livecode import poster, service
+from livecode import poster, poster_backgrounds, service
 from livecode.models import LiveCode
 from scrm.models import Staff
 
@@ -30,7 +30,8 @@ async def _wecom_qr(request: web.Request, url: str) -> bytes:
     return cached
 
 
-async def _staff_name(code: LiveCode) -> str:
+async def poster_staff_name(code: LiveCode) -> str:
+    """The name a single-member code's poster shows ("" for a pool)."""
     pool = [m for m in await service.members_of(code) if not m.backup]
     if len(pool) != 1:
         return ""  # a pool has no single face
@@ -51,12 +52,17 @@ async def poster_png(request: web.Request) -> web.Response:
     key = poster.PosterCache.key(code.id, code.updated_at, code.qr_url, template.model_dump_json())
     png = poster.CACHE.get(key)
     if png is None:
-        staff = await _staff_name(code)
+        staff = await poster_staff_name(code)
         try:
             if code.strategy == "native":
                 qr = await _wecom_qr(request, code.qr_url)
                 png = await asyncio.to_thread(
-                    poster.render, template, title=code.name, staff_name=staff, qr_png=qr
+                    poster.render,
+                    template,
+                    title=code.name,
+                    staff_name=staff,
+                    qr_png=qr,
+                    background=code.poster_background,
                 )
             else:
                 png = await asyncio.to_thread(
@@ -65,6 +71,7 @@ async def poster_png(request: web.Request) -> web.Response:
                     title=code.name,
                     staff_name=staff,
                     qr_payload=code.qr_url,
+                    background=code.poster_background,
                 )
         except poster.FontMissing as exc:
             return error(503, str(exc))
@@ -116,3 +123,55 @@ async def set_template(request: web.Request) -> web.Response:
     code.poster = template.model_dump(exclude_none=True)
     await code.save(update_fields=["poster", "updated_at"])
     return ok(template.model_dump())
+
+
+@API.route(
+    "PUT",
+    "/api/v1/livecodes/{id}/poster/background",
+    "Upload the poster's background (the raw PNG or JPEG as the body, at most 1 MB)",
+    tag=TAG,
+    statuses={
+        403: "needs the ops role",
+        404: "no such live code",
+        413: "larger than 1 MB",
+        415: "not image/png or image/jpeg",
+    },
+)
+async def put_background(request: web.Request) -> web.Response:
+    _, code = await _code(request)
+    code.poster_background = await poster_backgrounds.checked(request)
+    await code.save(update_fields=["poster_background", "updated_at"])
+    return ok({"background": True})
+
+
+@API.route(
+    "GET",
+    "/api/v1/livecodes/{id}/poster/background",
+    "The poster's uploaded background",
+    tag=TAG,
+    media="image/*",
+    statuses={403: "needs the ops role", 404: "no live code, or no background uploaded"},
+)
+async def get_background(request: web.Request) -> web.Response:
+    _, code = await _code(request)
+    if not code.poster_background:
+        return error(404, "还没有上传背景图")
+    return web.Response(
+        body=code.poster_background,
+        content_type=poster_backgrounds.media_type(code.poster_background),
+        headers={"Cache-Control": "private, max-age=60", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@API.route(
+    "DELETE",
+    "/api/v1/livecodes/{id}/poster/background",
+    "Remove the uploaded background (the colour shows again)",
+    tag=TAG,
+    statuses={403: "needs the ops role", 404: "no such live code"},
+)
+async def delete_background(request: web.Request) -> web.Response:
+    _, code = await _code(request)
+    code.poster_background = None
+    await code.save(update_fields=["poster_background", "updated_at"])
+    return ok({"background": False})

@@ -60,3 +60,11 @@ async def test_group_code_create_poster_join_and_edit(ui: UI) -> None:
     staff = await ui.login("wangwu", await ui.new_page())
     resp = await staff.goto(ui.url("/admin/groupcodes"))
     assert resp is not None and resp.status == 403
+
+
+async def test_no_groups_yet_is_a_helpful_empty_state_not_an_error(ui: UI) -> None:
+    page = await ui.login("ops")
+    await page.goto(ui.url("/admin/groupcodes/new"))
+    empty = page.locator("[data-testid=gc-no-chats]")
+    assert "先建一个客户群" in await empty.inner_text()
+    assert await page.locator("[data-testid=gc-form] .error").count() == 0

@@ -76,6 +76,10 @@ async def test_live_code_from_form_to_poster_scan_and_edit(ui: UI) -> None:
     for day in range(1, 8):
         await page.fill(f"[data-testid=lc-sched-{day}]", "00:00-24:00")
     await page.check(f".lc-tag[value='{tag_id}']")
+    # The welcome as the customer will see it: variables filled, the link as a card.
+    bubble = page.locator("[data-testid=lc-welcome-preview] [data-testid=lc-welcome-bubble]")
+    assert await bubble.inner_text() == "小王您好，我是张三"
+    assert "新人礼包" in await page.inner_text("[data-testid=lc-welcome-link]")
     await shot_top(ui, "livecode-form", page)
     await page.click("[data-testid=lc-save]")
     await page.wait_for_url(re.compile(r"/admin/livecodes/\d+$"))
@@ -158,14 +162,14 @@ async def test_live_code_from_form_to_poster_scan_and_edit(ui: UI) -> None:
 
     # Poster settings and taking a member off duty, from the detail page.
     await page.fill("[data-testid=lc-poster-form] input[name=title]", "国贸站专属")
-    await page.fill("[data-testid=lc-poster-form] input[name=height]", "1200")
+    await page.select_option("[data-testid=poster-size]", "750x1000")
     async with page.expect_navigation():
         await page.click("[data-testid=lc-poster-form] button[type=submit]")
     await code.refresh_from_db()
-    assert code.poster["title"] == "国贸站专属" and code.poster["height"] == 1200
+    assert code.poster["title"] == "国贸站专属" and code.poster["height"] == 1000
     assert await page.input_value("[data-testid=lc-poster-form] input[name=title]") == "国贸站专属"
     assert await image_loaded(page, "[data-testid=lc-poster]") == 750
-    assert await page.locator("[data-testid=lc-poster]").evaluate("i => i.naturalHeight") == 1200
+    assert await page.locator("[data-testid=lc-poster]").evaluate("i => i.naturalHeight") == 1000
     async with page.expect_navigation():
         await page.click("[data-testid=lc-member-stat][data-userid=lisi] button")
     assert not (await LiveCodeMember.get(code_id=code.id, userid="lisi")).online

@@ -8,7 +8,7 @@ import re
 from playwright.async_api import expect
 
 from livecode.models import LiveCode
-from scrm.models import QuickReply, SopPlan
+from scrm.models import Journey, QuickReply, SopPlan
 from tests.campaigns.helpers import CODE
 from tests.e2e.conftest import UI
 
@@ -82,5 +82,13 @@ async def test_sop_step_picks_materials(ui: UI) -> None:
         "s => Array.from(s.selectedOptions).map((o) => o.textContent)",
     )
     assert chosen == ["链接 · 群福利"]
+    # The journey builder's send node picks materials by title, kept as material_ids.
     await page.goto(ui.url("/admin/journeys/new"))
-    await expect(page.locator("[data-testid=journey-materials]")).to_contain_text("群福利")
+    await page.fill("[data-testid=journey-name]", "带素材的旅程")
+    await page.locator("[data-testid=picker-node-materials] .pk-input").first.fill("群福利")
+    await page.locator("[data-testid=picker-option]:has-text('群福利')").first.click()
+    await page.click("[data-testid=save-journey]")
+    await page.wait_for_url(re.compile(r"/admin/journeys/\d+$"))
+    journey = await Journey.get(name="带素材的旅程")
+    sends = [n for n in journey.nodes if n["kind"] == "send"]
+    assert sends[0]["material_ids"] == [link["id"]]

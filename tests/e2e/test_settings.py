@@ -140,6 +140,7 @@ async def test_recycling_change_shows_in_the_audit_log(ui: UI) -> None:
     row = page.locator("[data-testid=assignment-rules] [data-rule=上海线索给李四]")
     await row.wait_for()
     assert "李四" in (await row.text_content() or "")
+    assert await row.locator("[data-testid=rule-conditions]").inner_text() == "城市是 上海"
 
     for city in ("上海", "北京"):
         await ui.linked.api("POST", "/api/v1/leads", {"name": "客户", "city": city}, 201)

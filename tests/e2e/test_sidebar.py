@@ -24,6 +24,7 @@ from scrm.models import (
     FollowUp,
     Lead,
     LeadActivity,
+    Opportunity,
     QuickReply,
     Staff,
 )
@@ -424,3 +425,23 @@ async def test_the_header_shows_the_members_remark_when_wecom_gives_no_name(ui: 
     page = await ui.login("boss")
     await page.goto(ui.url(f"/sidebar/?external_userid={ext}"))
     await expect(page.locator("[data-testid=customer-name]")).to_have_text("钱老板")
+
+
+async def test_new_opportunity_from_the_sidebar(ui: UI) -> None:
+    seeded = await seed(ui.linked)
+    await Opportunity.filter(corp_id=seeded.corp.id).delete()  # the customer has none open
+    page = ui.page
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.add_init_script(WX_STUB % json.dumps(MINE))
+    await sign_in(ui, page, "lisi")
+    await expect(page.locator("[data-testid=customer-name]")).to_have_text("王小明")
+    box = page.locator("[data-testid=sidebar-opp-new]")
+    await box.locator("summary").click()
+    await page.fill("[data-testid=sidebar-opp-name]", "王小明 门店版")
+    await page.fill("#opp-new input[name=amount]", "3000")
+    await page.click("[data-testid=sidebar-opp-save]")
+    await expect(page.locator("[data-testid=opportunity]")).to_contain_text("王小明 门店版")
+    await expect(box).to_be_hidden()  # one open opportunity: the card shows it instead
+    opp = await Opportunity.get(name="王小明 门店版")
+    lead = await Lead.get(external_userid=MINE)
+    assert (opp.owner_userid, opp.lead_id, opp.amount) == ("lisi", lead.id, 300_000)

@@ -68,6 +68,7 @@
     const opp = state.card.opportunity;
     const box = $("opportunity");
     $("followup-opp-box").hidden = !opp;
+    $("opp-new-box").hidden = !!opp;
     if (!opp) { box.replaceChildren(el("span", { class: "muted" }, "暂无进行中的商机")); return; }
     const next = opp.next_step ? opp.next_step + (opp.next_step_date ? "（" + opp.next_step_date + "）" : "") : "未填写";
     box.replaceChildren(
@@ -126,6 +127,24 @@
       state.card.tags = result.tags;
       renderTags();
       toast(done, "ok");
+    } catch (e) {
+      toast(e.message, "error");
+    }
+  }
+
+  /* 新建商机 from the chat: owned by the member at the keyboard, tied to the customer's lead. */
+  async function createOpportunity(event) {
+    event.preventDefault();
+    const form = event.target, c = state.card;
+    const body = { name: form.elements.name.value.trim(), owner_userid: c.userid,
+      amount: Math.round(Number(form.elements.amount.value || 0) * 100) };
+    if (c.lead && !c.lead.in_pool) { body.lead_id = c.lead.id; }
+    try {
+      await api("POST", "/api/v1/opportunities", body);
+      toast("商机「" + body.name + "」已创建", "ok");
+      form.reset();
+      $("opp-new-box").open = false;
+      await loadCard();
     } catch (e) {
       toast(e.message, "error");
     }
@@ -225,6 +244,7 @@
     if (id) { setTags([...state.card.tags.map((t) => t.tag_id), id], "标签已添加"); }
   });
   $("followup").addEventListener("submit", saveFollowup);
+  $("opp-new").addEventListener("submit", createOpportunity);
   $("reply-search").addEventListener("input", () => { if (state.replies) { renderReplies(); } });
 
   async function start() {

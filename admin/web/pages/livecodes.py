@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from admin.api.posters import poster_staff_name
 from admin.web.pages import groupcodes
 from admin.web.pages.groupcodes import corp_of
 from admin.web.render import page
@@ -116,6 +117,7 @@ async def _form(request: web.Request, code: LiveCode | None) -> dict[str, Any]:
         "staff": [{"userid": s.userid, "name": s.name or s.userid} for s in staff],
         "tags": [{"id": t.tag_id, "name": t.name, "group": groups.get(t.id) or ""} for t in tags],
         "strategies": STRATEGIES,
+        "corp_name": corp.name if corp.name != corp.corp_id else "",  # never the raw id
         "weekdays": WEEKDAYS,
         "variables": [name for name in ALIASES if name != "原跟进人"],
         "form": {
@@ -168,6 +170,7 @@ async def detail(request: web.Request) -> dict[str, Any]:
     stats = await code_stats(code, request.app[keys.ARQ], local_now(corp).date(), days)
     names = await staff_names(corp)
     updated = code.updated_at or datetime.now(UTC)
+    template = poster.PosterTemplate.model_validate(code.poster)
     return {
         "title": f"活码详情 · {code.name}",
         "code": code,
@@ -183,10 +186,27 @@ async def detail(request: web.Request) -> dict[str, Any]:
         "names": names,
         "strategies": STRATEGIES,
         "statuses": STATUSES,
-        "template": poster.PosterTemplate.model_validate(code.poster),
+        "template": template,
+        "poster_sizes": _sizes(template),
+        "poster_staff": await poster_staff_name(code),
         # The poster URL changes with the code, so an edit is never hidden by the browser cache.
         "version": int(updated.timestamp() * 1_000_000),
     }
+
+
+POSTER_SIZES = [
+    (750, 1334, "手机竖版 750×1334"),
+    (1080, 1080, "方形 1080×1080"),
+    (750, 1000, "短竖版 750×1000"),
+]
+
+
+def _sizes(template: poster.PosterTemplate) -> list[tuple[int, int, str]]:
+    """The designer's size choices, with the stored one kept when it is not among them."""
+    mine = (template.width, template.height)
+    if any((w, h) == mine for w, h, _ in POSTER_SIZES):
+        return POSTER_SIZES
+    return [*POSTER_SIZES, (*mine, f"当前 {mine[0]}×{mine[1]}")]
 
 
 # The 群活码 pages live in their own module; the app registers only this module's table.

@@ -34,6 +34,34 @@ STRATEGIES = {
 }
 
 
+# Lead fields an assignment rule tests, as people name them; form attributes keep their own
+# (usually Chinese) names.
+CONDITION_FIELDS = {
+    "city": "城市", "province": "省份", "channel": "渠道", "platform": "来源平台",
+    "campaign": "活动", "grade": "线索评级", "status": "线索状态", "industry": "行业",
+    "source": "来源", "gender": "性别",
+}  # fmt: skip
+LEAD_STATUS = {
+    "new": "新线索",
+    "mql": "MQL",
+    "sql": "SQL",
+    "converted": "已转化",
+    "lost": "已流失",
+}
+
+
+def conditions_text(conditions: dict[str, Any]) -> str:
+    """{"city": ["上海", "杭州"], "grade": ["S"]} → 城市是 上海 或 杭州；线索评级是 S."""
+    if not conditions:
+        return "全部线索"
+    parts = []
+    for key, allowed in conditions.items():
+        values = allowed if isinstance(allowed, list) else [allowed]
+        shown = [LEAD_STATUS.get(str(v), str(v)) if key == "status" else str(v) for v in values]
+        parts.append(f"{CONDITION_FIELDS.get(key, key)}是 {' 或 '.join(shown)}")
+    return "；".join(parts)
+
+
 def _show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False) if value is not None else ""
 
@@ -52,7 +80,7 @@ async def rules(request: web.Request) -> dict[str, Any]:
     assignment_rules = [
         {
             **assignment_out(r),
-            "conditions_text": _show(r.conditions) if r.conditions else "全部线索",
+            "conditions_text": conditions_text(r.conditions),
         }
         for r in await AssignmentRule.filter(corp_id=corp.id, active=True).order_by(
             "priority", "id"

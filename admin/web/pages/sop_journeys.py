@@ -1,4 +1,5 @@
-"""客户SOP pages: journey list, detail (stats per node, preview), JSON editor (create/edit)."""
+"""客户SOP pages: journey list, detail (stats per node, preview), the visual builder
+(create/edit; journey-builder.js) with JSON import and export."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from admin.web.pages.deal_labels import stage as stage_label
 from admin.web.pages.sop_plans import ROLE, STATUS_LABELS, corp_of, row_id, staff_names
 from admin.web.render import page
-from scrm.models import Corp, Journey, JourneyRun, Material
+from scrm.models import Corp, Journey, JourneyRun, Segment, Stage, Tag
 from scrm.services import display_names
-from scrm.services.materials import KIND_LABELS
 from scrm.sop.journey_schema import Node, Trigger
+from scrm.sop.variables import JOURNEY_VARS
 
 routes = web.RouteTableDef()
 
@@ -25,6 +27,7 @@ TRIGGERS = {
     "stage_changed": "商机进入阶段",
     "date": "日期临近（生日/合同周年）",
     "attribute": "线索属性匹配",
+    "segment": "进入客户分群",
 }
 NODE_KINDS = {
     "wait": "等待",
@@ -108,20 +111,22 @@ def _minutes(n: int) -> str:
     return f"{n} 分钟"
 
 
-def node_summary(n: dict[str, Any]) -> str:
-    """What a node does, in a few words, for the detail page's table."""
+def node_summary(n: dict[str, Any], tags: dict[str, str] | None = None) -> str:
+    """What a node does, in a few words, for the detail page's table (tags by name)."""
     kind = n["kind"]
+    named = (tags or {}).get
     if kind == "wait":
         return "等待 " + _minutes(n.get("minutes", 0))
     if kind == "branch":
         if n.get("if_tag"):
-            return f"客户有标签 {n['if_tag']}"
+            return f"客户有标签 {named(n['if_tag'], n['if_tag'])}"
         if n.get("if_activity"):
             return f"{n.get('within_days', 7)} 天内有行为 {n['if_activity']}"
         return "线索评级为 " + "、".join(n.get("if_grades", []))
     if kind == "tag":
-        parts = [f"添加 {'、'.join(n['add_tags'])}" if n.get("add_tags") else ""]
-        parts.append(f"移除 {'、'.join(n['remove_tags'])}" if n.get("remove_tags") else "")
+        add = "、".join(named(t, t) for t in n.get("add_tags", []))
+        remove = "、".join(named(t, t) for t in n.get("remove_tags", []))
+        parts = [f"添加 {add}" if add else "", f"移除 {remove}" if remove else ""]
         return "；".join(p for p in parts if p)
     return str(n.get("text") or n.get("title") or n.get("url") or "")
 
@@ -157,6 +162,9 @@ async def journey_detail(request: web.Request) -> dict[str, Any]:
     waiting = JourneyRun.filter(journey_id=j.id, status="active").order_by("due_at").limit(200)
     ids = await waiting.values_list("external_userid", flat=True)
     people = await display_names.customers(corp.id, [str(e) for e in ids])
+    tags = dict(
+        await Tag.filter(corp_id=corp.id).values_list("tag_id", "name")
+    )  # a corp holds hundreds of tags at most
     return {
         "customers": {ext: p.name for ext, p in people.items()},
         "j": j,
@@ -164,7 +172,11 @@ async def journey_detail(request: web.Request) -> dict[str, Any]:
         "status_label": STATUS_LABELS.get(j.status, j.status),
         "trigger": TRIGGERS.get(j.trigger.get("kind", ""), ""),
         "nodes": [
-            {**n, "kind_label": NODE_KINDS.get(n["kind"], n["kind"]), "summary": node_summary(n)}
+            {
+                **n,
+                "kind_label": NODE_KINDS.get(n["kind"], n["kind"]),
+                "summary": node_summary(n, tags),
+            }
             for n in j.nodes
         ],
         "timezone": corp.timezone or "Asia/Shanghai",
@@ -174,17 +186,38 @@ async def journey_detail(request: web.Request) -> dict[str, Any]:
     }
 
 
-async def _materials(corp: Corp) -> list[dict[str, Any]]:
-    """The 素材库 ids a send node's `material_ids` may name (the editor is JSON)."""
-    rows = await Material.filter(corp_id=corp.id).order_by("category", "title").limit(300)
-    return [{"id": m.id, "label": f"{KIND_LABELS.get(m.kind, m.kind)} · {m.title}"} for m in rows]
+# Lead behaviours a branch can test (lead_activity kinds), offered by name in the builder.
+ACTIVITIES = {
+    "link_open": "打开雷达链接", "followup": "员工跟进", "wecom_add": "添加企业微信",
+    "group": "加入客户群", "intake": "再次留资", "claim": "被领取",
+}  # fmt: skip
+DATE_FIELDS = {"birthday": "生日", "contract_renewal": "合同周年"}
+
+
+async def builder_context(corp: Corp) -> dict[str, Any]:
+    """What the builder offers by name: stages, segments, node kinds, triggers, variables."""
+    stages = (
+        await Stage.filter(corp_id=corp.id).order_by("sequence").values_list("name", flat=True)
+    )
+    segments = await Segment.filter(corp_id=corp.id).order_by("name").values("id", "name")
+    return {
+        "builder": {
+            "triggers": TRIGGERS,
+            "kinds": NODE_KINDS,
+            "stages": {str(n): stage_label(str(n)) for n in stages},
+            "segments": {str(s["id"]): s["name"] for s in segments},
+            "activities": ACTIVITIES,
+            "date_fields": DATE_FIELDS,
+            "variables": list(JOURNEY_VARS),
+        }
+    }
 
 
 @routes.get("/admin/journeys/new", name="journey_new")
 @page("journeys_edit.html", nav="sop", title="新建客户旅程", role=ROLE)
 async def journey_new(request: web.Request) -> dict[str, Any]:
     return {
-        "materials": await _materials(await corp_of(request)),
+        **await builder_context(await corp_of(request)),
         "journey": None,
         "spec": pretty(TEMPLATE),
         "template": pretty(TEMPLATE),
@@ -198,7 +231,7 @@ async def journey_edit(request: web.Request) -> dict[str, Any]:
     corp = await corp_of(request)
     j = await _journey(request, corp)
     return {
-        "materials": await _materials(corp),
+        **await builder_context(corp),
         "journey": j,
         "spec": pretty(spec_of(j)),
         "template": pretty(TEMPLATE),

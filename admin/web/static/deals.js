@@ -271,6 +271,15 @@
   }
 
   function initCreate(form) {
+    // 新建商机 links from the customer 360°, a lead and the sidebar land here with ?new=1&lead_id=…&name=…
+    const asked = new URLSearchParams(location.search);
+    if (asked.get("new")) {
+      form.closest("details").open = true;
+      if (asked.get("name")) { form.elements.namedItem("name").value = asked.get("name").slice(0, 128); }
+      const lead = form.elements.namedItem("lead_id");
+      if (/^\d{1,18}$/.test(asked.get("lead_id") || "") && SCRM.picker) { SCRM.picker(lead).set([asked.get("lead_id")]); }
+      form.elements.namedItem("name").focus();
+    }
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const v = (n) => (form.elements.namedItem(n) || { value: "" }).value.trim();

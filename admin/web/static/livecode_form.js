@@ -88,9 +88,38 @@
       $$("#lc-schedule input, #lc-special").forEach((el) => { el.disabled = !on; });
     }
 
+    /* The welcome as the customer sees it: variables filled as livecode/welcome.py fills them
+       (for a customer 小王 and the first member), then the attachments as chat cards. */
+    function previewWelcome() {
+      const box = $("#lc-welcome-preview");
+      if (!box) { return; }
+      const first = $$(".lc-member .m-userid").find((s) => s.value);
+      const member = first ? first.selectedOptions[0].textContent.replace(/（.*$/, "") : "员工";
+      const own = first ? $(".m-welcome", first.closest(".lc-member")).value.trim() : "";
+      const now = new Date();
+      const values = { 客户昵称: "小王", 员工姓名: member, 渠道: field("channel").value, 活动: field("campaign").value,
+        日期: now.getFullYear() + "-" + String(now.getMonth() + 1).padStart(2, "0") + "-" + String(now.getDate()).padStart(2, "0") };
+      const text = (own || $("#lc-welcome").value).replace(/\{([^{}]{1,20})\}/g, (m, k) => (values[k] !== undefined ? values[k] : m));
+      const esc = (v) => String(v).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+      const cards = $$("#lc-attachments .att-item").map((item) => {
+        const v = (k) => ($(".a-" + k, item) || { value: "" }).value.trim();
+        if (item.dataset.kind === "image") {
+          return /^https?:\/\//.test(v("pic_url")) ? "<img class=\"wl-img\" src=\"" + esc(v("pic_url")) + "\" alt=\"图片\" referrerpolicy=\"no-referrer\">" : "<div class=\"wl-card\">［图片］</div>";
+        }
+        if (item.dataset.kind === "link") {
+          return "<div class=\"wl-card\" data-testid=\"lc-welcome-link\"><b>" + esc(v("title") || "链接") + "</b><small>" + esc(v("desc") || v("url")) + "</small></div>";
+        }
+        return "<div class=\"wl-card\"><b>" + esc(v("title") || "小程序") + "</b><small>小程序</small></div>";
+      });
+      $("[data-wl-staff]").textContent = member;
+      box.innerHTML = (text.trim() ? "<div class=\"wl-bubble\" data-testid=\"lc-welcome-bubble\">" + esc(text) + "</div>" : "<p class=\"muted small\">还没有欢迎语</p>") +
+        cards.join("");
+    }
+
     function countBytes() {
       const n = new TextEncoder().encode($("#lc-welcome").value).length;
       const out = $("#lc-welcome-bytes");
+      previewWelcome();
       out.textContent = n;
       out.classList.toggle("error", n > 4000);
     }
@@ -101,7 +130,7 @@
       if (field(k) && spec[k] !== undefined && spec[k] !== null) { field(k).value = spec[k]; }
     });
     field("one_owner").checked = !!spec.one_owner;
-    field("departments").value = (spec.departments || []).join(", ");
+    window.SCRM.picker(field("departments")).set(spec.departments || []);
     field("expires_at").value = data.expires_local || "";
     (spec.members.length ? spec.members : [{}]).forEach(addMember);
     const scheduled = Object.keys(spec.schedule || {}).length + Object.keys(spec.special_dates || {}).length;
@@ -114,7 +143,7 @@
     $("#lc-skip-windows").value = formatWindows(spec.skip_verify_windows);
     const boxes = $$(".lc-tag");
     boxes.forEach((box) => { box.checked = (spec.tag_ids || []).includes(box.value); });
-    $("#lc-tag-extra").value = (spec.tag_ids || []).filter((t) => !boxes.some((b) => b.value === t)).join(", ");
+    window.SCRM.picker($("#lc-tag-extra")).set((spec.tag_ids || []).filter((t) => !boxes.some((b) => b.value === t)));
     (spec.welcome_attachments || []).forEach((a) => addAttachment(a.msgtype, a[a.msgtype]));
     (spec.welcome_variants || []).forEach(addVariant);
     const picked = (spec.welcome_material_ids || []).map(String);
@@ -169,10 +198,7 @@
       body.total_cap = Number(field("total_cap").value || 0);
       body.department_quota = Number(field("department_quota").value || 0);
       body.one_owner = field("one_owner").checked;
-      body.departments = field("departments").value.split(/[,，\s]+/).filter(Boolean).map((d) => {
-        if (!/^\d+$/.test(d)) { throw new Error("部门ID应为数字：「" + d + "」"); }
-        return Number(d);
-      });
+      body.departments = window.SCRM.picker(field("departments")).get().map(Number);
       const expires = field("expires_at").value;
       body.expires_at = expires ? (expires.length === 16 ? expires + ":00" : expires) + data.offset : null;
       body.members = members();
@@ -191,7 +217,8 @@
       body.special_dates = special;
       body.skip_verify_windows = parseWindows($("#lc-skip-windows").value, "自动通过时段");
       body.tag_ids = $$(".lc-tag").filter((b) => b.checked).map((b) => b.value)
-        .concat($("#lc-tag-extra").value.split(/[,，\s]+/).filter(Boolean));
+        .concat(window.SCRM.picker($("#lc-tag-extra")).get())
+        .filter((t, i, all) => all.indexOf(t) === i);
       body.welcome_attachments = attachments();
       if ($("#lc-materials")) {  // ids of materials since deleted stay out (the API would refuse them)
         body.welcome_material_ids = $$("#lc-materials option").filter((o) => o.selected).map((o) => Number(o.value));
@@ -252,6 +279,9 @@
       if (event.target.matches("#lc-welcome, .m-welcome, .v-text")) { lastText = event.target; }
     });
     $("#lc-welcome").addEventListener("input", countBytes);
+    form.addEventListener("input", previewWelcome);
+    form.addEventListener("change", previewWelcome);
+    form.addEventListener("click", () => setTimeout(previewWelcome));  // attachments added or removed
     $("#lc-use-schedule").addEventListener("change", showSchedule);
   }
 

@@ -1,8 +1,8 @@
-/* 客户SOP pages: the journey detail (customers by status, actions per node, 30-day preview)
-   and the JSON editor (create with POST, edit with PUT, API errors shown beside it). */
+/* 客户SOP: the journey detail page (customers by status, actions per node, 30-day preview).
+   The editor is journey-builder.js. */
 (function () {
   "use strict";
-  const { esc, data, explain, showErrors } = window.SOP;
+  const { esc, data } = window.SOP;
   const KINDS = { send: "发消息", remind: "提醒员工", task: "创建任务", webhook: "Webhook" };
 
   /* The preview's conditions (scrm/sop/journey_nodes.upcoming) in Chinese. */
@@ -54,46 +54,8 @@
       : "<p class=\"muted\" data-testid=\"journey-preview-empty\">目前没有客户在等待后续步骤。</p>";
   }
 
-  function editor(form) {
-    const area = document.getElementById("journey-json");
-    const errors = document.getElementById("journey-errors");
-    const id = form.dataset.id;
-
-    form.addEventListener("click", (event) => {
-      if (event.target.closest("[data-load-template]")) {
-        if (area.value.trim() && !confirm("用模板替换当前内容？")) { return; }
-        area.value = data("template-data");
-      } else if (event.target.closest("[data-format]")) {
-        try { area.value = JSON.stringify(JSON.parse(area.value), null, 2); errors.hidden = true; }
-        catch (e) { showErrors(errors, [{ where: "", text: e.message }], "JSON 格式错误："); }
-      }
-    });
-
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      errors.hidden = true;
-      let spec;
-      try { spec = JSON.parse(area.value); }
-      catch (e) { showErrors(errors, [{ where: "", text: e.message }], "JSON 格式错误："); return; }
-      const button = form.querySelector("[type=submit]");
-      button.disabled = true;
-      try {
-        const saved = id ? await window.SCRM.api("PUT", "/api/v1/journeys/" + id, spec)
-          : await window.SCRM.api("POST", "/api/v1/journeys", spec);
-        const moved = saved.customers_at_removed_nodes;
-        window.SCRM.toast(moved ? "已保存；" + moved + " 位客户停在被删除的节点上，将在下一步退出" : "已保存", "ok");
-        setTimeout(() => { location.href = "/admin/journeys/" + saved.id; }, moved ? 2500 : 600);
-      } catch (e) {
-        showErrors(errors, explain(e));
-        button.disabled = false;
-      }
-    });
-  }
-
   document.addEventListener("DOMContentLoaded", () => {
     const box = document.getElementById("journey");
     if (box) { detail(box).catch((e) => window.SCRM.toast(e.message, "error")); }
-    const form = document.getElementById("journey-form");
-    if (form) { editor(form); }
   });
 })();
