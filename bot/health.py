@@ -33,6 +33,9 @@ async def _redis_ok(request: web.Request) -> str:
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
+    draining = request.app.get(keys.DRAINING)
+    if draining is not None and draining.is_set():
+        return web.json_response({"status": "draining"}, status=503)
     db, redis = await asyncio.gather(_db_ok(), _redis_ok(request))
     # Without the DB nothing can be accepted: 503. Without Redis callbacks are still stored
     # and acked (the sweeper catches up), so the service is degraded but up.

@@ -32,3 +32,7 @@ WELCOME_LATENCY = Histogram(
     "From the add event's CreateTime to send_welcome_msg answered (WeCom allows 20 s)",
     buckets=(0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 20.0),
 )
+# One series per process, 1 while it runs: `role` (web, worker, up) is what a Prometheus
+# query groups by, e.g. sum by (role) (rate(scrm_jobs_processed_total[5m]) * on(instance)
+# group_left(role) scrm_process_info).
+PROCESS_INFO = Gauge("scrm_process_info", "This process and its role", ["role"])
