@@ -36,3 +36,12 @@ WELCOME_LATENCY = Histogram(
 # query groups by, e.g. sum by (role) (rate(scrm_jobs_processed_total[5m]) * on(instance)
 # group_left(role) scrm_process_info).
 PROCESS_INFO = Gauge("scrm_process_info", "This process and its role", ["role"])
+# Filled at each scrape from the database and Redis (bot/scrape.py): the same figure from
+# every process, so a dashboard takes max() across instances, never sum().
+JOB_QUEUE = Gauge("scrm_job_queue_depth", "Jobs waiting in arq's queue (all kinds, deferred too)")
+SOP_DUE_OLDEST = Gauge(
+    "scrm_sop_due_oldest_seconds", "Age of the oldest group-SOP run that is due and not yet fired"
+)
+ALERTS_LAST_HOUR = Gauge(
+    "scrm_alerts_last_hour", "Compliance alerts that occurred in the last hour", ["kind"]
+)
