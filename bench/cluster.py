@@ -40,7 +40,12 @@ from tests.conftest import AES_KEY, CORP_ID, SECRET, TOKEN  # noqa: E402
 SCRM = str(ROOT / ".venv/bin/scrm-bot")
 ADMIN = {"Authorization": "Bearer bench-admin-token"}
 FORM_SECRET = "cluster-form-secret"
-QUOTA, MEMBERS = 40, 10
+MEMBERS = 10
+
+
+def quota_for(scans: int) -> int:
+    """Members' daily quota: 60 % of the scans fit, the rest must overflow to the backup."""
+    return max(1, scans * 6 // 10 // (MEMBERS - 1))
 
 
 class Proc:
@@ -164,7 +169,8 @@ async def drive(
     webs: list[str], box: str, scans: int, leads: int, rate: float, url: str, settle: float,
     victim: Proc, redis: Redis,
 ) -> dict[str, Any]:  # fmt: skip
-    members = [{"userid": f"u{i}", "daily_quota": QUOTA} for i in range(MEMBERS - 1)]
+    quota = quota_for(scans)
+    members = [{"userid": f"u{i}", "daily_quota": quota} for i in range(MEMBERS - 1)]
     members.append({"userid": f"u{MEMBERS - 1}", "backup": True})
     spec = {"name": "集群海报", "channel": "海报", "strategy": "round_robin",
             "members": members, "welcome_text": "{员工姓名}欢迎您！"}  # fmt: skip
@@ -259,7 +265,8 @@ async def drive(
         "welcomed": len(per_customer),
         "welcomed_twice": sum(1 for n in per_customer.values() if n > 1),
         "welcome_late": len(late),
-        "quota_over": sum(max(0, n - QUOTA) for u, n in counts.items() if u != f"u{MEMBERS - 1}"),
+        "quota_over": sum(max(0, n - quota) for u, n in counts.items() if u != f"u{MEMBERS - 1}"),
+        "to_backup": counts[f"u{MEMBERS - 1}"],
         "pushes": leads,
         "pushes_acked": len(acked),
         "people": len(people),
