@@ -43,12 +43,20 @@ def check(out: dict[str, object]) -> None:
     assert out["inbox_left"] == 0 and out["lead_events_left"] == 0
 
 
+def checked(out: dict[str, object]) -> None:
+    """On a failure, show every count: one number alone rarely says which part went wrong."""
+    try:
+        check(out)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\ncounts: {out}") from None
+
+
 @pytest.mark.timeout(300)
 async def test_small_cluster_counts_exactly_once() -> None:
-    check(await run(scans=60, leads=120, rate=20, port_base=PORT_BASE, settle=90))
+    checked(await run(scans=60, leads=120, rate=20, port_base=PORT_BASE, settle=90))
 
 
 @pytest.mark.cluster_full
 @pytest.mark.timeout(1800)
 async def test_full_cluster_counts_exactly_once() -> None:
-    check(await run(scans=600, leads=3000, rate=60, port_base=PORT_BASE, settle=300))
+    checked(await run(scans=600, leads=3000, rate=60, port_base=PORT_BASE, settle=300))
