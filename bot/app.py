@@ -112,6 +112,7 @@ def create_app(settings: Settings, *, run_sweeper: bool = True) -> web.Applicati
     app.add_routes(wecom_webhook.routes)
     app.add_routes(leads_webhook.routes)
     app.add_routes(radar_webhook.routes)
+    app[keys.DRAINING] = asyncio.Event()  # set by the runner on SIGTERM (web_drain_seconds)
     app.add_routes(health.routes)
     app.add_routes(landing.routes)
     app.add_routes(API.routes)

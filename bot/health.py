@@ -8,7 +8,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from tortoise import connections
 
-from bot import inbox, keys, metrics
+from bot import keys, scrape
 from bot.logging import get_logger
 
 log = get_logger("bot.health")
@@ -33,6 +33,9 @@ async def _redis_ok(request: web.Request) -> str:
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
+    draining = request.app.get(keys.DRAINING)
+    if draining is not None and draining.is_set():
+        return web.json_response({"status": "draining"}, status=503)
     db, redis = await asyncio.gather(_db_ok(), _redis_ok(request))
     # Without the DB nothing can be accepted: 503. Without Redis callbacks are still stored
     # and acked (the sweeper catches up), so the service is degraded but up.
@@ -44,9 +47,5 @@ async def healthz(request: web.Request) -> web.Response:
 
 @routes.get("/metrics")
 async def metrics_view(request: web.Request) -> web.Response:
-    try:
-        for status, count in (await inbox.backlog_counts()).items():
-            metrics.INBOX_BACKLOG.labels(status=status).set(count)
-    except Exception as exc:  # the scrape must still answer when the DB is down
-        log.warning("metrics.backlog_unavailable", error=type(exc).__name__)
+    await scrape.refresh(request.app[keys.ARQ])
     return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})

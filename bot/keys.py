@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -21,3 +22,6 @@ HTTP: web.AppKey[aiohttp.ClientSession] = web.AppKey("http")
 CORPS: web.AppKey[CorpRegistry] = web.AppKey("corps")
 ENQUEUER: web.AppKey[BatchEnqueuer] = web.AppKey("enqueuer")
 CLIENTS: web.AppKey[WeComClients] = web.AppKey("clients")
+# Set on SIGTERM when SCRM_WEB_DRAIN_SECONDS > 0: /healthz answers 503 so the load balancer
+# stops sending while the process still serves what it is sent.
+DRAINING: web.AppKey[asyncio.Event] = web.AppKey("draining")

@@ -32,3 +32,16 @@ WELCOME_LATENCY = Histogram(
     "From the add event's CreateTime to send_welcome_msg answered (WeCom allows 20 s)",
     buckets=(0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 20.0),
 )
+# One series per process, 1 while it runs: `role` (web, worker, up) is what a Prometheus
+# query groups by, e.g. sum by (role) (rate(scrm_jobs_processed_total[5m]) * on(instance)
+# group_left(role) scrm_process_info).
+PROCESS_INFO = Gauge("scrm_process_info", "This process and its role", ["role"])
+# Filled at each scrape from the database and Redis (bot/scrape.py): the same figure from
+# every process, so a dashboard takes max() across instances, never sum().
+JOB_QUEUE = Gauge("scrm_job_queue_depth", "Jobs waiting in arq's queue (all kinds, deferred too)")
+SOP_DUE_OLDEST = Gauge(
+    "scrm_sop_due_oldest_seconds", "Age of the oldest group-SOP run that is due and not yet fired"
+)
+ALERTS_LAST_HOUR = Gauge(
+    "scrm_alerts_last_hour", "Compliance alerts that occurred in the last hour", ["kind"]
+)

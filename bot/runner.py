@@ -9,6 +9,7 @@ import signal
 from aiohttp import web
 from arq.worker import Worker
 
+from bot import keys, metrics
 from bot.app import create_app
 from bot.logging import get_logger
 from bot.settings import Settings
@@ -34,6 +35,16 @@ async def start_web(settings: Settings, host: str, port: int) -> web.AppRunner:
     await web.TCPSite(runner, host, port).start()
     log.info("web.started", url=f"http://{host}:{port}")
     return runner
+
+
+async def _drain(runner: web.AppRunner, seconds: float) -> None:
+    """/healthz says 503 while the process keeps serving, so the balancer stops routing here
+    before the listening socket closes (a rolling restart then refuses nobody)."""
+    if seconds <= 0 or runner.app is None:
+        return
+    runner.app[keys.DRAINING].set()
+    log.info("web.draining", seconds=seconds)
+    await asyncio.sleep(seconds)
 
 
 async def _close_worker(worker: Worker, grace: float) -> None:
@@ -100,7 +111,15 @@ async def run(
     """Serve until `stop` (SIGTERM/SIGINT by default). Accepted events are in the DB before
     their ack, so stopping mid-stream loses nothing: unfinished jobs are re-run later."""
     stop = stop or stop_on_signals()
+    metrics.PROCESS_INFO.labels(
+        role="up" if web_on and worker_on else "web" if web_on else "worker"
+    ).set(1)
     runner = await start_web(settings, host, port) if web_on else None
+    probe = None
+    if worker_on and not web_on and settings.worker_metrics_port:
+        from bot.worker_health import start_worker_health
+
+        probe = await start_worker_health(settings, host, settings.worker_metrics_port)
     worker_task = (
         asyncio.create_task(supervise_worker(settings, stop, sweeper=not web_on))
         if worker_on
@@ -109,7 +128,10 @@ async def run(
     await stop.wait()
     log.info("shutdown.begin")
     if runner:
+        await _drain(runner, settings.web_drain_seconds)
         await runner.cleanup()  # stops accepting, lets in-flight requests finish
     if worker_task:
         await worker_task
+    if probe:
+        await probe.cleanup()
     log.info("shutdown.done")

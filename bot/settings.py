@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     # On SIGTERM the worker takes no new job and lets running ones finish for this long (a
     # lead drain stops after its current batch); what is still running then is cancelled.
     worker_shutdown_grace_seconds: float = 30.0
+    # `scrm-bot worker` answers GET /healthz and /metrics on this port (0: off); `serve` and `up`
+    # serve them on their web port. Welcome latency and job counters live in the worker.
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535)
+    # On SIGTERM `serve`/`up` first answer /healthz with 503 for this long while still serving,
+    # so a load balancer takes the process out before it stops accepting (rolling restarts).
+    web_drain_seconds: float = Field(default=0.0, ge=0, le=120)
 
     # Hour (0–23, worker's local time) of the nightly reconcile with WeCom (scrm-bot sync).
     sync_hour: int = Field(default=3, ge=0, le=23)

@@ -7,7 +7,7 @@ import contextlib
 from typing import Any
 
 import aiohttp
-from arq import cron, func
+from arq import func
 from arq.connections import RedisSettings
 from arq.worker import Worker
 
@@ -24,6 +24,7 @@ from bot.jobs.campaigns import (
 )
 from bot.jobs.compliance_alerts import compliance_notify, compliance_reply_timeouts
 from bot.jobs.compliance_archive import compliance_archive
+from bot.jobs.cron_rules import cluster_cron
 from bot.jobs.exports import EXPORT_FILE, export_file
 from bot.jobs.inbox import process_inbox
 from bot.jobs.leads import (
@@ -113,46 +114,48 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
             func(sync_refresh_customer, name=REFRESH_CUSTOMER, timeout=60, max_tries=3),
             func(sync_refresh_group, name=REFRESH_GROUP, timeout=60, max_tries=3),
             func(sync_refresh_tags, name=REFRESH_TAGS, timeout=120, max_tries=3),
-
             func(export_file, name=EXPORT_FILE, timeout=600, max_tries=1),
         ],
-        # Each minute at :00; arq's unique cron ids keep N workers from running it N times.
+        # Once per period across N workers: bot/jobs/cron_rules.py, docs/architecture.md.
         cron_jobs=[]
         if burst
         else [
-            cron(sync_live_codes, name=SYNC_LIVE_CODES, timeout=50),
-            cron(lead_upkeep, name=LEAD_UPKEEP, minute={7}, timeout=600),  # hourly at :07
-            cron(remind_tasks, name=REMIND_TASKS, second={30}, timeout=50),
-            cron(watch_sla, name=WATCH_SLA, second={40}, timeout=50),
+            cluster_cron(sync_live_codes, name=SYNC_LIVE_CODES, timeout=50),  # each minute at :00
+            cluster_cron(lead_upkeep, name=LEAD_UPKEEP, minute={7}, timeout=600),  # hourly at :07
+            cluster_cron(remind_tasks, name=REMIND_TASKS, second={30}, timeout=50),
+            cluster_cron(watch_sla, name=WATCH_SLA, second={40}, timeout=50),
             # Every second: SOP lateness is the scan interval plus the WeCom call.
-            cron(sop_scan, name=SOP_SCAN, second=set(range(60)), timeout=55, unique=True),
-            cron(sop_track, name=SOP_TRACK, second={15}, timeout=55),
-            cron(journey_scan, name=JOURNEY_SCAN, second=set(range(60)), timeout=55),
-            cron(journey_dates, name=JOURNEY_DATES, minute={20}, timeout=600),  # hourly
+            cluster_cron(sop_scan, name=SOP_SCAN, second=set(range(60)), timeout=55),
+            cluster_cron(sop_track, name=SOP_TRACK, second={15}, timeout=55),
+            cluster_cron(journey_scan, name=JOURNEY_SCAN, second=set(range(60)), timeout=55),
+            cluster_cron(journey_dates, name=JOURNEY_DATES, minute={20}, timeout=600),  # hourly
             # Every 15 s, WeCom's msgaudit_notify cadence.
-            cron(compliance_archive, name=COMPLIANCE_ARCHIVE, second={0, 15, 30, 45}, timeout=100),
-            cron(sop_plan, name=SOP_PLAN, minute=set(range(0, 60, 10)), second={5}, timeout=500),
-            cron(
+            cluster_cron(
+                compliance_archive, name=COMPLIANCE_ARCHIVE, second={0, 15, 30, 45}, timeout=100
+            ),
+            cluster_cron(
+                sop_plan, name=SOP_PLAN, minute=set(range(0, 60, 10)), second={5}, timeout=500
+            ),
+            cluster_cron(
                 compliance_reply_timeouts, name=COMPLIANCE_REPLY_TIMEOUTS, second={45}, timeout=55
             ),
-            cron(compliance_notify, name=COMPLIANCE_NOTIFY, second={50}, timeout=55),
-            cron(transfers_tick, name=TRANSFERS_TICK, second={25}, timeout=55),
+            cluster_cron(compliance_notify, name=COMPLIANCE_NOTIFY, second={50}, timeout=55),
+            cluster_cron(transfers_tick, name=TRANSFERS_TICK, second={25}, timeout=55),
             # 群发: scheduled sends start within 5 s; tracking polls follow their own backoff.
-            cron(
+            cluster_cron(
                 mass_send_tick,
                 name=MASS_SEND_TICK,
                 second=set(range(0, 60, 5)),
                 timeout=1800,
             ),
-            cron(material_media, name=MATERIAL_MEDIA, minute={35}, timeout=600),  # hourly
+            cluster_cron(material_media, name=MATERIAL_MEDIA, minute={35}, timeout=600),  # hourly
             # The nightly reconcile, at SCRM_SYNC_HOUR (the worker's local time zone).
-            cron(
+            cluster_cron(
                 nightly_sync,
                 name=NIGHTLY_SYNC,
                 hour={settings.sync_hour},
                 minute={17},
                 timeout=LONGEST_JOB_TIMEOUT,
-                unique=True,
             ),
         ],
         redis_settings=RedisSettings.from_dsn(settings.redis_url),

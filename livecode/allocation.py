@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from redis.asyncio import Redis
+from tortoise.functions import Count
 
 from livecode import schedule as sched
-from livecode.models import LiveCode, LiveCodeMember
+from livecode.models import LiveCode, LiveCodeAdd, LiveCodeMember
 
 STRATEGIES = ("native", "round_robin", "weighted", "least_loaded")
 
@@ -85,6 +86,7 @@ class Allocator:
         candidates = await self.order(code, eligible(code, pool, local), day)
         if candidates:
             keys = [quota_key(code.id, m.userid, day) for m in candidates]
+            await self._seed_lost_counters(code, candidates, keys, day)
             index = int(await self._claim(keys=keys, args=[m.daily_quota for m in candidates]))
             if index:
                 return Choice(candidates[index - 1].userid, backup=False)
@@ -92,6 +94,34 @@ class Allocator:
             start = await self.redis.incr(f"lc:rr:{code.id}:backup") - 1
             return Choice(backups[start % len(backups)].userid, backup=True)
         return None
+
+    async def _seed_lost_counters(
+        self, code: LiveCode, members: list[LiveCodeMember], keys: list[str], day: str
+    ) -> None:
+        """A counter missing while the member has a quota: the day's first customer, or Redis
+        lost its data (a restart without persistence). Start it from the adds the database
+        recorded today, not from 0, or every member would get a whole second quota."""
+        values = await self.redis.mget(keys)
+        missing = [
+            (key, m.userid)
+            for key, m, v in zip(keys, members, values, strict=True)
+            if v is None and m.daily_quota
+        ]
+        if not missing:
+            return
+        rows = (
+            await LiveCodeAdd.filter(
+                code_id=code.id, day=date.fromisoformat(day), userid__in=[u for _, u in missing]
+            )
+            .annotate(n=Count("id"))
+            .group_by("userid")
+            .values_list("userid", "n")
+        )
+        added = dict(rows)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key, userid in missing:  # NX: a claim another process made meanwhile stands
+                pipe.set(key, int(added.get(userid, 0)), nx=True, ex=172800)
+            await pipe.execute()
 
     async def used_today(self, code: LiveCode, userids: list[str], day: str) -> dict[str, int]:
         if not userids:

@@ -96,3 +96,25 @@ async def test_offline_schedule_and_caps_decide_eligibility(
     assert await allocator.allocate(code, members, night) is None  # closed, and no backup
     code.status = "paused"
     assert await allocator.allocate(code, members, NOON) is None
+
+
+async def test_a_redis_that_lost_its_counters_does_not_hand_out_a_second_quota(
+    db: Settings, redis_client: aioredis.Redis
+) -> None:
+    """Redis restarted without persistence mid-day: the day's adds are in the database."""
+    from livecode.models import LiveCodeAdd
+
+    code, members = await make_code(
+        "round_robin", [{"userid": "a", "daily_quota": 3}, {"userid": "bk", "backup": True}]
+    )
+    allocator = Allocator(redis_client)
+    first = [await allocator.allocate(code, members, NOON) for _ in range(3)]
+    assert [c.userid for c in first if c] == ["a", "a", "a"]
+    for i in range(3):  # the three customers added a
+        await LiveCodeAdd.create(
+            corp_id=code.corp_id, code_id=code.id, userid="a", external_userid=f"wm{i}",
+            added_at=NOON, day=NOON.date(),
+        )  # fmt: skip
+    await redis_client.flushdb()  # the restart
+    after = [await allocator.allocate(code, members, NOON) for _ in range(2)]
+    assert [c.userid for c in after if c] == ["bk", "bk"]  # a's quota is still used up
