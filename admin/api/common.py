@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from tortoise.models import Model
 
 from admin.api.auth import actor
+from admin.api.validation_text import details
 from bot.logging import get_logger
 from scrm.models import Corp
 
@@ -41,9 +42,9 @@ async def parse(request: web.Request, model: type[M]) -> M:
     try:
         return model.model_validate_json(raw or b"{}")
     except ValidationError as exc:
-        details = [{"loc": ".".join(map(str, e["loc"])), "msg": e["msg"]} for e in exc.errors()]
+        body = {"error": "输入有误", "code": "invalid_input", "details": details(exc.errors())}
         raise web.HTTPUnprocessableEntity(
-            text=json.dumps({"error": "invalid input", "details": details}, ensure_ascii=False),
+            text=json.dumps(body, ensure_ascii=False),
             content_type="application/json",
         ) from exc
 

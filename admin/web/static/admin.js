@@ -15,7 +15,8 @@
 
   function explain(body, status) {
     if (body && body.details && body.details.length) {
-      const said = (d) => (typeof d === "string" ? d : (d.loc ? d.loc + " " : "") + d.msg);
+      // The server writes each detail as a Chinese sentence that already names the field.
+      const said = (d) => (typeof d === "string" ? d : d.msg);
       return body.error + "：" + body.details.map(said).join("；");
     }
     if (body && body.missing) { return body.error + "（缺少：" + body.missing.join("、") + "）"; }
@@ -76,7 +77,7 @@
     try {
       body = form.dataset.encoding === "multipart" ? new FormData(form) : formJSON(form);
     } catch (e) {
-      toast("JSON 格式错误：" + e.message, "error");
+      toast("JSON 格式错误，请检查括号、逗号和引号是否成对", "error");
       return;
     }
     const button = form.querySelector("[type=submit]");

@@ -1,0 +1,263 @@
+"""The one place for display text: machine keys (stages, statuses, sources, events, audit
+actions and objects) → the Chinese a user reads. Pages, the sidebar, notifications and the
+audit log all read these tables, so a key is translated the same way everywhere."""
+
+from __future__ import annotations
+
+# Stages are rows a corp may rename or add to; unknown names are shown as they are.
+STAGES = {
+    "Qualification": "资格确认",
+    "Discovery": "需求挖掘",
+    "Solution": "方案设计",
+    "Proposal": "商务报价",
+    "Negotiation": "谈判签约",
+    "Won": "赢单",
+    "Lost": "输单",
+}
+LEAD_STATUS = {
+    "new": "新线索",
+    "mql": "营销合格",
+    "sql": "销售合格",
+    "converted": "已转化",
+    "lost": "已流失",
+}
+# Where a lead first came from (Lead.platform) and the channels the service itself writes.
+LEAD_SOURCES = {
+    "wecom": "企业微信",
+    "form": "表单",
+    "douyin": "抖音",
+    "xiaohongshu": "小红书",
+    "kuaishou": "快手",
+    "csv": "批量导入",
+    "import": "批量导入",
+    "manual": "手工录入",
+    "api": "接口",
+    "livecode": "渠道活码",
+}
+# Lead activities and behaviour events (LeadActivity.kind, scoring behaviours).
+EVENTS = {
+    "intake": "线索进入",
+    "duplicate_intake": "重复进入（已合并）",
+    "assign": "分配",
+    "claim": "从公海领取",
+    "to_pool": "进入公海",
+    "recycle": "回收到公海",
+    "followup": "跟进",
+    "merge": "合并线索",
+    "unmerge": "撤销合并",
+    "sla_breach": "首次响应超时",
+    "wecom_add": "添加企业微信",
+    "link_open": "打开雷达链接",
+    "form_submit": "提交表单",
+    "reply": "客户回复",
+    "stage": "商机阶段变更",
+    "resigned": "离职继承",
+    "transfer": "客户转接",
+}
+# Audit log: the verb (create/update/delete, or an action's last path part) …
+AUDIT_ACTIONS = {
+    "create": "新建",
+    "update": "修改",
+    "delete": "删除",
+    "login": "登录",
+    "login_failed": "登录失败",
+    "login_locked": "账号锁定",
+    "logout": "退出登录",
+    "password": "重置密码",
+    "unlock": "解锁",
+    "acknowledge": "确认",
+    "assign": "分配",
+    "cancel": "取消",
+    "claim": "领取",
+    "comments": "评论",
+    "decision": "审批",
+    "done": "完成",
+    "false-positive": "标为误报",
+    "followups": "记录跟进",
+    "merge": "合并",
+    "unmerge": "撤销合并",
+    "move": "移动",
+    "pause": "暂停",
+    "resume": "恢复",
+    "remind": "提醒",
+    "reopen": "重新打开",
+    "resolve": "解决",
+    "stage": "变更阶段",
+    "task": "创建任务",
+    "tags": "修改标签",
+    "track": "跟踪",
+    "use": "使用",
+    "send": "发送",
+    "sync": "同步",
+    "quotes": "提交报价",
+    "payments": "登记回款",
+    "online": "上下线",
+    "poster": "修改海报",
+    "recompute": "重新计算",
+    "rescore": "全量重算",
+    "import": "导入",
+    "preview": "预览",
+    "check": "检查",
+    "poll": "查询进度",
+    "replay": "重放",
+}
+# … and the object (the first two parts of the API path, ids dropped).
+AUDIT_OBJECTS = {
+    "corps": "企业",
+    "staff/sync": "成员同步",
+    "tags": "标签",
+    "tags/sync": "标签同步",
+    "tag-groups": "标签组",
+    "admin-users": "账号",
+    "admin-users/password": "账号密码",
+    "admin-users/unlock": "账号解锁",
+    "admin_user": "账号",
+    "api-tokens": "接口令牌",
+    "lead-settings": "线索设置",
+    "scoring-rules": "评分规则",
+    "scoring-rules/rescore": "全量重算",
+    "scoring-rules/recompute": "评分重算",
+    "assignment-rules": "分配规则",
+    "leads": "线索",
+    "leads/import": "线索导入",
+    "lead-sources": "线索来源",
+    "lead-events/replay": "线索事件重放",
+    "customers": "客户",
+    "followups": "跟进记录",
+    "opportunities": "商机",
+    "quotes": "报价单",
+    "quotes/decision": "报价审批",
+    "contracts": "合同",
+    "stages": "商机阶段",
+    "livecodes": "渠道活码",
+    "livecodes/resume": "渠道活码",
+    "livecodes/pause": "渠道活码",
+    "group-livecodes": "群活码",
+    "groups": "客户群",
+    "groups/tags": "群标签",
+    "sop-plans": "群SOP",
+    "sop-plans/pause": "群SOP",
+    "sop-plans/resume": "群SOP",
+    "journeys": "客户SOP",
+    "journeys/pause": "客户SOP",
+    "journeys/resume": "客户SOP",
+    "compliance/alerts": "合规告警",
+    "compliance/rules": "合规规则",
+    "compliance/words": "敏感词",
+    "compliance/allow-phrases": "白名单短语",
+    "compliance/settings": "合规设置",
+    "quick-replies": "话术",
+    "quick-replies/categories": "话术分类",
+    "quick-replies/images": "话术图片",
+    "materials": "素材",
+    "materials/images": "素材图片",
+    "campaigns": "营销活动",
+    "segments": "客户分群",
+    "mass-sends": "群发任务",
+    "mass-sends/cancel": "群发任务",
+    "mass-sends/remind": "群发任务",
+    "mass-sends/track": "群发任务",
+    "mass-sends/reach": "群发预估",
+    "tasks": "待办任务",
+    "tasks/done": "待办任务",
+    "churn/task": "流失挽回任务",
+    "transfers": "客户转接",
+    "transfers/onjob": "在职转接",
+    "transfers/resigned": "离职继承",
+    "transfers/groups": "客户群转接",
+    "transfers/check": "转接检查",
+    "transfers/poll": "转接进度",
+    "transfer-rules": "继承规则",
+    "transfer-settings": "转接设置",
+    "forecast/targets": "销售目标",
+    "forecast/submissions": "预测提交",
+    "forecast/stages": "预测阶段",
+    "sidebar/customer": "侧边栏客户",
+    "exports": "导出",
+    "progress": "任务进度",
+    "admin/login": "登录",
+    "admin/logout": "退出登录",
+}
+# Field keys that appear in audit diffs and messages.
+FIELDS = {
+    "name": "名称",
+    "status": "状态",
+    "stage": "阶段",
+    "owner_userid": "负责人",
+    "userid": "成员",
+    "amount": "金额",
+    "note": "说明",
+    "phone": "手机号",
+    "city": "城市",
+    "channel": "渠道",
+    "campaign": "活动",
+    "platform": "来源",
+    "score": "评分",
+    "grade": "等级",
+    "role": "角色",
+    "active": "启用",
+    "priority": "优先级",
+    "conditions": "条件",
+    "strategy": "分配方式",
+    "members": "成员",
+    "tags": "标签",
+    "title": "标题",
+    "content": "内容",
+    "severity": "严重程度",
+    "resolution_note": "处理说明",
+    "timezone": "时区",
+    "expected_close": "预计成交日期",
+    "next_step": "下一步",
+    "decision_maker": "决策人",
+    "team": "团队",
+    "welcome": "欢迎语",
+    "words": "敏感词",
+    "enabled": "启用",
+    "in_pool": "在公海",
+}
+ROLES = {"staff": "员工", "manager": "主管", "ops": "运营", "admin": "管理员"}
+TABLES: dict[str, dict[str, str]] = {
+    "stage": STAGES,
+    "lead_status": LEAD_STATUS,
+    "source": LEAD_SOURCES,
+    "event": EVENTS,
+    "action": AUDIT_ACTIONS,
+    "object": AUDIT_OBJECTS,
+    "field": FIELDS,
+    "role": ROLES,
+}
+
+
+def label(value: object, kind: str) -> str:
+    """`label("sla_breach", "event")` → 首次响应超时. Dotted keys ("lead.sla_breach") are
+    looked up whole, then by their last part; an unknown key is shown as given."""
+    key = "" if value is None else str(value)
+    table = TABLES[kind]
+    if key in table:
+        return table[key]
+    tail = key.rsplit(".", 1)[-1]
+    return table.get(tail, key)
+
+
+# Journey (客户SOP) node kinds, for messages about a journey's steps.
+NODES = {
+    "trigger": "触发",
+    "wait": "等待",
+    "send": "发送消息",
+    "tag": "打标签",
+    "branch": "条件分支",
+    "task": "待办任务",
+    "webhook": "回调",
+    "remind": "提醒",
+    "exit": "结束",
+}
+TABLES["node"] = NODES
+
+
+def any_label(key: str) -> str:
+    """A bare key from an unknown table (a validator's list of allowed values): the first
+    table that knows it, else the key."""
+    for table in (NODES, STAGES, LEAD_STATUS, LEAD_SOURCES, EVENTS, FIELDS):
+        if key in table:
+            return table[key]
+    return key
