@@ -26,7 +26,7 @@ def when(value: datetime | str | None, tz: ZoneInfo | str | None, seconds: bool 
         try:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            return value
+            return str(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     place = tz if isinstance(tz, ZoneInfo) else zone(tz)

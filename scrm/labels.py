@@ -16,8 +16,8 @@ STAGES = {
 }
 LEAD_STATUS = {
     "new": "新线索",
-    "mql": "营销合格",
-    "sql": "销售合格",
+    "mql": "MQL",  # the industry's own words, as 尘锋 and 微伴 show them
+    "sql": "SQL",
     "converted": "已转化",
     "lost": "已流失",
 }
@@ -82,6 +82,7 @@ AUDIT_ACTIONS = {
     "remind": "提醒",
     "reopen": "重新打开",
     "resolve": "解决",
+    "false_positive": "标为误报",
     "stage": "变更阶段",
     "task": "创建任务",
     "tags": "修改标签",
@@ -214,6 +215,12 @@ FIELDS = {
     "words": "敏感词",
     "enabled": "启用",
     "in_pool": "在公海",
+}
+ALERT_STATUS = {
+    "open": "未处理",
+    "acknowledged": "已确认",
+    "resolved": "已解决",
+    "false_positive": "误报",
 }
 ROLES = {"staff": "员工", "manager": "主管", "ops": "运营", "admin": "管理员"}
 TABLES: dict[str, dict[str, str]] = {

@@ -11,6 +11,7 @@ import jinja2
 from aiohttp import web
 
 from admin.web import identity, login
+from admin.web.pages import deal_labels
 from scrm import clock, labels
 
 HERE = Path(__file__).parent
@@ -55,6 +56,7 @@ def setup_web(app: web.Application, redis_url: str) -> Any:
     )
     env.filters["label"] = labels.label
     env.filters["when"] = _when
+    env.filters["yuan"] = deal_labels.yuan
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
     middleware, client = identity.sessions(redis_url)
 

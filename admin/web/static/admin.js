@@ -13,6 +13,19 @@
     toast.timer = setTimeout(() => { box.className = ""; }, kind === "error" ? 8000 : 3000);
   }
 
+  /* The one clock for scripts: an ISO instant as "2026-12-04 02:40" in the corp's zone (the
+     layout's <body data-tz>, or the zone given), whatever the browser's own zone is. */
+  function when(iso, zone) {
+    if (!iso) { return ""; }
+    const at = new Date(iso);
+    if (Number.isNaN(at.getTime())) { return String(iso); }
+    const tz = zone || document.body.dataset.tz || "Asia/Shanghai";
+    const parts = {};
+    new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(at).forEach((p) => { parts[p.type] = p.value; });
+    return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+  }
+
   function explain(body, status) {
     if (body && body.details && body.details.length) {
       // The server writes each detail as a Chinese sentence that already names the field.
@@ -73,6 +86,9 @@
     const form = event.target.closest("form[data-api]");
     if (!form) { return; }
     event.preventDefault();
+    // A box that must be ticked first (a confirmation, never sent): say so and stop.
+    const unticked = form.querySelector("input[data-must-check]:not(:checked)");
+    if (unticked) { toast(unticked.dataset.mustCheck, "error"); unticked.focus(); return; }
     let body;
     try {
       body = form.dataset.encoding === "multipart" ? new FormData(form) : formJSON(form);
@@ -131,6 +147,8 @@
         },
         options: {
           indexAxis: spec.horizontal ? "y" : "x", responsive: true, animation: false,
+          // In a .chart-box the box sets the height: a phone-wide chart keeps a readable height.
+          maintainAspectRatio: !(canvas.parentElement && canvas.parentElement.classList.contains("chart-box")),
           plugins: { legend: { display: spec.series.length > 1 } },
           scales: { [spec.horizontal ? "x" : "y"]: { beginAtZero: true, suggestedMax: 5, ticks: { precision: 0 } } },
         },
@@ -155,7 +173,7 @@
     bar.querySelector("span").textContent = p.message || (p.done + " / " + p.total + "（" + pct + "%）");
   }
 
-  window.SCRM = { api, toast, formJSON, drawCharts, progress, showProgress };
+  window.SCRM = { api, toast, formJSON, drawCharts, progress, showProgress, when };
   document.addEventListener("submit", submitForm);
   document.addEventListener("click", clickAction);
   window.addEventListener("load", () => drawCharts());
