@@ -83,8 +83,8 @@ async def code_stats(
     today_rows = [a for a in adds if a.day == today]
     # 累计 counts every add row ever recorded, as 今日 does today's: the member counter alone
     # could lag the rows (a sync or import writes rows only), and 今日 > 累计 reads as a bug.
-    rows = await LiveCodeAdd.filter(code_id=code.id).values_list("userid", flat=True)
-    recorded = Counter(str(userid) for userid in rows)
+    owners = await LiveCodeAdd.filter(code_id=code.id).values_list("userid", flat=True)
+    recorded = Counter(str(userid) for userid in owners)
     return CodeStats(
         code_id=code.id,
         status=code.status,
