@@ -215,6 +215,18 @@ FIELDS = {
     "words": "敏感词",
     "enabled": "启用",
     "in_pool": "在公海",
+    "threshold": "阈值",
+    "kind": "类型",
+    "category": "分类",
+    "word": "敏感词",
+    "state": "渠道参数",
+    "background": "背景",
+    "department_ids": "部门",
+    "tag_ids": "标签",
+    "nodes": "节点",
+    "weekdays": "星期",
+    "minutes": "分钟",
+    "description": "描述",
 }
 ALERT_STATUS = {
     "open": "未处理",

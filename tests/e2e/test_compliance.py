@@ -259,9 +259,10 @@ async def test_rules_show_api_errors_and_settings_save(ui: UI) -> None:
     await page.fill("[data-testid=rule-threshold]", "-3")
     await page.click("[data-testid=rule-save]")
     error = page.locator("[data-testid=rule-error]")
-    await error.filter(has_text="threshold").wait_for()
+    await error.filter(has_text="阈值").wait_for()
     shown = await error.text_content() or ""
-    assert "阈值" in shown and "greater than or equal to 1" in shown
+    # Pydantic's English is said in Chinese (admin/api/validation_text.py).
+    assert "应不小于 1" in shown and "greater than" not in shown
     assert await ComplianceRule.all().count() == 0
     await shot(ui, "compliance-rules")
 

@@ -57,7 +57,7 @@ async def test_staff_see_only_their_own_customers(ui: UI) -> None:
     assert "VIP" in (await page.text_content("[data-testid=customer-tags]") or "")
     assert await page.text_content("[data-testid=customer-leads] [data-testid=lead-score]") == "72"
     assert "门店年度订阅" in (await page.text_content("[data-testid=customer-opps]") or "")
-    assert "12800.00" in (await page.text_content("[data-testid=customer-opps]") or "")
+    assert "¥12,800" in (await page.text_content("[data-testid=customer-opps]") or "")
     kinds = await page.locator("[data-testid=customer-timeline] li").evaluate_all(
         "items => items.map(i => i.dataset.kind)"
     )

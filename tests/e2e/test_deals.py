@@ -122,6 +122,16 @@ async def test_create_then_lose_a_deal_asks_for_the_reason(ui: UI) -> None:
     create = page.locator("[data-testid=opp-create]")
     await create.locator("[name=name]").fill("新商机·华东区")
     await create.locator("[name=amount]").fill("5000.5")
+    # The form asks for 资格确认's required fields: without them the browser refuses to send.
+    gate = create.locator("[data-testid=opp-create-gate]")
+    assert "资格确认" in (await gate.text_content() or "")
+    await create.locator("button[type=submit]").click()
+    assert await create.locator("[data-gate=next_step]").evaluate("el => !el.validity.valid")
+    made = await ui.linked.api("GET", "/api/v1/opportunities?owner=lisi")
+    assert "新商机·华东区" not in [o["name"] for o in made]
+    await create.locator("[data-gate=next_step]").fill("约客户演示")
+    await create.locator("[data-gate=next_step_date]").fill("2026-12-20")
+    await create.locator("[data-gate=decision_maker]").fill("王总")
     await create.locator("button[type=submit]").click()
     card = column(page, "Qualification").locator(
         "[data-testid=opp-card]", has_text="新商机·华东区"

@@ -26,6 +26,17 @@
     return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
   }
 
+  /* A success toast that survives the reload which follows it: shown now and on the next page. */
+  function flash(message, kind) {
+    toast(message, kind || "ok");
+    try { sessionStorage.setItem("scrm.flash", JSON.stringify({ message: message, kind: kind || "ok" })); } catch (e) { /* private mode */ }
+  }
+  function showFlash() {
+    let raw = null;
+    try { raw = sessionStorage.getItem("scrm.flash"); sessionStorage.removeItem("scrm.flash"); } catch (e) { return; }
+    if (raw) { const f = JSON.parse(raw); toast(f.message, f.kind); }
+  }
+
   function explain(body, status) {
     if (body && body.details && body.details.length) {
       // The server writes each detail as a Chinese sentence that already names the field.
@@ -100,7 +111,7 @@
     if (button) { button.disabled = true; }
     try {
       const result = await api(form.dataset.method || "POST", form.dataset.api, body);
-      toast(form.dataset.ok || "已保存", "ok");
+      (form.dataset.then ? flash : toast)(form.dataset.ok || "已保存", "ok");
       form.dispatchEvent(new CustomEvent("api:done", { detail: result, bubbles: true }));
       if (form.dataset.then === "reload") { setTimeout(() => location.reload(), 300); }
       else if (form.dataset.then) { location.href = form.dataset.then.replace("{id}", result.id); }
@@ -122,7 +133,7 @@
     const body = button.dataset.body ? JSON.parse(button.dataset.body) : {};
     try {
       await api(method, path, method === "DELETE" ? undefined : body);
-      toast(button.dataset.ok || "已完成", "ok");
+      (button.dataset.then !== "stay" ? flash : toast)(button.dataset.ok || "已完成", "ok");
       if (button.dataset.then !== "stay") { setTimeout(() => location.reload(), 300); }
     } catch (e) {
       toast(e.message, "error");
@@ -173,7 +184,8 @@
     bar.querySelector("span").textContent = p.message || (p.done + " / " + p.total + "（" + pct + "%）");
   }
 
-  window.SCRM = { api, toast, formJSON, drawCharts, progress, showProgress, when };
+  window.SCRM = { api, toast, flash, formJSON, drawCharts, progress, showProgress, when };
+  document.addEventListener("DOMContentLoaded", showFlash);
   document.addEventListener("submit", submitForm);
   document.addEventListener("click", clickAction);
   window.addEventListener("load", () => drawCharts());

@@ -9,8 +9,13 @@
   function explain(err, form) {
     const body = err && err.body;
     if (body && Array.isArray(body.details) && body.details.length) {
-      // Each detail is already a Chinese sentence naming its field (admin/api/validation_text.py).
-      const parts = body.details.map((d) => (typeof d === "string" ? d : d.msg));
+      // Each detail is a Chinese sentence naming its field (admin/api/validation_text.py);
+      // the form's own label names the field better when the form has it.
+      const parts = body.details.map((d) => {
+        if (typeof d === "string") { return d; }
+        const label = d.loc ? fieldName(form, d.loc) : "";
+        return label ? label + "：" + d.msg.split("：").slice(-1)[0] : d.msg;
+      });
       return "保存失败：" + body.error + "：" + parts.join("；");
     }
     if (body && body.error) { return "保存失败：" + body.error; }
@@ -39,7 +44,7 @@
     }
     const verb = action === "resolve" ? "解决" : "确认";
     if (failed.length) { SCRM.toast("已" + verb + " " + done + " 条；失败 " + failed.length + " 条：" + failed.join("；"), "error"); }
-    else { SCRM.toast("已" + verb + " " + done + " 条告警", "ok"); }
+    else { SCRM.flash("已" + verb + " " + done + " 条告警", "ok"); }
     if (done) { setTimeout(() => location.reload(), failed.length ? 2500 : 600); }
   }
 
@@ -56,6 +61,13 @@
       if (count) { count.textContent = document.querySelectorAll("input.cx-pick:checked").length; }
     }
   });
+
+  /* The form's own label for a field the API names ("threshold" → "阈值（次）"). */
+  function fieldName(form, loc) {
+    const el = form && form.elements && (form.elements[loc] || form.elements[loc + "[]"]);
+    const label = el && (el.closest ? el.closest("label") : null);
+    return (label && label.firstChild && label.firstChild.textContent.trim()) || "";
+  }
 
   document.addEventListener("api:error", (e) => showError(e.target, explain(e.detail, e.target)));
   document.addEventListener("api:done", (e) => showError(e.target, ""));
