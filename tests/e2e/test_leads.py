@@ -168,7 +168,8 @@ async def test_csv_import_dry_run_then_real_import_with_progress(ui: UI) -> None
     pooled = await Lead.filter(in_pool=True).count()
     assert pooled > 0
     assert await page.text_content("[data-testid=result-pool]") == str(pooled)
-    assert f"其中 {pooled} 条进入公海" in (await page.text_content("[data-testid=import-progress]") or "")
+    said = await page.text_content("[data-testid=import-progress]") or ""
+    assert f"其中 {pooled} 条进入公海" in said
     assert (await Lead.get(name="导入7")).touches == 2
     await page.evaluate("window.scrollTo(0, 0)")
     await ui.shot("leads-import")
