@@ -228,6 +228,8 @@ FIELDS = {
     "minutes": "分钟",
     "description": "描述",
 }
+QUOTE_STATUS = {"pending_approval": "待审批", "approved": "已批准", "rejected": "已驳回"}
+APPROVAL_LEVELS = {"self": "无需审批", "manager": "主管审批", "director": "总监审批"}
 ALERT_STATUS = {
     "open": "未处理",
     "acknowledged": "已确认",
@@ -244,6 +246,9 @@ TABLES: dict[str, dict[str, str]] = {
     "object": AUDIT_OBJECTS,
     "field": FIELDS,
     "role": ROLES,
+    "quote_status": QUOTE_STATUS,
+    "approval": APPROVAL_LEVELS,
+    "alert_status": ALERT_STATUS,
 }
 
 
