@@ -4,6 +4,8 @@ audit log all read these tables, so a key is translated the same way everywhere.
 
 from __future__ import annotations
 
+import re
+
 # Stages are rows a corp may rename or add to; unknown names are shown as they are.
 STAGES = {
     "Qualification": "资格确认",
@@ -218,6 +220,17 @@ FIELDS = {
     "enabled": "启用",
     "in_pool": "在公海",
     "threshold": "阈值",
+    "next_step_date": "下一步日期",
+    "pain_points": "客户痛点",
+    "purchase_process": "采购流程",
+    "solution_doc": "方案文档",
+    "competitors": "竞争对手",
+    "quote_number": "报价单号",
+    "contract_version": "合同版本",
+    "legal_status": "法务状态",
+    "lost_reason": "输单原因",
+    "lost_note": "输单说明",
+    "contract": "合同编号",
     "steps": "步骤",
     "schedule": "时间安排",
     "target": "目标",
@@ -295,3 +308,51 @@ def any_label(key: str) -> str:
         if key in table:
             return table[key]
     return key
+
+
+# The JSON API's English `error` texts (kept as machine-readable codes for scripts) and the
+# Chinese `message` a person reads beside them: specific patterns first, then by status.
+API_ERRORS: tuple[tuple[str, str], ...] = (
+    (r"^no such ", "没有这条记录，或不在你的数据范围内"),
+    (
+        r"yourself or your team|your own \(or your team's\)|your own team",
+        "只能操作自己或团队成员的数据",
+    ),
+    (r"merged", "这条线索已被合并，请操作合并后的线索"),
+    (r"lead is closed", "线索已关闭，不能再分配"),
+    (r"no active member|no staff member|unknown member", "没有这个在职成员"),
+    (r"holding cap|open leads already", "该成员持有的线索已达上限"),
+    (r"is used by another", "渠道参数已被另一个活码使用"),
+    (r"nobody approves their own", "不能审批自己提交的报价"),
+    (r"cannot decide as|decide as a", "您的权限不能审批这张报价"),
+    (r"not waiting", "这张报价已处理过，请刷新页面"),
+    (r" needs: ", "还有阶段必填项未填写"),
+    (r"lost_reason", "请选择输单原因"),
+    (r"is closed|opportunity is closed", "记录已关闭，不能再修改"),
+    (r"phone is not a phone number", "手机号或电话号码无效"),
+    (r"CSRF", "页面已过期，请刷新后重试"),
+    (r"month must be", "月份格式应为 YYYY-MM"),
+    (r"unknown stage", "没有这个商机阶段"),
+    (r"compliance review", "合规审查只对管理员和主管开放"),
+)
+STATUS_ERRORS = {
+    400: "请求有误",
+    401: "请先登录",
+    403: "没有权限执行这个操作",
+    404: "没有这条记录，或不在你的数据范围内",
+    409: "当前状态不允许这个操作，请刷新后重试",
+    413: "内容太大",
+    422: "输入有误",
+    429: "操作太频繁，请稍后再试",
+}
+
+
+def api_message(status: int, text: str) -> str:
+    """The Chinese sentence for an API error: a Chinese text as it is, else by pattern, else
+    by status."""
+    if not text.isascii():
+        return text
+    for pattern, said in API_ERRORS:
+        if re.search(pattern, text):
+            return said
+    return STATUS_ERRORS.get(status, "服务器出错，请稍后重试" if status >= 500 else "请求失败")

@@ -11,6 +11,8 @@ from playwright.async_api import Page, expect
 
 from tests.e2e.conftest import UI
 
+NO_SUCH = "没有这条记录，或不在你的数据范围内"  # the same words for absent and out of scope
+
 CARD = "[data-testid=opp-card][data-id='{}']"
 
 
@@ -235,7 +237,7 @@ async def test_staff_cannot_reach_another_staff_members_deal(ui: UI) -> None:
     await expect(page.locator("[data-testid=not-found]")).to_be_visible()
     assert "王五·私有商机" not in await page.content()
     status, body = await session_api(page, "GET", f"/api/v1/opportunities/{theirs['id']}")
-    assert (status, body) == (404, {"error": "no such opportunity"})
+    assert (status, body) == (404, {"error": "no such opportunity", "message": NO_SUCH})
     status, listed = await session_api(page, "GET", "/api/v1/opportunities")
     assert [o["id"] for o in listed] == [mine["id"]]
     # Moving it by API is refused the same way, and nothing changes.

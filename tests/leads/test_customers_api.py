@@ -12,6 +12,8 @@ from tests.leads.conftest import Linked
 from tests.leads.customer_seed import exts, seed_customers
 from tests.leads.test_access_and_work import call, token
 
+NO_SUCH = "没有这条记录，或不在你的数据范围内"  # the same words for absent and out of scope
+
 ADMIN = {"Authorization": "Bearer test-admin-token"}
 
 
@@ -25,7 +27,11 @@ async def test_customers_are_listed_and_opened_within_scope_only(linked: Linked)
     status, other = await call(linked, "GET", "/api/v1/customers/wmWangA", lisi)
     status_absent, absent = await call(linked, "GET", "/api/v1/customers/wmNobody", lisi)
     # Someone else's customer and a customer that does not exist answer exactly alike.
-    assert (status, other) == (status_absent, absent) == (404, {"error": "no such customer"})
+    assert (
+        (status, other)
+        == (status_absent, absent)
+        == (404, {"error": "no such customer", "message": NO_SUCH})
+    )
     status, nothing = await call(linked, "GET", "/api/v1/customers?owner=wangwu", lisi)
     assert status == 200 and nothing["total"] == 0 and nothing["items"] == []
 

@@ -41,10 +41,11 @@
     if (body && body.details && body.details.length) {
       // The server writes each detail as a Chinese sentence that already names the field.
       const said = (d) => (typeof d === "string" ? d : d.msg);
-      return body.error + "：" + body.details.map(said).join("；");
+      return (body.message || body.error) + "：" + body.details.map(said).join("；");
     }
-    if (body && body.missing) { return body.error + "（缺少：" + body.missing.join("、") + "）"; }
-    return (body && body.error) || ("请求失败（HTTP " + status + "）");
+    if (body && body.missing) { return (body.message || body.error) + "（缺少：" + (body.missing_text || body.missing.join("、")) + "）"; }
+    // `message` is the Chinese sentence; `error` the machine text scripts match on.
+    return (body && (body.message || body.error)) || ("请求失败（HTTP " + status + "）");
   }
 
   async function api(method, path, body) {

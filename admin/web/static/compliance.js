@@ -16,9 +16,9 @@
         const label = d.loc ? fieldName(form, d.loc) : "";
         return label ? label + "：" + d.msg.split("：").slice(-1)[0] : d.msg;
       });
-      return "保存失败：" + body.error + "：" + parts.join("；");
+      return "保存失败：" + (body.message || body.error) + "：" + parts.join("；");
     }
-    if (body && body.error) { return "保存失败：" + body.error; }
+    if (body && body.error) { return "保存失败：" + (body.message || body.error); }
     return (err && err.message) || "保存失败";
   }
 
