@@ -314,6 +314,8 @@ def any_label(key: str) -> str:
 # Chinese `message` a person reads beside them: specific patterns first, then by status.
 API_ERRORS: tuple[tuple[str, str], ...] = (
     (r"^no such ", "没有这条记录，或不在你的数据范围内"),
+    (r"already in the library|already has this word", "词库中已有这个词"),
+    (r"phrase is already allowed", "白名单中已有这个短语"),
     (
         r"yourself or your team|your own \(or your team's\)|your own team",
         "只能操作自己或团队成员的数据",

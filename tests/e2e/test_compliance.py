@@ -225,7 +225,7 @@ async def test_word_library_add_edit_search_and_import(ui: UI) -> None:
     # A word already in the library: the API's 409 shows in the form.
     await page.fill("[data-testid=word-input]", "代开发票")
     await page.click("[data-testid=word-save]")
-    await page.locator("[data-testid=word-error]").filter(has_text="already").wait_for()
+    await page.locator("[data-testid=word-error]").filter(has_text="词库中已有这个词").wait_for()
 
     await row.locator("[data-cx-edit]").click()
     assert await page.input_value("[data-testid=word-input]") == "代开发票"

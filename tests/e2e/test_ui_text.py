@@ -41,6 +41,7 @@ async def test_labels_are_chinese_and_every_time_is_on_the_corp_clock(ui: UI) ->
     acts = await page.text_content("[data-testid=lead-activities]") or ""
     assert "首次响应超时" in acts and "添加企业微信" in acts
     assert "sla_breach" not in acts and "行为：" not in acts and SHOWN in acts
+    await ui.shot("ui-lead", page)
 
     await page.goto(ui.url("/admin/customers/wmLisiA"))
     assert await page.text_content("[data-testid=opp-stage]") == "资格确认"
@@ -50,6 +51,7 @@ async def test_labels_are_chinese_and_every_time_is_on_the_corp_clock(ui: UI) ->
     assert (
         "Qualification" not in line and "lead." not in line and "CNY" not in await page.content()
     )
+    await ui.shot("ui-customer", page)
 
     await page.goto(ui.url("/sidebar/?external_userid=wmLisiA"))
     await expect(page.locator("#card")).to_be_visible()
@@ -107,6 +109,7 @@ async def test_numbers_agree(ui: UI) -> None:
     await boss.goto(ui.url("/admin/"))
     assert await boss.text_content("[data-testid=funnel-leads]") == listed == "3"
     assert await boss.text_content("[data-testid=funnel-scope]") == "本团队及公海"
+    await ui.shot("ui-dashboard", boss)
 
     # A follow-up written in the sidebar is logged on the customer and the lead: shown once.
     seeded = await seed_customers(ui.linked)
@@ -163,6 +166,7 @@ async def test_critical_alerts_need_a_note_and_a_confirmation_and_the_queue_has_
     )
     trail = page.locator("[data-testid=audit-trail]")
     assert "已约谈员工并撤回消息" in (await trail.text_content() or "")
+    await ui.shot("ui-alert", page)
 
     ids = [(await _alert(corp.id, n, "high")).id for n in (2, 3)]
     await page.goto(ui.url("/admin/compliance?status=open"))
@@ -198,6 +202,7 @@ async def test_the_audit_log_reads_as_chinese_with_names(ui: UI) -> None:
     objects = await page.locator("[data-testid=audit-object]").all_inner_texts()
     assert "分配规则「华东规则」" in objects and "合规告警「返现」" in objects
     assert not [o for o in objects if "alert" in o or "/" in o]
+    await ui.shot("ui-audit", page)
 
 
 async def test_dead_ends_say_what_happened(ui: UI) -> None:
@@ -241,6 +246,7 @@ async def test_dead_ends_say_what_happened(ui: UI) -> None:
     await boss.goto(ui.url("/admin/quotes"))
     row = boss.locator(f"[data-testid=quote-pending][data-id='{quote['id']}']")
     assert "标准版年费 × 2" in (await row.locator("[data-testid=quote-lines]").inner_text())
+    await ui.shot("ui-quotes", boss)
     await row.locator("[data-decide=approve]").click()
     decided = boss.locator(f"[data-testid=quote-decided][data-id='{quote['id']}']")
     await expect(decided).to_have_attribute("data-status", "approved")
@@ -259,6 +265,7 @@ async def test_phone_layout_favicon_and_password_form(ui: UI) -> None:
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390
     height = await page.eval_on_selector("[data-testid=chart-week]", "c => c.clientHeight")
     assert height >= 200  # not squashed flat by a 900×260 aspect ratio
+    await ui.shot("ui-stats-390", page)
 
     await page.goto(ui.url("/admin/"))
     gap = await page.evaluate(
