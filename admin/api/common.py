@@ -13,7 +13,7 @@ from tortoise.models import Model
 from admin.api.auth import actor
 from admin.api.validation_text import details
 from bot.logging import get_logger
-from scrm import labels
+from scrm import error_text, labels
 from scrm.models import Corp
 
 log = get_logger("admin.api")
@@ -26,7 +26,7 @@ T = TypeVar("T", bound=Model)
 
 def error(status: int, message: str, **extra: Any) -> web.Response:
     """`error` stays the machine text scripts match on; `message` is what a person reads."""
-    extra.setdefault("message", labels.api_message(status, message))
+    extra.setdefault("message", error_text.api_message(status, message))
     if extra.get("missing"):
         extra["missing_text"] = "、".join(labels.label(f, "field") for f in extra["missing"])
     return web.json_response(
@@ -77,7 +77,7 @@ async def corp_for(request: web.Request) -> Corp:
 def not_found(label: str) -> web.HTTPNotFound:
     return web.HTTPNotFound(
         text=json.dumps(
-            {"error": f"no such {label}", "message": labels.api_message(404, "no such")},
+            {"error": f"no such {label}", "message": error_text.api_message(404, "no such")},
             ensure_ascii=False,
         ),
         content_type="application/json",

@@ -123,9 +123,11 @@ async def links(page: Page) -> list[str]:
     return out
 
 
-async def check(page: Page, path: str, found: Findings, allowed: set[str], width: int) -> None:
+async def check(
+    page: Page, path: str, found: Findings, allowed: set[str], width: int, layout: str = "header"
+) -> None:
     styled = await page.evaluate(
-        "() => document.styleSheets.length > 0 && !!document.querySelector('header.topbar')"
+        f"() => document.styleSheets.length > 0 && !!document.querySelector('{layout}')"
     )
     if not styled:
         found.unstyled.append(f"{path} @{width}")

@@ -65,6 +65,16 @@ async def test_every_page_for_every_role_is_chinese_styled_and_on_one_clock(ui: 
                 if pattern(href) not in seen:
                     seen.add(pattern(href))
                     queue.append(href)
+        if username == "lisi":  # the sidebar, as a member opens it beside a chat
+            sidebar = await ui.login("lisi", await ui.new_page())
+            await sidebar.goto(ui.url("/sidebar/?external_userid=wmLisiA"))
+            watch_console(sidebar, found)
+            await sidebar.wait_for_selector("#card:not([hidden])")
+            for width in (390, 1280):
+                await sidebar.set_viewport_size({"width": width, "height": 800})
+                await check(sidebar, "/sidebar/", found, allowed, width, layout="#card")
+            visited += 1
+            await sidebar.context.close()
         await page.context.close()
     elapsed = time.monotonic() - started
     print(f"crawl: {visited} page visits in {elapsed:.1f} s")
