@@ -278,6 +278,8 @@ async def test_phone_layout_favicon_and_password_form(ui: UI) -> None:
         }"""
     )
     assert 0 <= gap <= 12
+    await page.wait_for_timeout(300)  # Chart.js sizes its canvases after the load event
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
     icon = await page.get_attribute("link[rel=icon]", "href")
     assert icon and (await page.request.get(ui.url(icon))).status == 200
 
