@@ -17,6 +17,7 @@ from admin.api import API
 from admin.api.auth import bearer_auth
 from admin.audit import audit_writes
 from admin.web import setup_web
+from admin.web.errors import error_pages
 from admin.web.guard import guard
 from bot import background, health, inbox, keys
 from bot.clients import WeComClients
@@ -68,7 +69,9 @@ def create_app(settings: Settings, *, run_sweeper: bool = True) -> web.Applicati
     app[keys.SETTINGS] = settings
     # Order matters: the session is read by the page guard and by the API's auth, and the
     # audit log needs to know who is acting before it lets a write through.
-    app.middlewares.extend([setup_web(app, settings.redis_url), guard, bearer_auth, audit_writes])
+    app.middlewares.extend(
+        [setup_web(app, settings.redis_url), error_pages, guard, bearer_auth, audit_writes]
+    )
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         await init_db(settings)

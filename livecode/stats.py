@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from datetime import date, timedelta
 
 from pydantic import BaseModel
@@ -80,6 +81,10 @@ async def code_stats(
     members = await LiveCodeMember.filter(code_id=code.id).order_by("id")
     used = await Allocator(redis).used_today(code, [m.userid for m in members], today.isoformat())
     today_rows = [a for a in adds if a.day == today]
+    # 累计 counts every add row ever recorded, as 今日 does today's: the member counter alone
+    # could lag the rows (a sync or import writes rows only), and 今日 > 累计 reads as a bug.
+    owners = await LiveCodeAdd.filter(code_id=code.id).values_list("userid", flat=True)
+    recorded = Counter(str(userid) for userid in owners)
     return CodeStats(
         code_id=code.id,
         status=code.status,
@@ -89,7 +94,7 @@ async def code_stats(
                 userid=m.userid,
                 backup=m.backup,
                 online=m.online,
-                adds_total=m.adds_total,
+                adds_total=max(m.adds_total, recorded[m.userid]),
                 adds_today=sum(a.userid == m.userid for a in today_rows),
                 daily_quota=m.daily_quota,
                 quota_used_today=used.get(m.userid, 0),

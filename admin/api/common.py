@@ -11,7 +11,9 @@ from pydantic import BaseModel, ValidationError
 from tortoise.models import Model
 
 from admin.api.auth import actor
+from admin.api.validation_text import details
 from bot.logging import get_logger
+from scrm import error_text, labels
 from scrm.models import Corp
 
 log = get_logger("admin.api")
@@ -23,6 +25,10 @@ T = TypeVar("T", bound=Model)
 
 
 def error(status: int, message: str, **extra: Any) -> web.Response:
+    """`error` stays the machine text scripts match on; `message` is what a person reads."""
+    extra.setdefault("message", error_text.api_message(status, message))
+    if extra.get("missing"):
+        extra["missing_text"] = "、".join(labels.label(f, "field") for f in extra["missing"])
     return web.json_response(
         {"error": message, **extra},
         status=status,
@@ -41,9 +47,9 @@ async def parse(request: web.Request, model: type[M]) -> M:
     try:
         return model.model_validate_json(raw or b"{}")
     except ValidationError as exc:
-        details = [{"loc": ".".join(map(str, e["loc"])), "msg": e["msg"]} for e in exc.errors()]
+        body = {"error": "输入有误", "code": "invalid_input", "details": details(exc.errors())}
         raise web.HTTPUnprocessableEntity(
-            text=json.dumps({"error": "invalid input", "details": details}, ensure_ascii=False),
+            text=json.dumps(body, ensure_ascii=False),
             content_type="application/json",
         ) from exc
 
@@ -70,7 +76,10 @@ async def corp_for(request: web.Request) -> Corp:
 
 def not_found(label: str) -> web.HTTPNotFound:
     return web.HTTPNotFound(
-        text=json.dumps({"error": f"no such {label}"}, ensure_ascii=False),
+        text=json.dumps(
+            {"error": f"no such {label}", "message": error_text.api_message(404, "no such")},
+            ensure_ascii=False,
+        ),
         content_type="application/json",
     )
 

@@ -29,6 +29,11 @@ class OpportunityIn(Strict):
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
     lead_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
     expected_close: date | None = None
+    gate: dict[str, Any] | None = Field(
+        default=None,
+        max_length=40,
+        description="the first stage's gate fields; when given, its required ones must be filled",
+    )
 
 
 class MoveIn(Strict):
@@ -141,15 +146,19 @@ async def create(request: web.Request) -> web.Response:
     await refs.member(corp, body.owner_userid)
     # Converting a lead is working on it: it must be one the caller may work on (admin/api/refs).
     lead = await refs.lead(request, corp, body.lead_id) if body.lead_id else None
-    opp = await deals.create(
-        corp.id,
-        name=body.name,
-        owner=body.owner_userid,
-        amount=body.amount,
-        currency=body.currency,
-        lead=lead,
-        expected_close=body.expected_close,
-    )
+    try:
+        opp = await deals.create(
+            corp.id,
+            name=body.name,
+            owner=body.owner_userid,
+            amount=body.amount,
+            currency=body.currency,
+            lead=lead,
+            expected_close=body.expected_close,
+            gate=body.gate,
+        )
+    except deals.StageGateError as exc:
+        return error(422, str(exc), missing=exc.missing)
     return ok(await _out(opp), status=201)
 
 

@@ -19,20 +19,21 @@ from scrm.services import lead_import
 
 log = get_logger("admin.api.lead_csv")
 MAX_BYTES = 5 * 1024 * 1024
-EVERY = 200  
+EVERY = 200
+
 
 async def _text(request: web.Request) -> str | web.Response:
     raw = await request.content.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
-        return error(413, "CSV over 5 MB: split it")
+        return error(413, "CSV 超过 5 MB，请拆分后再导入", code="too_large")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        return error(400, "the CSV must be UTF-8 (Excel: 另存为 CSV UTF-8)")
+        return error(400, "CSV 须为 UTF-8 编码（Excel：另存为「CSV UTF-8」）", code="not_utf8")
 
 
 async def _source(request: web.Request, corp: Corp) -> LeadSource:
-    channel = request.query.get("channel", "").strip()[:48] or "csv"
+    channel = request.query.get("channel", "").strip()[:48] or "批量导入"
     source, _ = await LeadSource.get_or_create(
         platform="csv",
         key=f"csv-{corp.id}-{channel}",
@@ -55,7 +56,7 @@ async def import_leads(request: web.Request) -> web.Response:
     try:
         report = await lead_import.import_csv(source, text, request.app[keys.ARQ], dry_run=dry)
     except ValueError as exc:
-        return error(400, str(exc))
+        return error(400, str(exc), code="bad_csv")
     return ok({"dry_run": dry, **vars(report)})
 
 
@@ -74,7 +75,7 @@ async def start_import(request: web.Request) -> web.Response:
     try:
         total = lead_import.check(text)  # a bad header or too many rows: refused right away
     except ValueError as exc:
-        return error(400, str(exc))
+        return error(400, str(exc), code="bad_csv")
     source = await _source(request, corp)
     redis = request.app[keys.ARQ]
     op_id = progress.new_id()
@@ -112,12 +113,16 @@ async def run_import(redis: Redis, source_id: int, text: str, op_id: str, total:
         done=total,
         total=total,
         state="done",
-        message=f"导入完成：新建 {report.created}，合并 {report.merged}，拒绝 {rejected}",
+        message=(
+            f"导入完成：新建 {report.created}，合并 {report.merged}，拒绝 {rejected}"
+            f"；其中 {report.to_pool} 条进入公海"
+        ),
         result={
             "rows": report.rows,
             "created": report.created,
             "merged": report.merged,
             "rejected": rejected,
+            "to_pool": report.to_pool,
             "errors": report.errors[:100],
         },
     )

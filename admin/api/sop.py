@@ -62,7 +62,8 @@ async def create(request: web.Request) -> web.Response:
             {
                 **_out(plan),
                 "planned_runs": 0,
-                "warning": "no group matches the target yet; new groups join as they come",
+                "warning": "目前没有群符合目标条件，计划不会发送；新群符合条件后会自动加入",
+                "warning_code": "no_groups",
             },
             status=201,
         )

@@ -9,9 +9,11 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from admin.api.auth import Actor
+from admin.api.customer_query import channel_names
 from admin.web.pages import deal_labels
+from scrm import clock, labels
 from scrm.enums import RelationStatus
-from scrm.models import Customer, FollowRelation, Lead, Opportunity, Staff, Tag, TagGroup
+from scrm.models import Corp, Customer, FollowRelation, Lead, Opportunity, Staff, Tag, TagGroup
 from scrm.services import display_names, timeline
 
 RECENT = 10
@@ -74,7 +76,7 @@ async def _names(corp_id: int, userids: set[str]) -> dict[str, str]:
     return {u: n or u for u, n in rows}
 
 
-def _recent(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _recent(items: list[dict[str, Any]], channels: dict[str, str]) -> list[dict[str, Any]]:
     """Newest first. A sidebar follow-up is also the lead's follow-up: show it once."""
     notes = {(i.get("userid"), i.get("note")) for i in items if i["kind"] == "followup"}
     kept = [
@@ -89,6 +91,9 @@ def _recent(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for i in recent:
         if i["kind"] == "deal.stage":
             i["to_label"] = deal_labels.stage(i.get("to", ""))
+        if i.get("state"):
+            i["state_name"] = channels.get(i["state"], "")
+        i["label"] = labels.label(i["kind"], "event")
     return recent
 
 
@@ -126,7 +131,10 @@ async def build(corp_id: int, relation: FollowRelation) -> dict[str, Any]:
     owner = lead.owner_userid if lead and lead.owner_userid else staff.userid
     names = await _names(corp_id, {owner, staff.userid})
     story = await timeline.for_customer(corp_id, ext)
+    channels = await channel_names(corp_id)
+    corp = await Corp.get(id=corp_id)
     return {
+        "timezone": clock.zone(corp.timezone).key,
         "external_userid": ext,
         "name": customer.name,
         # This member's remark comes before another's when WeCom gave no name.
@@ -135,6 +143,7 @@ async def build(corp_id: int, relation: FollowRelation) -> dict[str, Any]:
         "corp_name": customer.corp_name,
         "type": customer.type,
         "first_channel": customer.first_channel,
+        "first_channel_name": channels.get(customer.first_channel, customer.first_channel),
         "userid": staff.userid,
         "staff_name": names.get(staff.userid, staff.userid),
         "remark": relation.remark,
@@ -163,5 +172,5 @@ async def build(corp_id: int, relation: FollowRelation) -> dict[str, Any]:
             "next_step": opp.next_step,
             "next_step_date": opp.next_step_date,
         },
-        "timeline": _recent(story["timeline"]),
+        "timeline": _recent(story["timeline"], channels),
     }

@@ -11,6 +11,8 @@ import jinja2
 from aiohttp import web
 
 from admin.web import identity, login
+from admin.web.pages import deal_labels
+from scrm import clock, labels
 
 HERE = Path(__file__).parent
 # Page modules register their routes on import; each holds one area's pages.
@@ -31,6 +33,12 @@ PAGE_MODULES: tuple[str, ...] = (
 )
 
 
+@jinja2.pass_context
+def _when(context: Any, value: Any, seconds: bool = False) -> str:
+    """`{{ x.created_at|when }}`: the corp-zone text of an instant (the layout's `corp_tz`)."""
+    return clock.when(value, context.get("corp_tz") or context.get("tz"), seconds)
+
+
 def setup_web(app: web.Application, redis_url: str) -> Any:
     """Templates, static files and page routes on `app`; returns the session middleware,
     which the app factory places before the API's auth (that reads sessions too)."""
@@ -46,6 +54,9 @@ def setup_web(app: web.Application, redis_url: str) -> Any:
         ),
         autoescape=True,
     )
+    env.filters["label"] = labels.label
+    env.filters["when"] = _when
+    env.filters["yuan"] = deal_labels.yuan
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
     middleware, client = identity.sessions(redis_url)
 

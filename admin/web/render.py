@@ -12,9 +12,11 @@ from aiohttp import web
 from admin.api.auth import ACTOR, Actor
 from admin.web import identity
 from admin.web.nav import NAV
+from scrm import clock, labels
+from scrm.models import Corp
 
 View = Callable[[web.Request], Awaitable[dict[str, Any]]]
-ROLE_LABELS = {"staff": "员工", "manager": "主管", "ops": "运营", "admin": "管理员"}
+ROLE_LABELS = labels.ROLES
 
 
 def current(request: web.Request) -> Actor:
@@ -28,12 +30,21 @@ async def base_context(request: web.Request) -> dict[str, Any]:
     who = current(request)
     session = await identity.get_session(request)
     return {
+        "corp_tz": await corp_zone(who),
         "who": who,
         "role_label": ROLE_LABELS.get(who.role, who.role),
         "menu": menu(who),
         "csrf": identity.csrf_token(session),
         "request": request,
     }
+
+
+async def corp_zone(who: Actor) -> str:
+    """The time zone every instant on the page is shown in: the person's corp's."""
+    corp = await (
+        Corp.get_or_none(id=who.corp_pk) if who.corp_pk else Corp.filter(active=True).first()
+    )
+    return clock.zone(corp.timezone if corp else None).key
 
 
 def page(template: str, *, nav: str, title: str, role: str = "staff") -> Callable[[View], Any]:

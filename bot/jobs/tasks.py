@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.logging import get_logger
+from scrm import clock
 from scrm.models import Corp, Task
 from scrm.services import notify
 
@@ -25,7 +26,7 @@ async def remind_tasks(ctx: dict[str, Any], now: datetime | None = None) -> int:
         # Mark first: a failed message must not turn into a reminder every minute.
         task.reminded_at = now
         await task.save(update_fields=["reminded_at", "updated_at"])
-        when = f"（截止 {task.due_at:%m-%d %H:%M}）" if task.due_at else ""
+        when = f"（截止 {clock.when(task.due_at, corp.timezone)}）" if task.due_at else ""
         client = ctx["clients"].for_corp(corp)
         sent += await notify.tell(client, corp, task.assignee, f"任务提醒：{task.title}{when}")
     return sent

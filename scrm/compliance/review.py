@@ -8,6 +8,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from scrm import labels
 from scrm.compliance.team_settings import bump_words_version
 from scrm.models import Alert, AlertComment, AllowPhrase, AuditLog
 from scrm.models.base import corp_pk
@@ -27,6 +28,8 @@ TARGET = {
     "false_positive": "false_positive",
     "reopen": "open",
 }
+# A critical alert is closed with a written reason: the trail must say what was done.
+NOTE_REQUIRED = ("critical",)
 _BREAK = re.compile(r"[\s，。！？；、,.!?;:：\n*]")  # "*": never quote a masked number
 AROUND = 4  # characters of context kept on each side of the word for an allow phrase
 
@@ -53,7 +56,11 @@ async def audit(corp_id: int, actor: str, action: str, obj: str, obj_id: Any, **
 async def transition(alert: Alert, action: str, actor: str, note: str = "") -> Alert:
     """Move the alert along; a move its status does not allow is a ReviewError (409)."""
     if alert.status not in ALLOWED_FROM[action]:
-        raise ReviewError(f"cannot {action.replace('_', ' ')} an alert that is {alert.status}")
+        now = labels.ALERT_STATUS.get(alert.status, alert.status)
+        verb = labels.label(action, "action")
+        raise ReviewError(f"这条告警当前为「{now}」，不能{verb}")
+    if action == "resolve" and alert.severity in NOTE_REQUIRED and not note.strip():
+        raise ReviewError("严重告警须填写处理说明后才能标记为已解决", 422)
     before, alert.status = alert.status, TARGET[action]
     alert.resolved_at = datetime.now(UTC) if alert.status in FINAL else None
     async with in_transaction():  # the change and its audit row stand or fall together
@@ -96,11 +103,11 @@ async def false_positive(alert: Alert, actor: str, phrase: str = "", note: str =
     if alert.kind == "word" and alert.word:
         phrase = phrase or allow_phrase_for(alert)
         if alert.word not in phrase:
-            raise ReviewError(f"the phrase must contain the matched word {alert.word!r}", 422)
+            raise ReviewError(f"白名单短语必须包含触发的词「{alert.word}」", 422)
         if len(phrase) > 128:
-            raise ReviewError("the phrase is longer than 128 characters", 422)
+            raise ReviewError("白名单短语最多 128 个字符", 422)
     elif phrase:
-        raise ReviewError("only word alerts feed the allow-list", 422)
+        raise ReviewError("只有敏感词告警可以加入白名单", 422)
     await transition(alert, "false_positive", actor, note)
     if phrase:
         corp_id = corp_pk(alert)

@@ -127,19 +127,33 @@ async def create(
     lead: Lead | None = None,
     expected_close: date | None = None,
     actor: str = "",
+    gate: dict[str, Any] | None = None,
 ) -> Opportunity:
+    """A new opportunity in the first stage. With `gate` (the new-deal form sends it) the
+    first stage's required fields are checked as a move into it would be."""
     first = (await ensure_stages(corp_id))[0]
     now = datetime.now(UTC)
+    draft = Opportunity(amount=amount, expected_close=expected_close, values={})
+    if gate is not None:
+        given = checked(gate)
+        draft.update_from_dict(given.columns())
+        draft.values = given.values()
+        gaps = missing(draft, first)
+        if gaps:
+            raise StageGateError(f"{first.name} needs: {', '.join(gaps)}", gaps)
     opp = await Opportunity.create(
         corp_id=corp_id,
         name=name,
         owner_userid=owner,
         stage_id=first.id,
         probability=first.probability,
-        amount=amount,
+        amount=draft.amount,
         currency=currency,
         lead_id=lead.id if lead else None,
-        expected_close=expected_close,
+        expected_close=draft.expected_close,
+        next_step=draft.next_step,
+        next_step_date=draft.next_step_date,
+        values=draft.values,
         forecast_category=category_for(first),
         stage_changed_at=now,
         last_activity_at=now,

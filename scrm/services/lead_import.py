@@ -17,6 +17,21 @@ from scrm.services import assignment, leads
 MAX_ROWS = 20_000
 MAX_LINES = 1_000  # rows a dry run describes one by one (the counts cover them all)
 KNOWN = {"name", "phone", "unionid", "city", "campaign", "ad_id"}
+# Column titles people type in Excel, as the field they fill (compared trimmed, lower case).
+HEADERS = {
+    "姓名": "name",
+    "名字": "name",
+    "客户姓名": "name",
+    "手机号": "phone",
+    "手机": "phone",
+    "手机号码": "phone",
+    "电话": "phone",
+    "联系电话": "phone",
+    "城市": "city",
+    "活动": "campaign",
+    "广告id": "ad_id",
+    "广告编号": "ad_id",
+}
 Progress = Callable[[int], Awaitable[None]]
 
 
@@ -28,6 +43,7 @@ class ImportReport:
     would_merge: int = 0
     created: int = 0
     merged: int = 0
+    to_pool: int = 0  # new leads no assignment rule gave an owner: they wait in 公海
     errors: list[dict[str, object]] = field(default_factory=list)
     # Dry run: per row, what would happen (outcome create|merge|reject, and why).
     lines: list[dict[str, object]] = field(default_factory=list)
@@ -41,10 +57,17 @@ class ImportReport:
             )
 
 
+def _column(title: str) -> str:
+    plain = title.strip()
+    return HEADERS.get(plain.lower(), plain.lower() if plain.lower() in KNOWN else plain)
+
+
 def _parse(text: str) -> list[dict[str, str]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))  # Excel's UTF-8 BOM
+    if reader.fieldnames:
+        reader.fieldnames = [_column(f or "") for f in reader.fieldnames]
     if not reader.fieldnames or not {"name", "phone", "unionid"} & set(reader.fieldnames):
-        raise ValueError("the header needs at least one of: name, phone, unionid")
+        raise ValueError("表头至少要有一列：姓名、手机号 或 unionid（中英文均可，如 name,phone）")
     return list(reader)
 
 
@@ -52,7 +75,7 @@ def check(text: str) -> int:
     """The number of data rows, or ValueError for a file that cannot be imported at all."""
     rows = len(_parse(text))
     if rows > MAX_ROWS:
-        raise ValueError(f"{rows} rows: split the file into parts of {MAX_ROWS}")
+        raise ValueError(f"共 {rows} 行：请拆成每份不超过 {MAX_ROWS} 行的文件")
     return rows
 
 
@@ -86,7 +109,7 @@ async def import_csv(
     """`progress(rows_done)` is awaited every `every` rows (long imports show a bar)."""
     rows = _parse(text)
     if len(rows) > MAX_ROWS:
-        raise ValueError(f"{len(rows)} rows: split the file into parts of {MAX_ROWS}")
+        raise ValueError(f"共 {len(rows)} 行：请拆成每份不超过 {MAX_ROWS} 行的文件")
     report = ImportReport(rows=len(rows))
     seen: dict[str, int] = {}  # person key → the first line that named them
     corp_id = source.corp_id  # type: ignore[attr-defined]
@@ -96,9 +119,9 @@ async def import_csv(
         fields = _fields(row)
         problem = ""
         if fields.phone and phones.key(fields.phone) is None:
-            problem = f"phone {phones.mask(fields.phone)!r} is not a phone number"
+            problem = f"手机号 {phones.mask(fields.phone)} 不是有效号码"
         elif not (fields.phone or fields.unionid):
-            problem = "needs a phone or a unionid"
+            problem = "缺少手机号或 unionid"
         if problem:
             report.errors.append({"line": number, "error": problem})
             if dry_run:
@@ -109,9 +132,9 @@ async def import_csv(
         earlier = seen.setdefault(index or f"u:{fields.unionid}", number)
         if dry_run:
             if earlier != number:
-                why = f"same person as line {earlier}"
+                why = f"与第 {earlier} 行是同一人"
             elif await leads.find_person(corp_id, index, fields.unionid) is not None:
-                why = "an existing lead"
+                why = "已有这条线索"
             else:
                 why = ""
             report.would_merge += bool(why)
@@ -121,7 +144,7 @@ async def import_csv(
         lead, created = await leads.ingest(source, fields, redis)
         if created:
             report.created += 1
-            await assignment.assign(lead, redis)
+            report.to_pool += await assignment.assign(lead, redis) is None
         else:
             report.merged += 1
     return report

@@ -45,6 +45,7 @@ async def funnel(
     *,
     owners: list[str] | None = None,
     channel: str = "",
+    pool: bool = False,
 ) -> list[dict[str, Any]]:
     """lead → MQL → SQL → opportunity → won, per group, for leads created in [since, until)
     (and owned by one of `owners`, when given: a manager's team; from `channel`, when given).
@@ -59,6 +60,8 @@ async def funnel(
     extra: list[Any] = list(owners or [""]) if owners is not None else []
     holes = ", ".join(f"${i}" if pg else "?" for i in range(5, 5 + len(extra)))
     clause = f" AND l.owner_userid IN ({holes})" if owners is not None else ""
+    if owners is not None and pool:  # as the lead list shows a manager: the team's and 公海
+        clause = f" AND (l.owner_userid IN ({holes}) OR l.in_pool)"
     if channel:
         extra.append(channel)
         clause += f" AND l.channel = {f'${4 + len(extra)}' if pg else '?'}"

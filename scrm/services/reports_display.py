@@ -7,18 +7,16 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from scrm import labels
 from scrm.models import Staff
 from scrm.services.reports_catalog import Column, Report
 
 CODES = {
-    # stages (a corp may rename them: unknown names show as they are)
-    "Qualification": "资格确认",
-    "Discovery": "需求挖掘",
-    "Solution": "方案设计",
-    "Proposal": "商务报价",
-    "Negotiation": "谈判签约",
-    "Won": "赢单",
-    "Lost": "输单",
+    # stages (a corp may rename them: unknown names show as they are), lead statuses
+    **labels.STAGES,
+    **labels.LEAD_STATUS,
+    **labels.QUOTE_STATUS,
+    **labels.APPROVAL_LEVELS,
     # lost reasons
     "price": "价格因素",
     "feature": "功能不满足",

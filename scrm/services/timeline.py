@@ -44,6 +44,10 @@ def _item(at: datetime | None, kind: str, **data: Any) -> dict[str, Any]:
     return {"at": at.isoformat() if at else None, "kind": kind, **data}
 
 
+def _second(at: datetime | None) -> str:
+    return at.isoformat()[:19] if at else ""
+
+
 async def for_customer(corp_id: int, external_userid: str) -> dict[str, Any]:
     customer = await Customer.get_or_none(corp_id=corp_id, external_userid=external_userid)
     items: list[dict[str, Any]] = []
@@ -60,6 +64,10 @@ async def for_customer(corp_id: int, external_userid: str) -> dict[str, Any]:
             items.append(_item(m.left_at, "group.left", chat=m.chat.name or m.chat.chat_id))
     leads = await Lead.filter(corp_id=corp_id, customer_id=customer.id) if customer else []
     lead_ids = [lead.id for lead in leads]
+    follow_ups = await FollowUp.filter(corp_id=corp_id, external_userid=external_userid)
+    # A follow-up written on the customer by the lead's owner is also logged on the lead (it
+    # resets the recycling clock): the same note at the same instant is shown once.
+    written = {(f.userid, f.note[:2000], _second(f.at)) for f in follow_ups}
     acts = (
         await LeadActivity.filter(lead_id__in=lead_ids)
         .order_by("at")
@@ -75,6 +83,10 @@ async def for_customer(corp_id: int, external_userid: str) -> dict[str, Any]:
             data=a["data"],
         )
         for a in acts
+        if not (
+            a["kind"] == "followup"
+            and (a["actor"], (a["data"] or {}).get("note", ""), _second(a["at"])) in written
+        )
     )
     opps = await Opportunity.filter(corp_id=corp_id, lead_id__in=lead_ids)
     changes = await StageChange.filter(opportunity_id__in=[o.id for o in opps]).values(
@@ -90,7 +102,6 @@ async def for_customer(corp_id: int, external_userid: str) -> dict[str, Any]:
         )
         for c in changes
     )
-    follow_ups = await FollowUp.filter(corp_id=corp_id, external_userid=external_userid)
     items.extend(_item(f.at, "followup", userid=f.userid, note=f.note) for f in follow_ups)
     tasks = await Task.filter(corp_id=corp_id, external_userid=external_userid)
     items.extend(

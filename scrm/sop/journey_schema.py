@@ -22,7 +22,12 @@ class Trigger(Strict):
     form attribute) equal to one of `values` (any non-empty value when `values` is empty)."""
 
     kind: Literal[
-        "livecode_add", "grade_reached", "tag_added", "stage_changed", "date", "attribute",
+        "livecode_add",
+        "grade_reached",
+        "tag_added",
+        "stage_changed",
+        "date",
+        "attribute",
         "segment",
     ]
     code_ids: list[int] = []

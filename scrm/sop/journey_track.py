@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
-from scrm.models import Corp, Journey, JourneyTask
+from scrm.models import Corp, Journey, JourneyTask, Staff
 from scrm.services import notify
 from scrm.sop.execute import ClientFor
 from scrm.sop.track import manager_of, next_step, sent_at
@@ -48,7 +48,9 @@ async def track(client_for: ClientFor, now: datetime | None = None) -> dict[str,
         if step == "expired":
             task.status = "expired"
         elif step == "escalated":
-            text = f"{task.owner_userid} 尚未发送客户旅程「{name}」的客户群发任务，请督促。"
+            member = await Staff.get_or_none(corp_id=corp.id, userid=task.owner_userid)
+            who = (member.name if member else "") or task.owner_userid  # a name, not an id
+            text = f"{who} 尚未发送客户旅程「{name}」的客户群发任务，请督促。"
             await notify.tell(client, corp, await manager_of(corp, task.owner_userid), text)
             task.escalated_at = now
         elif step == "reminded":

@@ -225,7 +225,7 @@ async def test_word_library_add_edit_search_and_import(ui: UI) -> None:
     # A word already in the library: the API's 409 shows in the form.
     await page.fill("[data-testid=word-input]", "代开发票")
     await page.click("[data-testid=word-save]")
-    await page.locator("[data-testid=word-error]").filter(has_text="already").wait_for()
+    await page.locator("[data-testid=word-error]").filter(has_text="词库中已有这个词").wait_for()
 
     await row.locator("[data-cx-edit]").click()
     assert await page.input_value("[data-testid=word-input]") == "代开发票"
@@ -259,9 +259,10 @@ async def test_rules_show_api_errors_and_settings_save(ui: UI) -> None:
     await page.fill("[data-testid=rule-threshold]", "-3")
     await page.click("[data-testid=rule-save]")
     error = page.locator("[data-testid=rule-error]")
-    await error.filter(has_text="threshold").wait_for()
+    await error.filter(has_text="阈值").wait_for()
     shown = await error.text_content() or ""
-    assert "阈值" in shown and "greater than or equal to 1" in shown
+    # Pydantic's English is said in Chinese (admin/api/validation_text.py).
+    assert "应不小于 1" in shown and "greater than" not in shown
     assert await ComplianceRule.all().count() == 0
     await shot(ui, "compliance-rules")
 

@@ -8,6 +8,8 @@ from playwright.async_api import Page
 from tests.e2e.conftest import UI
 from tests.leads.customer_seed import exts, seed_customers
 
+NO_SUCH = "没有这条记录，或不在你的数据范围内"  # the same words for absent and out of scope
+
 
 async def listed(page: Page) -> list[str]:
     rows = page.locator("[data-testid=customer-row]")
@@ -44,7 +46,10 @@ async def test_staff_see_only_their_own_customers(ui: UI) -> None:
 
     # The JSON API with the same session cookie answers the same way.
     resp = await page.request.get(ui.url("/api/v1/customers/wmWangA"))
-    assert resp.status == 404 and await resp.json() == {"error": "no such customer"}
+    assert resp.status == 404 and await resp.json() == {
+        "error": "no such customer",
+        "message": NO_SUCH,
+    }
     resp = await page.request.get(ui.url("/api/v1/customers"))
     assert resp.status == 200 and exts(await resp.json()) == {"wmLisiA", "wmLisiB"}
     resp = await page.request.get(ui.url("/api/v1/customers?owner=wangwu"))
@@ -57,7 +62,7 @@ async def test_staff_see_only_their_own_customers(ui: UI) -> None:
     assert "VIP" in (await page.text_content("[data-testid=customer-tags]") or "")
     assert await page.text_content("[data-testid=customer-leads] [data-testid=lead-score]") == "72"
     assert "门店年度订阅" in (await page.text_content("[data-testid=customer-opps]") or "")
-    assert "12800.00" in (await page.text_content("[data-testid=customer-opps]") or "")
+    assert "¥12,800" in (await page.text_content("[data-testid=customer-opps]") or "")
     kinds = await page.locator("[data-testid=customer-timeline] li").evaluate_all(
         "items => items.map(i => i.dataset.kind)"
     )

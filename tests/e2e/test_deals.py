@@ -11,6 +11,8 @@ from playwright.async_api import Page, expect
 
 from tests.e2e.conftest import UI
 
+NO_SUCH = "没有这条记录，或不在你的数据范围内"  # the same words for absent and out of scope
+
 CARD = "[data-testid=opp-card][data-id='{}']"
 
 
@@ -122,6 +124,16 @@ async def test_create_then_lose_a_deal_asks_for_the_reason(ui: UI) -> None:
     create = page.locator("[data-testid=opp-create]")
     await create.locator("[name=name]").fill("新商机·华东区")
     await create.locator("[name=amount]").fill("5000.5")
+    # The form asks for 资格确认's required fields: without them the browser refuses to send.
+    gate = create.locator("[data-testid=opp-create-gate]")
+    assert "资格确认" in (await gate.text_content() or "")
+    await create.locator("button[type=submit]").click()
+    assert await create.locator("[data-gate=next_step]").evaluate("el => !el.validity.valid")
+    made = await ui.linked.api("GET", "/api/v1/opportunities?owner=lisi")
+    assert "新商机·华东区" not in [o["name"] for o in made]
+    await create.locator("[data-gate=next_step]").fill("约客户演示")
+    await create.locator("[data-gate=next_step_date]").fill("2026-12-20")
+    await create.locator("[data-gate=decision_maker]").fill("王总")
     await create.locator("button[type=submit]").click()
     card = column(page, "Qualification").locator(
         "[data-testid=opp-card]", has_text="新商机·华东区"
@@ -225,7 +237,7 @@ async def test_staff_cannot_reach_another_staff_members_deal(ui: UI) -> None:
     await expect(page.locator("[data-testid=not-found]")).to_be_visible()
     assert "王五·私有商机" not in await page.content()
     status, body = await session_api(page, "GET", f"/api/v1/opportunities/{theirs['id']}")
-    assert (status, body) == (404, {"error": "no such opportunity"})
+    assert (status, body) == (404, {"error": "no such opportunity", "message": NO_SUCH})
     status, listed = await session_api(page, "GET", "/api/v1/opportunities")
     assert [o["id"] for o in listed] == [mine["id"]]
     # Moving it by API is refused the same way, and nothing changes.

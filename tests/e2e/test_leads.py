@@ -163,7 +163,13 @@ async def test_csv_import_dry_run_then_real_import_with_progress(ui: UI) -> None
     assert await page.text_content("[data-testid=result-created]") == "450"
     assert await page.text_content("[data-testid=result-merged]") == "1"
     assert await page.text_content("[data-testid=result-rejected]") == "1"
-    assert await Lead.filter(channel="csv").count() == 450
+    # 渠道 defaults to 批量导入 (not "csv"), and the result says how many wait in 公海.
+    assert await Lead.filter(channel="批量导入").count() == 450
+    pooled = await Lead.filter(in_pool=True).count()
+    assert pooled > 0
+    assert await page.text_content("[data-testid=result-pool]") == str(pooled)
+    said = await page.text_content("[data-testid=import-progress]") or ""
+    assert f"其中 {pooled} 条进入公海" in said
     assert (await Lead.get(name="导入7")).touches == 2
     await page.evaluate("window.scrollTo(0, 0)")
     await ui.shot("leads-import")

@@ -130,7 +130,7 @@ async def test_build_preview_refuse_pause_calendar_and_stats(ui: UI) -> None:
     await page.goto(ui.url("/admin/sop"))
     row = page.locator(f"[data-testid=plan-row][data-plan='{plan.id}']")
     assert "张三" in await row.inner_text()
-    assert await row.locator("[data-testid=next-due]").inner_text() == f"{tomorrow:%m-%d} 10:00"
+    assert await row.locator("[data-testid=next-due]").inner_text() == f"{tomorrow:%Y-%m-%d} 10:00"
     await ui.shot("sop-list")
     async with page.expect_navigation():
         await row.locator("[data-testid=pause]").click()

@@ -133,7 +133,7 @@ async def test_csv_import_dry_run_then_for_real(linked: Linked) -> None:
         2,
         1,
     )
-    assert report["errors"] == [{"line": 4, "error": "needs a phone or a unionid"}]
+    assert report["errors"] == [{"line": 4, "error": "缺少手机号或 unionid"}]
     assert await Lead.all().count() == 0  # a dry run writes nothing
     real = await linked.bot.post(
         "/api/v1/leads/import",

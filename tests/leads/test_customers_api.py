@@ -12,6 +12,8 @@ from tests.leads.conftest import Linked
 from tests.leads.customer_seed import exts, seed_customers
 from tests.leads.test_access_and_work import call, token
 
+NO_SUCH = "没有这条记录，或不在你的数据范围内"  # the same words for absent and out of scope
+
 ADMIN = {"Authorization": "Bearer test-admin-token"}
 
 
@@ -25,7 +27,11 @@ async def test_customers_are_listed_and_opened_within_scope_only(linked: Linked)
     status, other = await call(linked, "GET", "/api/v1/customers/wmWangA", lisi)
     status_absent, absent = await call(linked, "GET", "/api/v1/customers/wmNobody", lisi)
     # Someone else's customer and a customer that does not exist answer exactly alike.
-    assert (status, other) == (status_absent, absent) == (404, {"error": "no such customer"})
+    assert (
+        (status, other)
+        == (status_absent, absent)
+        == (404, {"error": "no such customer", "message": NO_SUCH})
+    )
     status, nothing = await call(linked, "GET", "/api/v1/customers?owner=wangwu", lisi)
     assert status == 200 and nothing["total"] == 0 and nothing["items"] == []
 
@@ -147,7 +153,7 @@ async def test_import_in_the_background_reports_progress_and_counts(linked: Link
     resp = await linked.bot.post("/api/v1/leads/import/jobs", data=CSV.encode(), headers=lisi)
     assert resp.status == 403
     resp = await linked.bot.post("/api/v1/leads/import/jobs", data=b"a,b\n1,2\n", headers=ADMIN)
-    assert resp.status == 400 and "header" in (await resp.json())["error"]
+    assert resp.status == 400 and (await resp.json())["code"] == "bad_csv"
 
     resp = await linked.bot.post(
         "/api/v1/leads/import/jobs?channel=展会", data=CSV.encode(), headers=ADMIN
@@ -163,7 +169,7 @@ async def test_import_in_the_background_reports_progress_and_counts(linked: Link
     assert (state["done"], state["total"]) == (452, 452)
     result = state["result"]
     assert (result["created"], result["merged"], result["rejected"]) == (450, 1, 1)
-    assert result["errors"] == [{"line": 453, "error": "needs a phone or a unionid"}]
+    assert result["errors"] == [{"line": 453, "error": "缺少手机号或 unionid"}]
     assert await Lead.filter(channel="展会").count() == 450
 
 
@@ -174,9 +180,9 @@ async def test_dry_run_describes_every_row_and_progress_is_reported(linked: Link
     lines = (await resp.json())["lines"]
     assert [(x["line"], x["outcome"], x["why"]) for x in lines] == [
         (2, "create", ""),
-        (3, "merge", "same person as line 2"),
-        (4, "reject", "needs a phone or a unionid"),
-        (5, "merge", "an existing lead"),
+        (3, "merge", "与第 2 行是同一人"),
+        (4, "reject", "缺少手机号或 unionid"),
+        (5, "merge", "已有这条线索"),
     ]
     assert lines[0]["phone"] == "138****0001" and lines[0]["name"] == "甲"
 

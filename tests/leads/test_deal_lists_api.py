@@ -9,6 +9,8 @@ from scrm.models import ApiToken, AuditLog, Corp
 from tests.conftest import CORP_ID
 from tests.leads.conftest import Linked
 
+NO_SUCH = "没有这条记录，或不在你的数据范围内"  # the same words for absent and out of scope
+
 LINE = {"product": "年费", "quantity": 1, "unit_price": 1_000_000}
 DISCOVERY = {
     "next_step": "约演示",
@@ -145,7 +147,7 @@ async def test_one_deal_in_full_and_out_of_scope_is_404(linked: Linked) -> None:
     wangwu = made["wangwu"]["id"]
     for path in (f"/api/v1/opportunities/{wangwu}", "/api/v1/opportunities/abc"):
         status, body = await as_(linked, "tok-lisi", "GET", path)
-        assert (status, body) == (404, {"error": "no such opportunity"})
+        assert (status, body) == (404, {"error": "no such opportunity", "message": NO_SUCH})
     # The move is audited with the deal as it was before and after (read through this GET).
     row = await AuditLog.filter(action="stage").order_by("id").first()
     assert row is not None
@@ -180,7 +182,7 @@ async def test_quote_lists_by_status_and_scope(linked: Linked) -> None:
 
     theirs = quotes[("wangwu", 1500)]["id"]
     status, body = await as_(linked, "tok-lisi", "GET", f"/api/v1/quotes/{theirs}")
-    assert (status, body) == (404, {"error": "no such quote"})
+    assert (status, body) == (404, {"error": "no such quote", "message": NO_SUCH})
     # Staff never decide; the manager does, and the list moves the quote to "decided".
     ours = quotes[("lisi", 1500)]["id"]
     decision = {"approver": "lisi", "role": "manager", "approve": True}

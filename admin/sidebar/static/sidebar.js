@@ -41,12 +41,8 @@
     box.className = "sb-status " + (kind || "muted");
   }
 
-  function when(iso) {
-    if (!iso) { return ""; }
-    const d = new Date(iso);
-    const pad = (n) => String(n).padStart(2, "0");
-    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
-  }
+  // The corp's clock, whatever the phone's zone: the card names the corp's time zone.
+  const when = (iso) => window.SCRM.when(iso, state.card && state.card.timezone);
 
   /* --- the customer card ------------------------------------------------------------------ */
 
@@ -79,8 +75,8 @@
   }
 
   function describe(item) {
-    const label = KINDS[item.kind] || (item.kind.startsWith("lead.") ? "线索动态" : item.kind);
-    if (item.kind === "wecom.added") { return item.state ? `${label}（渠道 ${item.state}）` : label; }
+    const label = KINDS[item.kind] || item.label || "动态";
+    if (item.kind === "wecom.added") { return item.state ? `${label}（渠道 ${item.state_name || "未命名渠道"}）` : label; }
     const detail = item.note || item.title || item.to_label || item.to || item.chat || (item.data && item.data.note) || "";
     return detail ? `${label}：${detail}` : label;
   }
@@ -102,7 +98,7 @@
     $("lead").textContent = c.lead
       ? `${GRADE[c.lead.grade] || c.lead.grade} · ${c.lead.score} 分 · ${LEAD_STATUS[c.lead.status] || c.lead.status}${c.lead.in_pool ? " · 公海中" : ""}`
       : "暂无线索";
-    $("channel").textContent = c.first_channel || "—";
+    $("channel").textContent = c.first_channel_name || "—";
     renderTags();
     renderOpportunity();
     renderTimeline();

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from admin.api.auth import Actor
 from admin.web.render import base_context, current
+from scrm import clock
 from scrm.compliance.actions import KINDS as ACTION_KINDS
 from scrm.models import Corp, Staff
 
@@ -66,7 +67,7 @@ async def refuse_ops(request: web.Request) -> None:
         **await base_context(request),
         "title": "无权访问",
         "nav": "compliance",
-        "need": "主管或管理员",
+        "reason": "运营账号没有合规审查权限：合规告警由管理员处理，主管只处理自己团队的告警。",
     }
     html = aiohttp_jinja2.render_string("forbidden.html", request, context)
     raise web.HTTPForbidden(text=html, content_type="text/html")
@@ -88,20 +89,12 @@ async def staff_names(corp: Corp) -> dict[str, str]:
 
 
 def zone(corp: Corp) -> ZoneInfo:
-    return ZoneInfo(corp.timezone or "Asia/Shanghai")
+    return clock.zone(corp.timezone)
 
 
 def local(value: datetime | str | None, tz: ZoneInfo, seconds: bool = False) -> str:
     """An instant (stored in UTC; SQLite may hand it back naive) on the corp's wall clock."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return str(value)
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value
-    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return clock.when(value, tz, seconds)
 
 
 def day_start(raw: str, tz: ZoneInfo, days: int = 0) -> datetime | None:

@@ -11,6 +11,7 @@ from aiohttp import web
 from admin.api import customer_query
 from admin.web.pages.leads import LEAD_STATUS
 from admin.web.render import base_context, current, page
+from scrm import labels
 from scrm.models import Corp, Staff
 from scrm.services import timeline
 
@@ -93,7 +94,14 @@ async def customer_detail(request: web.Request) -> dict[str, Any]:
         html = aiohttp_jinja2.render_string("customers_missing.html", request, context)
         raise web.HTTPNotFound(text=html, content_type="text/html")
     history = await timeline.for_customer(corp.id, ext)
-    items = [{**i, "label": KIND_LABELS.get(i["kind"], i["kind"])} for i in history["timeline"]]
+    items = [
+        {
+            **i,
+            "label": KIND_LABELS.get(i["kind"]) or labels.label(i["kind"], "event"),
+            "to": labels.label(i.get("to"), "stage") if i.get("to") else "",
+        }
+        for i in history["timeline"]
+    ]
     # Whom a follow-up is written as: yourself; admins without a WeCom id pick an owner.
     writers = [who.userid] if who.userid else [o["userid"] for o in found["owners"]]
     return {

@@ -71,7 +71,11 @@ async def dashboard(request: web.Request) -> dict[str, Any]:
         context["open_alerts"] = await Alert.filter(corp_id=corp.id, status="open").count()
     if who.at_least("manager"):
         since = datetime.now(UTC) - timedelta(days=30)
-        rows = await reports.funnel(corp.id, "channel", since, datetime.now(UTC))
+        # Scoped as the person's lead list is: a manager's team and the pool, not the company.
+        rows = await reports.funnel(
+            corp.id, "channel", since, datetime.now(UTC), owners=owners, pool=True
+        )
         keys = ("leads", "mql", "sql", "opportunities", "won")
         context["funnel"] = {k: sum(r[k] for r in rows) for k in keys}
+        context["funnel_scope"] = "全公司" if owners is None else "本团队及公海"
     return context

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrm import labels
 from scrm.services.deals import LOST_REASONS
 
 # Stages are rows a corp may rename or add to; unknown names are shown as they are.
-STAGES = {
-    "Qualification": "资格确认",
-    "Discovery": "需求挖掘",
-    "Solution": "方案设计",
-    "Proposal": "商务报价",
-    "Negotiation": "谈判签约",
-    "Won": "赢单",
-    "Lost": "输单",
-}
+STAGES = labels.STAGES
 # Gate fields: (label, input kind). Kinds: text, textarea, date, money (元 typed, 分 sent), reason.
 FIELDS: dict[str, tuple[str, str]] = {
     "next_step": ("下一步", "text"),

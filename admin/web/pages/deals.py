@@ -104,8 +104,15 @@ async def kanban(request: web.Request) -> dict[str, Any]:
         "labels": [c["label"] for c in columns],
         "series": [{"label": "金额（元）", "data": [c["amount"] / 100 for c in columns]}],
     }
+    # A new deal starts in the first stage: its form asks for that stage's required fields.
+    first_gate = [
+        {"key": f, "label": labels.field(f), "kind": labels.FIELDS.get(f, (f, "text"))[1]}
+        for f in deals.required(stages[0])
+    ]
     return {
         "columns": columns,
+        "first_stage": labels.stage(stages[0].name),
+        "first_gate": first_gate,
         "summary": summary,
         "chart": chart,
         "people": await people(corp, who),
@@ -183,6 +190,15 @@ async def opportunity(request: web.Request) -> dict[str, Any]:
     }
 
 
+def _line(line: dict[str, Any], currency: str) -> str:
+    """One quote line as a reader says it: 产品 × 3 · 单价 ¥1,000（行折扣 5%）."""
+    text = f"{line.get('product') or '—'} × {line.get('quantity', 0)}"
+    text += f" · 单价 {labels.yuan(int(line.get('unit_price') or 0), currency)}"
+    if line.get("discount_bp"):
+        text += f"（行折扣 {int(line['discount_bp']) / 100:g}%）"
+    return text
+
+
 @routes.get("/admin/quotes", name="deals_quotes")
 @page("deals_quotes.html", nav="quotes", title="报价审批", role="manager")
 async def quotes_page(request: web.Request) -> dict[str, Any]:
@@ -203,6 +219,7 @@ async def quotes_page(request: web.Request) -> dict[str, Any]:
         q["requested_name"] = names.get(q["requested_by"]) or q["requested_by"]
         q["decided_name"] = names.get(q["decided_by"]) or q["decided_by"]
         q["at"], q["decided"] = _when(q["created_at"], tz), _when(q["decided_at"], tz)
+        q["lines_text"] = [_line(line, q["currency"]) for line in q.get("lines") or []]
         q["why_not"] = (
             "不能审批自己提交的报价"
             if q["requested_by"] and q["requested_by"] == me

@@ -12,6 +12,7 @@ from tortoise.expressions import Q
 from admin.api.auth import Actor
 from admin.api.leads import lead_out, scoped_lead
 from admin.web.render import base_context, current, page
+from scrm import labels
 from scrm.models import Corp, Customer, Lead, LeadActivity, Staff
 from scrm.models.base import corp_pk
 from scrm.services import display_names, prediction
@@ -19,24 +20,7 @@ from scrm.services import display_names, prediction
 routes = web.RouteTableDef()
 PER_PAGE = 50
 GRADES = ("S", "A", "B", "C", "D")
-LEAD_STATUS = {
-    "new": "新线索",
-    "mql": "MQL",
-    "sql": "SQL",
-    "converted": "已转化",
-    "lost": "已流失",
-}
-ACTIVITY_LABELS = {
-    "intake": "线索进入",
-    "duplicate_intake": "重复进入（已合并）",
-    "assign": "分配",
-    "claim": "从公海领取",
-    "to_pool": "进入公海",
-    "recycle": "回收到公海",
-    "followup": "跟进",
-    "merge": "合并线索",
-    "unmerge": "撤销合并",
-}
+LEAD_STATUS = labels.LEAD_STATUS
 
 
 async def _corp(who: Actor) -> Corp | None:
@@ -170,7 +154,7 @@ async def lead_detail(request: web.Request) -> dict[str, Any]:
         "probability": None if chance is None else round(100 * chance),
         "activities": [
             {
-                "label": ACTIVITY_LABELS.get(a.kind, f"行为：{a.kind}"),
+                "label": labels.label(a.kind, "event"),
                 "kind": a.kind,
                 "points": a.points,
                 "actor": a.actor,

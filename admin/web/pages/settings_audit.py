@@ -12,32 +12,13 @@ from aiohttp import web
 from admin.api.admin_settings_audit import audit_out, audit_query
 from admin.web.pages.settings_common import base, corp_of, local, routes
 from admin.web.render import page
-from scrm.models import AuditLog, Corp
+from scrm import labels
+from scrm.models import AuditLog, Corp, Staff
 
 PER_PAGE = 30
-ACTIONS = {
-    "create": "新建",
-    "update": "修改",
-    "delete": "删除",
-    "login": "登录",
-    "login_failed": "登录失败",
-    "login_locked": "账号锁定",
-    "password": "重置密码",
-    "unlock": "解锁",
-}
-OBJECTS = {
-    "corps": "企业",
-    "staff/sync": "成员同步",
-    "tags": "标签",
-    "tags/sync": "标签同步",
-    "tag-groups": "标签组",
-    "admin-users": "账号",
-    "admin_user": "账号",
-    "lead-settings": "线索设置",
-    "scoring-rules": "评分规则",
-    "scoring-rules/rescore": "全量重算",
-    "assignment-rules": "分配规则",
-}
+ACTIONS = labels.AUDIT_ACTIONS
+OBJECTS = labels.AUDIT_OBJECTS
+NAME_KEYS = ("display_name", "name", "title", "username", "word", "phrase")
 
 
 def _day(raw: str, corp: Corp, *, end: bool = False) -> datetime | None:
@@ -61,19 +42,50 @@ async def _choices(corp: Corp, field: str) -> list[str]:
     return sorted({str(r) for r in rows if r})[:200]
 
 
-def _entry(row: AuditLog, corp: Corp) -> dict[str, Any]:
+def _object_name(data: dict[str, Any]) -> str:
+    """The object's own name, from what it looked like after (or before) the write."""
+    for side in ("after", "before", "request"):
+        value = data.get(side)
+        if isinstance(value, dict):
+            for key in NAME_KEYS:
+                if isinstance(value.get(key), str) and value[key].strip():
+                    return value[key].strip()[:64]
+    return ""
+
+
+def _field(path: str) -> str:
+    """`stage` → 阶段, `owners.2.userid` → 负责人 › 第 3 项 › 成员 (unknown keys as they are)."""
+    parts = [
+        f"第 {int(p) + 1} 项" if p.isdigit() else labels.label(p, "field") for p in path.split(".")
+    ]
+    return " › ".join(parts)
+
+
+def _entry(row: AuditLog, corp: Corp, people: dict[str, str]) -> dict[str, Any]:
     out = audit_out(row)
     data = out["data"]
+    name = _object_name(data)
     return {
         **out,
         "at_text": local(row.created_at, corp),
-        "action_text": ACTIONS.get(row.action, row.action),
-        "object_text": OBJECTS.get(row.object_type, row.object_type),
+        "actor_text": people.get(row.actor, row.actor),
+        "action_text": labels.label(row.action, "action"),
+        "object_text": labels.label(row.object_type, "object"),
+        "object_name": name,
         # `/lead-settings` has no id: its last path part is not worth repeating.
-        "object_ref": "" if row.object_id in row.object_type else row.object_id,
+        "object_ref": "" if name or row.object_id in row.object_type else row.object_id,
         "path": data.get("path", ""),
         "diff": [
-            {**c, "before_text": _pretty(c["before"]), "after_text": _pretty(c["after"])}
+            {
+                **c,
+                "field_text": _field(c["path"]),
+                "before_text": _pretty(
+                    labels.label(c["before"], "stage") if c["path"] == "stage" else c["before"]
+                ),
+                "after_text": _pretty(
+                    labels.label(c["after"], "stage") if c["path"] == "stage" else c["after"]
+                ),
+            }
             for c in out["changes"]
         ],
         "request_json": json.dumps(data.get("request"), ensure_ascii=False, indent=2),
@@ -102,15 +114,16 @@ async def audit(request: web.Request) -> dict[str, Any]:
     total = await q.count()
     rows = await q.offset((number - 1) * PER_PAGE).limit(PER_PAGE)
     keep = {k: v for k, v in filters.items() if v}
+    people = dict(await Staff.filter(corp_id=corp.id).values_list("userid", "name"))
     return base(
         "audit",
         corp,
-        entries=[_entry(r, corp) for r in rows],
+        entries=[_entry(r, corp, people) for r in rows],
         total=total,
         page=number,
         pages=max(1, -(-total // PER_PAGE)),
         filters=filters,
         keep=keep,
-        actors=await _choices(corp, "actor"),
+        actors=[(a, people.get(a) or a) for a in await _choices(corp, "actor")],
         object_types=[(t, OBJECTS.get(t, t)) for t in await _choices(corp, "object_type")],
     )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from admin.web.render import current
+from scrm import clock
 from scrm.models import Corp, Staff
 
 # Every settings module adds its views here; admin.web.pages.settings exports it.
@@ -40,10 +40,7 @@ async def corp_of(request: web.Request) -> Corp | None:
 
 
 def local(value: datetime | None, corp: Corp | None) -> str:
-    if value is None:
-        return ""
-    zone = ZoneInfo(corp.timezone if corp and corp.timezone else "Asia/Shanghai")
-    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+    return clock.when(value, corp.timezone if corp else None)
 
 
 async def staff_names(corp: Corp) -> dict[str, str]:

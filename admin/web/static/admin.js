@@ -13,13 +13,39 @@
     toast.timer = setTimeout(() => { box.className = ""; }, kind === "error" ? 8000 : 3000);
   }
 
+  /* The one clock for scripts: an ISO instant as "2026-12-04 02:40" in the corp's zone (the
+     layout's <body data-tz>, or the zone given), whatever the browser's own zone is. */
+  function when(iso, zone) {
+    if (!iso) { return ""; }
+    const at = new Date(iso);
+    if (Number.isNaN(at.getTime())) { return String(iso); }
+    const tz = zone || document.body.dataset.tz || "Asia/Shanghai";
+    const parts = {};
+    new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(at).forEach((p) => { parts[p.type] = p.value; });
+    return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+  }
+
+  /* A success toast that survives the reload which follows it: shown now and on the next page. */
+  function flash(message, kind) {
+    toast(message, kind || "ok");
+    try { sessionStorage.setItem("scrm.flash", JSON.stringify({ message: message, kind: kind || "ok" })); } catch (e) { /* private mode */ }
+  }
+  function showFlash() {
+    let raw = null;
+    try { raw = sessionStorage.getItem("scrm.flash"); sessionStorage.removeItem("scrm.flash"); } catch (e) { return; }
+    if (raw) { const f = JSON.parse(raw); toast(f.message, f.kind); }
+  }
+
   function explain(body, status) {
     if (body && body.details && body.details.length) {
-      const said = (d) => (typeof d === "string" ? d : (d.loc ? d.loc + " " : "") + d.msg);
-      return body.error + "：" + body.details.map(said).join("；");
+      // The server writes each detail as a Chinese sentence that already names the field.
+      const said = (d) => (typeof d === "string" ? d : d.msg);
+      return (body.message || body.error) + "：" + body.details.map(said).join("；");
     }
-    if (body && body.missing) { return body.error + "（缺少：" + body.missing.join("、") + "）"; }
-    return (body && body.error) || ("请求失败（HTTP " + status + "）");
+    if (body && body.missing) { return (body.message || body.error) + "（缺少：" + (body.missing_text || body.missing.join("、")) + "）"; }
+    // `message` is the Chinese sentence; `error` the machine text scripts match on.
+    return (body && (body.message || body.error)) || ("请求失败（HTTP " + status + "）");
   }
 
   async function api(method, path, body) {
@@ -72,18 +98,21 @@
     const form = event.target.closest("form[data-api]");
     if (!form) { return; }
     event.preventDefault();
+    // A box that must be ticked first (a confirmation, never sent): say so and stop.
+    const unticked = form.querySelector("input[data-must-check]:not(:checked)");
+    if (unticked) { toast(unticked.dataset.mustCheck, "error"); unticked.focus(); return; }
     let body;
     try {
       body = form.dataset.encoding === "multipart" ? new FormData(form) : formJSON(form);
     } catch (e) {
-      toast("JSON 格式错误：" + e.message, "error");
+      toast("JSON 格式错误，请检查括号、逗号和引号是否成对", "error");
       return;
     }
     const button = form.querySelector("[type=submit]");
     if (button) { button.disabled = true; }
     try {
       const result = await api(form.dataset.method || "POST", form.dataset.api, body);
-      toast(form.dataset.ok || "已保存", "ok");
+      (form.dataset.then ? flash : toast)(form.dataset.ok || "已保存", "ok");
       form.dispatchEvent(new CustomEvent("api:done", { detail: result, bubbles: true }));
       if (form.dataset.then === "reload") { setTimeout(() => location.reload(), 300); }
       else if (form.dataset.then) { location.href = form.dataset.then.replace("{id}", result.id); }
@@ -105,7 +134,7 @@
     const body = button.dataset.body ? JSON.parse(button.dataset.body) : {};
     try {
       await api(method, path, method === "DELETE" ? undefined : body);
-      toast(button.dataset.ok || "已完成", "ok");
+      (button.dataset.then !== "stay" ? flash : toast)(button.dataset.ok || "已完成", "ok");
       if (button.dataset.then !== "stay") { setTimeout(() => location.reload(), 300); }
     } catch (e) {
       toast(e.message, "error");
@@ -130,6 +159,8 @@
         },
         options: {
           indexAxis: spec.horizontal ? "y" : "x", responsive: true, animation: false,
+          // In a .chart-box the box sets the height: a phone-wide chart keeps a readable height.
+          maintainAspectRatio: !(canvas.parentElement && canvas.parentElement.classList.contains("chart-box")),
           plugins: { legend: { display: spec.series.length > 1 } },
           scales: { [spec.horizontal ? "x" : "y"]: { beginAtZero: true, suggestedMax: 5, ticks: { precision: 0 } } },
         },
@@ -154,7 +185,8 @@
     bar.querySelector("span").textContent = p.message || (p.done + " / " + p.total + "（" + pct + "%）");
   }
 
-  window.SCRM = { api, toast, formJSON, drawCharts, progress, showProgress };
+  window.SCRM = { api, toast, flash, formJSON, drawCharts, progress, showProgress, when };
+  document.addEventListener("DOMContentLoaded", showFlash);
   document.addEventListener("submit", submitForm);
   document.addEventListener("click", clickAction);
   window.addEventListener("load", () => drawCharts());

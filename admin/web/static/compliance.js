@@ -9,24 +9,64 @@
   function explain(err, form) {
     const body = err && err.body;
     if (body && Array.isArray(body.details) && body.details.length) {
-      const parts = body.details.map((d) => (typeof d === "string" ? d : (d.loc ? fieldName(form, d.loc) + " " : "") + d.msg));
-      return "保存失败：" + body.error + "：" + parts.join("；");
+      // Each detail is a Chinese sentence naming its field (admin/api/validation_text.py);
+      // the form's own label names the field better when the form has it.
+      const parts = body.details.map((d) => {
+        if (typeof d === "string") { return d; }
+        const label = d.loc ? fieldName(form, d.loc) : "";
+        return label ? label + "：" + d.msg.split("：").slice(-1)[0] : d.msg;
+      });
+      return "保存失败：" + (body.message || body.error) + "：" + parts.join("；");
     }
-    if (body && body.error) { return "保存失败：" + body.error; }
+    if (body && body.error) { return "保存失败：" + (body.message || body.error); }
     return (err && err.message) || "保存失败";
-  }
-
-  /* The form's own label for a field the API names ("threshold" → "阈值（次）"). */
-  function fieldName(form, loc) {
-    const el = form && form.elements && (form.elements[loc] || form.elements[loc + "[]"]);
-    const label = el && (el.closest ? el.closest("label") : null);
-    const text = label && label.firstChild && label.firstChild.textContent.trim();
-    return text ? text + "（" + loc + "）" : loc;
   }
 
   function showError(form, message) {
     const box = form.querySelector("[data-error]");
     if (box) { box.textContent = message; }
+  }
+
+  /* The queue's bulk actions: each picked alert goes through its own audited API call. */
+  async function bulk(action) {
+    const ids = Array.from(document.querySelectorAll("input.cx-pick:checked")).map((b) => b.value);
+    if (!ids.length) { SCRM.toast("请先勾选告警", "error"); return; }
+    const note = (document.getElementById("bulk-note").value || "").trim();
+    if (action === "resolve") {
+      if (!note) { SCRM.toast("批量解决须填写处理说明", "error"); return; }
+      if (!document.getElementById("bulk-confirm").checked) { SCRM.toast("请先勾选确认：已核实并处理完毕", "error"); return; }
+    }
+    let done = 0;
+    const failed = [];
+    for (const id of ids) {
+      try { await SCRM.api("POST", "/api/v1/compliance/alerts/" + id + "/" + action, { note: note }); done += 1; }
+      catch (e) { failed.push("#" + id + "：" + e.message); }
+    }
+    const verb = action === "resolve" ? "解决" : "确认";
+    if (failed.length) { SCRM.toast("已" + verb + " " + done + " 条；失败 " + failed.length + " 条：" + failed.join("；"), "error"); }
+    else { SCRM.flash("已" + verb + " " + done + " 条告警", "ok"); }
+    if (done) { setTimeout(() => location.reload(), failed.length ? 2500 : 600); }
+  }
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-bulk]");
+    if (button) { bulk(button.dataset.bulk); }
+  });
+  document.addEventListener("change", (event) => {
+    if (event.target.id === "cx-pick-all") {
+      document.querySelectorAll("input.cx-pick").forEach((b) => { b.checked = event.target.checked; });
+    }
+    if (event.target.matches("input.cx-pick, #cx-pick-all")) {
+      const count = document.getElementById("cx-picked");
+      if (count) { count.textContent = document.querySelectorAll("input.cx-pick:checked").length; }
+    }
+  });
+
+  /* The form's own label for a field the API names ("threshold" → "阈值（次）"). */
+  function fieldName(form, loc) {
+    const el = form && form.elements && (form.elements[loc] || form.elements[loc + "[]"]);
+    const label = el && (el.closest ? el.closest("label") : null);
+    return (label && label.firstChild && label.firstChild.textContent.trim()) || "";
   }
 
   document.addEventListener("api:error", (e) => showError(e.target, explain(e.detail, e.target)));

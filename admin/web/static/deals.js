@@ -25,6 +25,7 @@
     [/([\d.]+) % discount needs a (\w+)/, (m) => "折扣 " + m[1] + "% 需要" + (m[2] === "director" ? "总监（管理员）" : "主管") + "审批"],
     [/cannot decide as a (\w+)/, (m) => "您的权限不能以" + (m[1] === "director" ? "总监" : "主管") + "身份审批"],
     [/CSRF/, () => "页面已过期，请刷新后重试"],
+    [/^(\w+) needs: (.+)$/, (m) => "「" + stageLabel(m[1]) + "」阶段还需填写：" + m[2].split(", ").map((f) => (L.fields[f] || { label: f }).label).join("、")],
   ];
   function zh(err) {
     const raw = (err.body && err.body.error) || err.message || "";
@@ -286,9 +287,16 @@
       const body = { name: v("name"), owner_userid: v("owner_userid"), amount: Math.round(Number(v("amount") || 0) * 100) };
       if (v("expected_close")) { body.expected_close = v("expected_close"); }
       if (v("lead_id")) { body.lead_id = Number(v("lead_id")); }
+      // The first stage's gate fields (always sent: the server then checks they are filled).
+      body.gate = {};
+      $$("[data-gate]", form).forEach((el) => {
+        const value = el.value.trim();
+        if (!value) { return; }
+        body.gate[el.dataset.gate] = el.dataset.kind === "money" ? Math.round(Number(value) * 100) : value;
+      });
       try {
         const opp = await SCRM.api("POST", "/api/v1/opportunities", body);
-        SCRM.toast("商机「" + opp.name + "」已创建", "ok");
+        SCRM.flash("商机「" + opp.name + "」已创建", "ok");
         setTimeout(() => location.reload(), 300);
       } catch (err) {
         SCRM.toast(zh(err), "error");
@@ -337,7 +345,7 @@
       button.disabled = true;
       try {
         const q = await SCRM.api("POST", "/api/v1/opportunities/" + form.dataset.opp + "/quotes", quoteBody(form));
-        SCRM.toast("报价 " + q.number + " 已提交：" + (q.status === "approved" ? "已自动批准" : "等待" + L.levels[q.approval_level]), "ok");
+        SCRM.flash("报价 " + q.number + " 已提交：" + (q.status === "approved" ? "已自动批准" : "等待" + L.levels[q.approval_level]), "ok");
         setTimeout(() => location.reload(), 400);
       } catch (err) {
         SCRM.toast(zh(err), "error");
@@ -363,7 +371,7 @@
       try {
         await SCRM.api("POST", "/api/v1/quotes/" + row.dataset.id + "/decision",
           { approver: queue.dataset.me, role: queue.dataset.role, approve: approve, note: note.value.trim() });
-        SCRM.toast("报价 " + row.dataset.number + (approve ? " 已批准" : " 已驳回"), "ok");
+        SCRM.flash("报价 " + row.dataset.number + (approve ? " 已批准" : " 已驳回"), "ok");
         setTimeout(() => location.reload(), 400);
       } catch (err) {
         SCRM.toast(zh(err), "error");

@@ -2,15 +2,7 @@
    import in the background with a progress bar). Writes go through the JSON API. */
 (function () {
   "use strict";
-  const format = { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false };
   const $ = (id) => document.getElementById(id);
-
-  function localTimes() {
-    document.querySelectorAll("time[datetime]").forEach((el) => {
-      const at = new Date(el.getAttribute("datetime"));
-      if (!Number.isNaN(at.getTime())) { el.textContent = at.toLocaleString("zh-CN", format); }
-    });
-  }
 
   const picked = () => Array.from(document.querySelectorAll("input.pick:checked"));
 
@@ -60,13 +52,7 @@
 
   const OUTCOMES = { create: "新建", merge: "合并", reject: "拒绝" };
 
-  function why(text) {
-    return String(text || "")
-      .replace(/^same person as line (\d+)$/, "与第 $1 行是同一人")
-      .replace(/^an existing lead$/, "与已有线索合并")
-      .replace(/^needs a phone or a unionid$/, "缺少手机号或 unionid")
-      .replace(/^phone (.*) has no digits$/, "手机号 $1 不含数字");
-  }
+  const why = (text) => String(text || "");  // the server writes the reasons in Chinese
 
   async function sendCSV(path, text) {
     const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
@@ -111,6 +97,7 @@
     document.querySelector("[data-testid=result-created]").textContent = result.created;
     document.querySelector("[data-testid=result-merged]").textContent = result.merged;
     document.querySelector("[data-testid=result-rejected]").textContent = result.rejected;
+    document.querySelector("[data-testid=result-pool]").textContent = result.to_pool || 0;
     const list = $("import-errors");
     list.replaceChildren();
     (result.errors || []).forEach((e) => {
@@ -127,7 +114,7 @@
     const text = $("csv-text");
     const run = $("run-import");
     const dry = $("dry-run");
-    const query = () => "channel=" + encodeURIComponent($("csv-channel").value.trim() || "csv");
+    const query = () => "channel=" + encodeURIComponent($("csv-channel").value.trim() || "批量导入");
     const changed = () => { run.disabled = true; };  // a changed file must be checked again
     text.addEventListener("input", changed);
     $("csv-channel").addEventListener("input", changed);
@@ -173,5 +160,5 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", () => { localTimes(); bulk(); importer(); });
+  document.addEventListener("DOMContentLoaded", () => { bulk(); importer(); });
 })();

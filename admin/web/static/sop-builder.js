@@ -184,8 +184,9 @@
     try {
       const saved = plan ? await window.SCRM.api("PUT", "/api/v1/sop-plans/" + plan.id, body())
         : await window.SCRM.api("POST", "/api/v1/sop-plans", body());
-      window.SCRM.toast(saved.warning ? "已保存。目前还没有匹配的群，新群符合条件后会自动加入。" :
-        "已保存，已排期 " + saved.planned_runs + " 条近期任务", "ok");
+      // flash: the message must still be there on the preview page this save opens.
+      window.SCRM.flash(saved.warning ? "已保存，但目前没有匹配的群：计划不会发送，直到有群符合条件。" :
+        "已保存，已排期 " + saved.planned_runs + " 条近期任务", saved.warning ? "error" : "ok");
       setTimeout(() => { location.href = "/admin/sop/" + saved.id + "/preview"; }, 600);
     } catch (e) {
       const items = explain(e);
