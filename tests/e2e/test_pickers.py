@@ -7,7 +7,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from livecode.models import LiveCode
 from scrm.models import Corp, Customer, FollowRelation, Lead, Opportunity, Staff
@@ -57,6 +57,16 @@ async def test_live_code_departments_and_tags_by_name(ui: UI) -> None:
     )
 
 
+async def fill_gate(form: Locator) -> None:
+    """The first stage's required fields, which a new deal's form asks for."""
+    for field, value in (
+        ("next_step", "约客户演示"),
+        ("next_step_date", "2026-12-20"),
+        ("decision_maker", "王总"),
+    ):
+        await form.locator(f"[data-gate={field}]").fill(value)
+
+
 async def test_opportunity_lead_and_merge_pick_by_name(ui: UI) -> None:
     corp = await Corp.get()
     mine = await Lead.create(corp_id=corp.id, name="赵六", owner_userid="lisi", grade="A")
@@ -72,6 +82,7 @@ async def test_opportunity_lead_and_merge_pick_by_name(ui: UI) -> None:
     await expect(options.first).to_be_visible()
     assert "赵七" not in await page.inner_text(".pk-list")  # someone else's lead stays hidden
     await options.filter(has_text=re.compile(r"^赵六(?!（)")).click()
+    await fill_gate(create)
     await create.locator("button[type=submit]").click()
     await until(lambda: Opportunity.exists(name="赵六的订阅"))
     assert (await Opportunity.get(name="赵六的订阅")).lead_id == mine.id
@@ -82,6 +93,7 @@ async def test_opportunity_lead_and_merge_pick_by_name(ui: UI) -> None:
     await expect(page.locator("[data-testid=picker-opp-lead] .pk-chip")).to_contain_text(
         "赵六（重复）"
     )
+    await fill_gate(page.locator("[data-testid=opp-create]"))
     await page.locator("[data-testid=opp-create] button[type=submit]").click()
     await until(lambda: Opportunity.exists(lead_id=twin.id))
 
@@ -110,5 +122,6 @@ async def test_new_opportunity_from_the_customer_360(ui: UI) -> None:
     create = page.locator("[data-testid=opp-create]")
     assert await create.locator("[name=name]").input_value() == "钱多多 的商机"
     await expect(page.locator("[data-testid=picker-opp-lead] .pk-chip")).to_contain_text("钱多多")
+    await fill_gate(create)
     await create.locator("button[type=submit]").click()
     await until(lambda: Opportunity.exists(lead_id=lead.id, owner_userid="lisi"))
