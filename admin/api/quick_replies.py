@@ -183,7 +183,9 @@ async def use(request: web.Request) -> web.Response:
     else:
         client = request.app[keys.CLIENTS].for_corp(corp)
         try:
-            mediaid = await media.media_id(client, request.app[keys.HTTP], row)
+            mediaid = await media.media_id(
+                client, row, request.app[keys.SETTINGS].fetch_allow_hosts
+            )
         except media.MediaError as exc:
             return error(502, str(exc))
         except errors.WeComError as exc:
