@@ -11,6 +11,7 @@ from aiohttp import web
 from admin.api import customer_query
 from admin.web.pages.leads import LEAD_STATUS
 from admin.web.render import base_context, current, page
+from scrm.ints import parse_int
 from scrm.models import Corp, Staff
 from scrm.services import timeline
 
@@ -48,7 +49,7 @@ async def _corp(request: web.Request) -> Corp | None:
 
 
 def _page_number(raw: str) -> int:
-    return max(1, min(int(raw), 1_000_000)) if raw.isdigit() else 1
+    return parse_int(raw, 1, 1_000_000) or 1
 
 
 @routes.get("/admin/customers", name="customers")

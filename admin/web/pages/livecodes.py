@@ -18,6 +18,7 @@ from livecode.models import LiveCode, LiveCodeAdd, LiveCodeMember
 from livecode.schemas import LiveCodeSpec, MemberSpec
 from livecode.stats import code_stats
 from livecode.welcome import ALIASES
+from scrm.ints import parse_id
 from scrm.models import Corp, Staff, Tag
 
 routes = web.RouteTableDef()
@@ -38,7 +39,7 @@ async def staff_names(corp: Corp) -> dict[str, str]:
 
 async def _code(request: web.Request, corp: Corp) -> LiveCode:
     raw = request.match_info["id"]
-    code = await LiveCode.get_or_none(id=int(raw), corp_id=corp.id, active=True)
+    code = await LiveCode.get_or_none(id=parse_id(raw) or 0, corp_id=corp.id, active=True)
     if code is None:
         raise web.HTTPNotFound(text="没有这个活码")
     return code
