@@ -62,6 +62,7 @@ async def _audit(
     "403 alerts below manager; 404 an unknown source",
     tag=TAG,
     media="application/octet-stream",
+    status=202,
 )
 async def start(request: web.Request) -> web.StreamResponse:
     source = request.match_info["source"]

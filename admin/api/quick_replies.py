@@ -83,7 +83,14 @@ async def _category(corp_id: int, category_id: int) -> QuickReplyCategory | None
     return await QuickReplyCategory.get_or_none(id=category_id, corp_id=corp_id)
 
 
-@API.route("POST", "/api/v1/quick-replies/images", "Upload a picture (multipart `file`)", tag=TAG)
+@API.route(
+    "POST",
+    "/api/v1/quick-replies/images",
+    "Upload a picture (multipart `file`)",
+    tag=TAG,
+    status=201,
+    also=(413, 502),
+)
 async def upload_image(request: web.Request) -> web.Response:
     require(request, "ops")
     corp = await corp_for(request)
@@ -111,7 +118,14 @@ async def upload_image(request: web.Request) -> web.Response:
     return ok({"url": uploaded.url}, status=201)
 
 
-@API.route("POST", "/api/v1/quick-replies", "Add an item", tag=TAG, body=ReplyIn)
+@API.route(
+    "POST",
+    "/api/v1/quick-replies",
+    "Add an item",
+    tag=TAG,
+    body=ReplyIn,
+    status=201,
+)
 async def create(request: web.Request) -> web.Response:
     require(request, "ops")
     corp = await corp_for(request)
@@ -171,6 +185,7 @@ async def move(request: web.Request) -> web.Response:
     "/api/v1/quick-replies/{id}/use",
     "Insert into the chat: the sendChatMessage body (pictures get a media id); counts the use",
     tag=TAG,
+    also=(502,),
 )
 async def use(request: web.Request) -> web.Response:
     corp, row = await owned(request, QuickReply, "quick reply")
