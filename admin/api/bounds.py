@@ -69,7 +69,7 @@ def _bound_type(tp: Any, seen: set[type], nested: bool = False) -> Any:
 def bound_model(model: type[BaseModel], seen: set[type] | None = None) -> type[BaseModel]:
     """Adds the default bounds to `model` (and the models it nests), in place; idempotent."""
     seen = set() if seen is None else seen
-    if model in seen or getattr(model, "__scrm_bounded__", False):
+    if model in seen or model.__dict__.get("__scrm_bounded__", False):  # not inherited
         return model
     seen.add(model)
     for field in model.model_fields.values():

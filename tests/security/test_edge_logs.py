@@ -40,7 +40,9 @@ def test_rich_is_installed_so_the_locals_path_is_really_exercised() -> None:
 
 
 async def test_a_500_logs_no_locals_no_secret_no_phone(
-    aiohttp_client, db: Settings, captured: io.StringIO  # type: ignore[no-untyped-def]
+    aiohttp_client,
+    db: Settings,
+    captured: io.StringIO,  # type: ignore[no-untyped-def]
 ) -> None:
     settings = db.model_copy(update={"admin_token": SecretStr(TOKEN)})
     app = create_app(settings, run_sweeper=False)
