@@ -61,6 +61,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if GUARD not in logging.getLogger().handlers:  # something reconfigured logging mid-run
+        GUARD.leaks.append("the log guard was detached from the root logger during the run")
     if not GUARD.leaks:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")

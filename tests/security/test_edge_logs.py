@@ -82,3 +82,21 @@ def test_secret_keys_and_phones_are_masked_at_any_depth(captured: io.StringIO) -
     assert "门店" in logged and "userid=a" in logged  # what is not secret stays readable
     if logged.startswith("{"):
         assert json.loads(logged)["event"] == "corp.saved"
+
+
+def test_the_run_guard_catches_a_leaked_secret_and_phone() -> None:
+    from tests.conftest import SECRET
+    from tests.log_guard import SecretGuard
+
+    guard = SecretGuard()
+    log = logging.getLogger("tests.security.guard")
+    log.addHandler(guard)
+    log.propagate = False  # the session's own guard must not see this deliberate leak
+    try:
+        log.warning("clean line")
+        assert guard.leaks == []
+        log.warning("leak %s", SECRET)  # stdlib logging: the redaction knows no such value
+        assert len(guard.leaks) == 1 and SECRET not in guard.leaks[0]
+    finally:
+        log.removeHandler(guard)
+        log.propagate = True
