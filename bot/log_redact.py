@@ -25,8 +25,8 @@ SECRET_WORDS = (
 # The same names inside free text (a URL's query, a repr, an exception message, a traceback):
 # `access_token=…`, `"password": "…"`, `corpsecret: …`, `Bearer …`.
 _IN_TEXT = re.compile(
-    r"(?i)(\b[\w-]*(?:token|secret|password|passwd|aes_?key|authorization|cookie)[\w-]*"
-    r"[\"']?\s*[:=]\s*[\"']?)(?:bearer\s+)?([^\s\"'&,;)}\]]+)"
+    r"(?i)(\b(?:[\w-]*_)?(?:token|secret|corpsecret|password|passwd|aes_?key|authorization"
+    r"|cookie)\b[\"']?\s*[:=]\s*[\"']?)(?:bearer\s+)?([^\s\"'&,;)}\]]+)"
 )
 _BEARER = re.compile(r"(?i)\b(bearer\s+)[\w.~+/=-]+")
 # Keys the pipeline itself adds; they hold no user data and are left alone for speed.
