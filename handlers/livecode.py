@@ -9,6 +9,7 @@ from tortoise.exceptions import IntegrityError
 from bot import metrics
 from bot.dispatch import Router
 from bot.logging import get_logger
+from bot.settings import Settings
 from livecode import one_owner, service, welcome
 from livecode.allocation import Allocator
 from livecode.models import LiveCode, LiveCodeAdd, LiveCodeMember
@@ -40,6 +41,7 @@ async def on_live_code_add(
     code: LiveCode,
     wecom: WeComClient,
     redis: Redis | None = None,
+    settings: Settings | None = None,
 ) -> str:
     local = service.local_now(corp, event.created_at)
     member = await LiveCodeMember.get_or_none(code_id=code.id, userid=event.user_id)
@@ -62,6 +64,7 @@ async def on_live_code_add(
         member=member,
         text_override=code.one_owner_text if owner else None,
         extra_values={"owner_name": owner[1]} if owner else None,
+        base_url=settings.public_url if settings is not None else "",
     )
     metrics.WELCOME_SENT.labels(outcome=outcome.outcome).inc()
     if outcome.outcome == "sent":

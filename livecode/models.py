@@ -39,6 +39,8 @@ class LiveCode(CorpScopedModel):
     skip_verify_windows: fields.Field[list[Any]] = fields.JSONField(default=list)
     welcome_text = fields.TextField(default="")
     welcome_attachments: fields.Field[list[Any]] = fields.JSONField(default=list)
+    # 素材库 ids sent after the welcome text, read at send time (edits reach new customers)
+    welcome_material_ids: fields.Field[list[int]] = fields.JSONField(default=list)
     # [{"weekdays": [1..7], "start": "HH:MM", "end": "HH:MM", "text": ..., "attachments": [...]}]
     welcome_variants: fields.Field[list[Any]] = fields.JSONField(default=list)
     tag_ids: fields.Field[list[str]] = fields.JSONField(default=list)

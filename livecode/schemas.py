@@ -68,6 +68,9 @@ class LiveCodeSpec(BaseModel):
     skip_verify_windows: list[list[str]] = []
     welcome_text: str = ""
     welcome_attachments: list[Attachment] = Field(default=[], max_length=9)
+    welcome_material_ids: list[int] = Field(
+        default=[], max_length=9, description="素材库 items sent with the welcome, read when sent"
+    )
     welcome_variants: list[WelcomeVariant] = []
     tag_ids: list[str] = []
     remark_template: str = Field(default="", max_length=64)
@@ -127,3 +130,4 @@ class LiveCodeOut(BaseModel):
     config_id: str
     members: list[MemberSpec]
     last_error: str
+    welcome_material_ids: list[int] = []

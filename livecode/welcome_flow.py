@@ -11,6 +11,7 @@ from livecode import schedule as sched
 from livecode import welcome
 from livecode.models import LiveCode, LiveCodeMember
 from scrm.models import Corp, Staff
+from scrm.services import material_refs, radar
 from wecom import errors
 from wecom.client import WeComClient
 from wecom.client.models.common import Attachment, Text
@@ -57,15 +58,17 @@ async def send_welcome(
     member: LiveCodeMember | None = None,
     text_override: str | None = None,
     extra_values: dict[str, str] | None = None,
+    base_url: str = "",
 ) -> WelcomeOutcome:
     """Send the welcome now. Only the nickname may be fetched first, and only when used."""
     age = time.time() - event_time
     if not welcome_code:
         return WelcomeOutcome("none", age)  # the admin console owns this member's welcome
     text, attachments = choose(code, member, local)
+    refs = list(code.welcome_material_ids or [])
     if text_override is not None:
-        text, attachments = text_override, []
-    if not text and not attachments:
+        text, attachments, refs = text_override, [], []
+    if not text and not attachments and not refs:
         return WelcomeOutcome("skipped", age)
     if age > WELCOME_DEADLINE_SECONDS:
         return WelcomeOutcome("expired", age)
@@ -78,9 +81,15 @@ async def send_welcome(
     if welcome.needs_customer_name(text):
         detail = await client.get_external_contact(external_userid)
         values["customer_name"] = detail.external_contact.name
+    text = welcome.render(text, values) if text else ""
+    if refs:  # the 素材库 items as they are now; a 雷达 link names this member and customer
+        claim = radar.Claim(corp.id, 0, userid, external_userid, "welcome")
+        text, attachments = await material_refs.compose(
+            corp.id, text, attachments, refs, base_url=base_url, claim=claim
+        )
     message = WelcomeMessage(
         welcome_code=welcome_code,
-        text=Text(content=welcome.render(text, values)) if text else None,
+        text=Text(content=text) if text else None,
         attachments=[Attachment.model_validate(a) for a in attachments],
     )
     try:

@@ -17,11 +17,11 @@ from bot import keys, progress
 from bot.jobs.exports import EXPORT_FILE, file_key, filename, to_job
 from bot.logging import get_logger
 from scrm.models import AuditLog, Corp
-from scrm.services import export, export_sources
+from scrm.services import export, export_mass_sends, export_sources
 
 log = get_logger("admin.api.exports")
 TAG = "exports"
-LIST_FILTERS = ("status", "grade")
+LIST_FILTERS = ("status", "grade", "send")
 
 
 def _download(body: bytes, name: str, fmt: str) -> web.Response:
@@ -57,9 +57,10 @@ async def _audit(
 @API.route(
     "GET",
     "/api/v1/exports/{source}",
-    "Export a report (its key) or a list (leads, customers, opportunities, alerts) as "
+    "Export a report (its key) or a list (leads, customers, opportunities, alerts, "
+    "mass_send_recipients with ?send=ID) as "
     "?format=csv|xlsx; 200 the file, 202 a background job when over 10 000 rows; "
-    "403 alerts below manager; 404 an unknown source",
+    "403 alerts and 群发 below manager; 404 an unknown source",
     tag=TAG,
     media="application/octet-stream",
     status=202,
@@ -68,7 +69,7 @@ async def start(request: web.Request) -> web.StreamResponse:
     source = request.match_info["source"]
     if not export_sources.known(source):
         raise not_found("export source")
-    if source == "alerts":
+    if source in ("alerts", "mass_send_recipients"):
         require(request, "manager")
     fmt = request.query.get("format", "xlsx")
     if fmt not in export.FORMATS:
@@ -80,6 +81,8 @@ async def start(request: web.Request) -> web.StreamResponse:
         if value:
             params[name] = value[:32]
     scope = await scope_for(request, corp)
+    if source == "mass_send_recipients" and not actor(request).at_least("ops"):
+        params[export_mass_sends.CREATED_BY] = who(request)  # as the 群发 list: one's own
     if source in export_sources.LISTS and scope.channel:
         params["channel"] = scope.channel
     req = export_sources.Request(source, scope, actor(request).role, params)

@@ -8,10 +8,11 @@ from typing import Any
 
 from aiohttp import web
 
+from admin.api import refs
 from admin.api.auth import require
 from admin.api.common import corp_for, error, ok, owned, parse, query_int
 from admin.api.openapi import API
-from scrm.models import Journey, JourneyLog, JourneyRun
+from scrm.models import Corp, Journey, JourneyLog, JourneyRun
 from scrm.models.base import corp_pk
 from scrm.services import display_names
 from scrm.sop import journey_segments
@@ -56,6 +57,7 @@ async def create(request: web.Request) -> web.Response:
     spec = await parse(request, JourneySpec)
     if not await journey_segments.segment_exists(corp.id, spec.trigger.segment_id):
         return error(422, "客户分群不存在")
+    await refs.materials(corp, [i for n in spec.nodes for i in n.material_ids])
     j = await Journey.create(corp_id=corp.id, **spec.model_dump(mode="json"))
     return ok(_out(j), status=201)
 
@@ -91,6 +93,9 @@ async def edit(request: web.Request) -> web.Response:
     spec = await parse(request, JourneySpec)
     if not await journey_segments.segment_exists(j.corp_id, spec.trigger.segment_id):  # type: ignore[attr-defined]
         return error(422, "客户分群不存在")
+    await refs.materials(
+        await Corp.get(id=corp_pk(j)), [i for n in spec.nodes for i in n.material_ids]
+    )
     for key, value in spec.model_dump(mode="json").items():
         setattr(j, key, value)
     await j.save()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel
 
+from admin.api import refs
 from admin.api.auth import require
 from admin.api.common import corp_for, error, ok, owned, parse, query_int
 from admin.api.openapi import API
@@ -31,6 +32,7 @@ async def _out(code: LiveCode) -> dict[str, object]:
         qr_url=code.qr_url,
         config_id=code.config_id,
         last_error=code.last_error,
+        welcome_material_ids=list(code.welcome_material_ids or []),
         members=[
             MemberSpec(
                 userid=m.userid,
@@ -70,6 +72,7 @@ async def create(request: web.Request) -> web.Response:
     require(request, "ops")
     corp = await corp_for(request)
     spec = await parse(request, LiveCodeSpec)
+    await refs.materials(corp, spec.welcome_material_ids)
     if spec.state and await LiveCode.exists(corp_id=corp.id, state=spec.state):
         return error(409, f"state {spec.state!r} is used by another live code")
     client = request.app[keys.CLIENTS].for_corp(corp)
@@ -108,6 +111,7 @@ async def update(request: web.Request) -> web.Response:
     require(request, "ops")
     corp, code = await _code(request)
     spec = await parse(request, LiveCodeSpec)
+    await refs.materials(corp, spec.welcome_material_ids)
     if spec.state and spec.state != code.state:
         return error(422, "state cannot change: customers' QR codes carry it")
     try:

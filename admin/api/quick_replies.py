@@ -1,5 +1,6 @@
-"""`/api/v1/quick-replies`: the 话术库 — categories and items (text, image, link) that staff
-insert into a chat from the sidebar. Everyone in the corp reads; ops leads write."""
+"""`/api/v1/quick-replies`: the 话术库 — categories and items (text, image, link, or a
+素材库 material, sent as it is at the time) that staff insert into a chat from the sidebar.
+Everyone in the corp reads; ops leads write."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from tortoise.expressions import F
 
 from admin.api import quick_reply_categories as categories
-from admin.api.auth import require
-from admin.api.common import corp_for, error, ok, owned, parse
+from admin.api import refs
+from admin.api.auth import actor, require
+from admin.api.common import corp_for, error, not_found, ok, owned, parse
 from admin.api.openapi import API
-from admin.sidebar import media
+from admin.sidebar import card, media, messages
 from bot import keys
-from scrm.models import QuickReply, QuickReplyCategory
+from scrm.models import Corp, Material, QuickReply, QuickReplyCategory
+from scrm.services import material_import, materials
 from wecom import errors
 
 TAG = "quick-replies"
@@ -25,8 +28,11 @@ MAX_UPLOAD = 2 << 20  # media/uploadimg takes JPG/PNG up to 2 MB
 class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     category_id: int
-    kind: Literal["text", "image", "link"]
+    kind: Literal["text", "image", "link", "material"]
     title: str = Field(min_length=1, max_length=128)
+    material_id: int | None = Field(
+        default=None, ge=1, le=2**63 - 1, description="kind material: the 素材库 item"
+    )
     content: str = Field(default="", max_length=4000, description="the text, or a link's summary")
     url: str = Field(default="", max_length=1024, description="the picture's or link's address")
     img_url: str = Field(default="", max_length=1024, description="a link's cover picture")
@@ -45,7 +51,15 @@ class ReplyIn(BaseModel):
             raise ValueError("a text reply needs content")
         if self.kind in ("image", "link") and not self.url:
             raise ValueError(f"an {self.kind} reply needs url")
+        if (self.kind == "material") != (self.material_id is not None):
+            raise ValueError("material_id goes with kind material, and only with it")
         return self
+
+    def columns(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"img_url", "material_id"})
+
+    def extra(self) -> dict[str, Any]:
+        return {"img_url": self.img_url, "material_id": self.material_id}
 
 
 def reply_out(r: QuickReply) -> dict[str, Any]:
@@ -57,6 +71,7 @@ def reply_out(r: QuickReply) -> dict[str, Any]:
         "content": r.content,
         "url": r.url,
         "img_url": str(r.extra.get("img_url", "")),
+        "material_id": r.extra.get("material_id"),
         "sort": r.sort,
         "uses": r.uses,
     }
@@ -132,9 +147,21 @@ async def create(request: web.Request) -> web.Response:
     body = await parse(request, ReplyIn)
     if await _category(corp.id, body.category_id) is None:
         return error(422, "no such category")
-    data = body.model_dump(exclude={"img_url"})
-    row = await QuickReply.create(corp_id=corp.id, extra={"img_url": body.img_url}, **data)
+    await refs.materials(corp, [body.material_id] if body.material_id else [])
+    row = await QuickReply.create(corp_id=corp.id, extra=body.extra(), **body.columns())
     return ok(reply_out(row), status=201)
+
+
+@API.route(
+    "POST",
+    "/api/v1/quick-replies/into-materials",
+    "Move every text, picture and link 话术 into the 素材库; the 话术 then refers to it",
+    tag=TAG,
+)
+async def into_materials(request: web.Request) -> web.Response:
+    require(request, "ops")
+    corp = await corp_for(request)
+    return ok(await material_import.quick_replies(corp.id))
 
 
 @API.route("GET", "/api/v1/quick-replies/{id}", "One item", tag=TAG)
@@ -150,8 +177,9 @@ async def update(request: web.Request) -> web.Response:
     body = await parse(request, ReplyIn)
     if await _category(corp.id, body.category_id) is None:
         return error(422, "no such category")
-    row.update_from_dict(body.model_dump(exclude={"img_url"}))
-    row.extra = {**row.extra, "img_url": body.img_url}
+    await refs.materials(corp, [body.material_id] if body.material_id else [])
+    row.update_from_dict(body.columns())
+    row.extra = {**row.extra, **body.extra()}
     await row.save()
     return ok(reply_out(row))
 
@@ -183,14 +211,20 @@ async def move(request: web.Request) -> web.Response:
 @API.route(
     "POST",
     "/api/v1/quick-replies/{id}/use",
-    "Insert into the chat: the sendChatMessage body (pictures get a media id); counts the use",
+    "Insert into the chat: the sendChatMessage body (pictures get a media id); counts the use. "
+    "`?external_userid=` names the customer in the chat (a 雷达 link of a material names them)",
     tag=TAG,
     also=(502,),
 )
 async def use(request: web.Request) -> web.Response:
     corp, row = await owned(request, QuickReply, "quick reply")
     message: dict[str, Any]
-    if row.kind == "text":
+    if row.kind == "material":
+        got = await _material_message(request, corp, row)
+        if isinstance(got, web.Response):
+            return got
+        message = got
+    elif row.kind == "text":
         message = {"msgtype": "text", "text": {"content": row.content}}
     elif row.kind == "link":
         news = {"link": row.url, "title": row.title, "desc": row.content}
@@ -210,3 +244,23 @@ async def use(request: web.Request) -> web.Response:
         message = {"msgtype": "image", "image": {"mediaid": mediaid}}
     await QuickReply.filter(id=row.id).update(uses=F("uses") + 1)
     return ok({"id": row.id, "uses": row.uses + 1, "message": message})
+
+
+async def _material_message(
+    request: web.Request, corp: Corp, row: QuickReply
+) -> dict[str, Any] | web.Response:
+    """The material the item refers to, as it is now (deleted since: a 404 with the reason)."""
+    material = await Material.get_or_none(id=row.extra.get("material_id") or 0, corp_id=corp.id)
+    if material is None:
+        return error(404, "这条话术引用的素材已被删除")
+    who, ext = actor(request), request.query.get("external_userid", "")[:64]
+    sender = who.userid
+    if ext:
+        relations = await card.relations(corp.id, ext, who)
+        if not relations:
+            raise not_found("customer")
+        sender = sender or relations[0].staff.userid
+    got = await messages.chat_message(request, corp, material, sender, ext)
+    if not isinstance(got, web.Response):
+        await materials.count_use([material.id])
+    return got

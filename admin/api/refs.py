@@ -14,7 +14,8 @@ from aiohttp import web
 from admin.api.auth import actor, in_scope
 from admin.api.common import not_found
 from scrm.models import Corp, Customer, Lead, Opportunity, Staff
-from scrm.services import timeline
+from scrm.services import material_refs, timeline
+from scrm.services import materials as material_errors
 
 
 def _refuse(status: int, message: str) -> web.HTTPException:
@@ -55,3 +56,12 @@ async def customer(request: web.Request, corp: Corp, external_userid: str) -> Cu
 async def member(corp: Corp, userid: str) -> None:
     if not await Staff.exists(corp_id=corp.id, userid=userid, active=True):
         raise _refuse(422, f"不是本企业的在职成员：{userid[:64]}")
+
+
+async def materials(corp: Corp, ids: list[int]) -> list[int]:
+    """素材库 ids a welcome, quick reply, SOP step or journey send refers to: each must be a
+    material of this corp (422 otherwise: the ids are picked from the library, not probed)."""
+    try:
+        return await material_refs.check(corp.id, ids)
+    except material_errors.MaterialError as exc:
+        raise _refuse(422, str(exc)) from None

@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
-from admin.api.common import corp_for, error, not_found, ok
+from admin.api.common import corp_for, error, not_found, ok, query_int
 from admin.api.openapi import API
 from admin.api.reports_scope import query_text, scope_for
 from scrm.services import reports_drill, reports_forecast
@@ -65,8 +65,9 @@ async def catalog(request: web.Request) -> web.Response:
 @API.route(
     "GET",
     "/api/v1/reports/view/{key}",
-    "One report's rows (since, until, team, member, channel; month for forecast); "
-    "404 for an unknown report",
+    "One report's rows (since, until, team, member, channel; month for forecast; limit, "
+    "1–10 000, for the per-deal reports stagnant and risks, whose X-Total-Count header "
+    "gives the whole count); 404 for an unknown report, 422 a bad month or limit",
     tag=TAG,
 )
 async def view(request: web.Request) -> web.Response:
@@ -75,8 +76,15 @@ async def view(request: web.Request) -> web.Response:
         raise not_found("report")
     corp = await corp_for(request)
     scope = await scope_for(request, corp)
-    rows = await report.fetch(scope, params_of(request))
-    return ok(rows)
+    params = params_of(request)
+    if report.count is None:
+        return ok(await report.fetch(scope, params))
+    limit = query_int(request, "limit", 0, 1, 10_000)
+    if limit:
+        params["limit"] = str(limit)
+    resp = ok(await report.fetch(scope, params))
+    resp.headers["X-Total-Count"] = str(await report.count(scope, params))
+    return resp
 
 
 @API.route(

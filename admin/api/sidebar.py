@@ -19,7 +19,7 @@ from admin.sidebar import card
 from bot import keys
 from bot.logging import get_logger
 from scrm.models import Corp, FollowRelation, FollowUp, Tag
-from scrm.services import leads
+from scrm.services import deals, leads
 from scrm.sop import journeys
 from scrm.sync.refresh import refresh_customer
 from wecom import errors
@@ -226,6 +226,7 @@ async def followup(request: web.Request) -> web.Response:
         note=body.note,
         at=now,
     )
+    await deals.touch(body.opportunity_id, now)
     # The lead's owner following up resets its recycling clock, like a follow-up on the lead.
     lead = await card.lead_for(corp.id, customer)
     if lead is not None and lead.owner_userid == userid:

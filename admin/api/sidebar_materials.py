@@ -4,20 +4,17 @@ member and this customer)."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from aiohttp import web
 
 from admin.api.auth import actor
-from admin.api.common import corp_for, error, not_found, ok, path_id
+from admin.api.common import corp_for, not_found, ok, path_id
 from admin.api.materials import material_out
 from admin.api.openapi import API
-from admin.sidebar import card, media
-from admin.sidebar.oauth import base_url
-from bot import keys
-from scrm.models import Material, QuickReply
-from scrm.services import materials, radar
-from wecom import errors
+from admin.sidebar import card, messages
+from scrm.models import Material
+from scrm.services import materials
 
 TAG = "sidebar"
 SENDABLE = ("text", "image", "poster", "link", "miniprogram")  # what sendChatMessage takes
@@ -51,44 +48,8 @@ async def message_for(request: web.Request) -> web.Response:
     if row is None:
         raise not_found("material")
     sender = who.userid or relations[0].staff.userid
-    message: dict[str, Any]
-    if row.kind == "text":
-        message = {"msgtype": "text", "text": {"content": row.content}}
-    elif row.kind == "link":
-        url = row.url
-        if row.tracked:
-            url = radar.link(
-                base_url(request), radar.Claim(corp.id, row.id, sender, ext, "sidebar")
-            )
-        news = {"link": url, "title": row.title, "desc": row.content, "imgUrl": row.cover_url}
-        message = {"msgtype": "news", "news": news}
-    elif row.kind in ("image", "poster"):
-        client = request.app[keys.CLIENTS].for_corp(corp)
-        try:
-            # The sidebar's picture cache (download once, media id kept under 3 days) works on
-            # anything with an id and a url.
-            mediaid = await media.media_id(
-                client, cast(QuickReply, row), request.app[keys.SETTINGS].fetch_allow_hosts
-            )
-        except media.MediaError as exc:
-            return error(502, str(exc))
-        except errors.WeComError as exc:
-            return error(
-                502, f"图片上传到企业微信失败（错误码 {exc.errcode}）", errcode=exc.errcode
-            )
-        message = {"msgtype": "image", "image": {"mediaid": mediaid}}
-    elif row.kind == "miniprogram":  # sendChatMessage takes a cover URL, not a media id
-        extra = row.extra
-        message = {
-            "msgtype": "miniprogram",
-            "miniprogram": {
-                "appid": extra.get("appid", ""),
-                "title": row.title,
-                "imgUrl": row.cover_url,
-                "page": extra.get("page", ""),
-            },
-        }
-    else:
-        return error(422, f"{materials.KIND_LABELS.get(row.kind, row.kind)}素材不能从侧边栏发送")
+    message = await messages.chat_message(request, corp, row, sender, ext)
+    if isinstance(message, web.Response):
+        return message
     await materials.count_use([row.id])
     return ok({"id": row.id, "message": message})

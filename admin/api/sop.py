@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from admin.api import refs
 from admin.api.auth import actor, require
 from admin.api.common import corp_for, ok, owned, parse, query_int
 from admin.api.openapi import API
@@ -53,6 +54,7 @@ async def create(request: web.Request) -> web.Response:
     require(request, "ops")
     corp = await corp_for(request)
     spec = await parse(request, PlanSpec)
+    await refs.materials(corp, [i for st in spec.steps for i in st.material_ids])
     data = spec.model_dump(mode="json")
     plan = await SopPlan.create(corp_id=corp.id, starts_at=datetime.now(UTC), **data)
     planned = await materialize.materialize(plan)
@@ -88,8 +90,9 @@ async def get_plan(request: web.Request) -> web.Response:
 )
 async def edit(request: web.Request) -> web.Response:
     require(request, "ops")
-    _, plan = await _plan(request)
+    corp, plan = await _plan(request)
     spec = await parse(request, PlanSpec)
+    await refs.materials(corp, [i for st in spec.steps for i in st.material_ids])
     for key, value in spec.model_dump(mode="json").items():
         setattr(plan, key, value)
     plan.version += 1

@@ -14,7 +14,7 @@ from admin.api.auth import ROLES, actor, hash_token, in_scope, new_token, requir
 from admin.api.common import corp_for, error, ok, parse, path_id, utc
 from admin.api.openapi import API
 from scrm.models import ApiToken, Corp, FollowUp, Task
-from scrm.services import timeline
+from scrm.services import deals, timeline
 
 TAG = "work"
 
@@ -118,6 +118,7 @@ async def done(request: web.Request) -> web.Response:
         return error(404, "no such task")
     task.done_at = task.done_at or datetime.now(UTC)
     await task.save(update_fields=["done_at", "updated_at"])
+    await deals.touch(task.opportunity_id, task.done_at)
     return ok(_task(task))
 
 
@@ -139,6 +140,7 @@ async def followup(request: web.Request) -> web.Response:
     await refs.member(corp, body.userid)
     await _references(request, corp, None, body.opportunity_id, body.external_userid)
     row = await FollowUp.create(corp_id=corp.id, at=datetime.now(UTC), **body.model_dump())
+    await deals.touch(body.opportunity_id, row.at)
     return ok({"id": row.id}, status=201)
 
 

@@ -1,5 +1,6 @@
 """群发 jobs: make a send's tasks (enqueued by the API for "now", picked up by the tick when
-scheduled or missed), track sends whose next poll is due, renew 素材库 media ids."""
+scheduled or missed, resumed by the tick when its worker died), track sends whose next poll
+is due, renew 素材库 media ids."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.logging import get_logger
-from scrm.services import mass_send, mass_send_track, materials_media
+from scrm.services import mass_send, mass_send_resume, mass_send_track, materials_media
 
 log = get_logger("bot.jobs.campaigns")
 MASS_SEND_RUN, MASS_SEND_TICK = "mass_send_run", "mass_send_tick"
@@ -36,6 +37,10 @@ async def mass_send_tick(ctx: dict[str, Any]) -> dict[str, int]:
         if await mass_send.claim(send_id):
             await mass_send.run(send_id, ctx["clients"].for_corp, _opts(ctx), now)
             made += 1
+    for send_id in await mass_send_resume.reclaim(now):
+        log.warning("mass_send.resumed", send_id=send_id)
+        await mass_send.run(send_id, ctx["clients"].for_corp, _opts(ctx), now)
+        made += 1
     for send_id in await mass_send_track.due(now):
         await mass_send_track.track(send_id, ctx["clients"].for_corp, now)
         tracked += 1

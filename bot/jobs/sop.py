@@ -36,7 +36,8 @@ async def sop_scan(ctx: dict[str, Any]) -> int:
         runs: list[dict[str, Any]] = []
         while batch := await execute.claim_due(now):
             runs.extend(batch)
-        fired = await execute.fire(runs, ctx["clients"].for_corp, now) if runs else 0
+        base_url = getattr(ctx.get("settings"), "public_url", "")
+        fired = await execute.fire(runs, ctx["clients"].for_corp, now, base_url) if runs else 0
         await execute.reconcile(ctx["clients"].for_corp, now)
         return fired
     finally:
@@ -65,7 +66,10 @@ async def journey_scan(ctx: dict[str, Any]) -> dict[str, int]:
 
     try:
         return await journey_scanner.run_live(
-            ctx["clients"].for_corp, http=ctx.get("http"), done_claiming=release
+            ctx["clients"].for_corp,
+            http=ctx.get("http"),
+            done_claiming=release,
+            base_url=getattr(ctx.get("settings"), "public_url", ""),
         )
     finally:
         await release()

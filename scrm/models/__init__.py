@@ -51,7 +51,13 @@ from scrm.models.sop import Journey, JourneyLog, JourneyRun, JourneyTask, SopPla
 from scrm.models.staff import Staff
 from scrm.models.sync import SyncCursor, SyncRun
 from scrm.models.tag import Tag, TagGroup
-from scrm.models.transfer import ChurnEvent, Handover, TransferRule, TransferSettings
+from scrm.models.transfer import (
+    ChurnEvent,
+    Handover,
+    TransferRotation,
+    TransferRule,
+    TransferSettings,
+)
 
 __all__ = [
     "LinkOpen",
@@ -111,6 +117,7 @@ __all__ = [
     "TagGroup",
     "ChurnEvent",
     "Handover",
+    "TransferRotation",
     "TransferRule",
     "TransferSettings",
 ]

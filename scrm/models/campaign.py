@@ -61,6 +61,9 @@ class MassSend(CorpScopedModel):
     next_track_at: datetime | None = fields.DatetimeField(null=True, db_index=True)
     track_every = fields.IntField(default=30)  # seconds; grows while nothing changes
     tracked_at: datetime | None = fields.DatetimeField(null=True)
+    # The lease of the worker making the tasks, renewed after each task: a send left "sending"
+    # with an old lease (the worker died) is taken over by the tick and resumed.
+    claimed_at: datetime | None = fields.DatetimeField(null=True)
 
     class Meta:
         table = "mass_send"

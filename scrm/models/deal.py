@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from tortoise import fields
@@ -48,9 +48,20 @@ class Opportunity(CorpScopedModel):
     lost_note = fields.TextField(default="")
     stage_changed_at: datetime | None = fields.DatetimeField(null=True)
     closed_at: datetime | None = fields.DatetimeField(null=True)
+    # The latest of creation, stage change, a follow-up on it and a task done on it, kept by
+    # those writes (deals.touch): stagnant and risk reports filter and sort on it in SQL.
+    last_activity_at: datetime | None = fields.DatetimeField(null=True)
 
     class Meta:
         table = "opportunity"
+        indexes = (("corp_id", "stage_id", "last_activity_at"),)
+
+    async def save(self, *args: Any, **kwargs: Any) -> None:
+        # A row made anywhere (tests, imports, the demo) starts with its activity clock set,
+        # so the stagnant and risk filters never miss it.
+        if self.last_activity_at is None and not kwargs.get("update_fields"):
+            self.last_activity_at = self.stage_changed_at or datetime.now(UTC)
+        await super().save(*args, **kwargs)
 
 
 class StageChange(CorpScopedModel):

@@ -76,3 +76,15 @@ class TransferRule(CorpScopedModel):
     class Meta:
         table = "transfer_rule"
         unique_together = (("corp", "name"),)
+
+
+class TransferRotation(CorpScopedModel):
+    """Where a round robin stands: the member who got the last customer, per saved rule or per
+    team (its sorted members), so the next assignment continues the turn."""
+
+    key = fields.CharField(max_length=128)  # rule:<id> | team:<digest of the members>
+    last_userid = fields.CharField(max_length=64, default="")
+
+    class Meta:
+        table = "transfer_rotation"
+        unique_together = (("corp", "key"),)

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import ValidationError
+from tortoise.expressions import Q
 
 from scrm.models import Lead, Opportunity, Stage, StageChange
 from scrm.models.base import corp_pk
@@ -141,6 +142,7 @@ async def create(
         expected_close=expected_close,
         forecast_category=category_for(first),
         stage_changed_at=now,
+        last_activity_at=now,
         customer_id_ref=getattr(lead, "customer_id", None) if lead else None,
     )
     await StageChange.create(
@@ -178,7 +180,7 @@ async def move(
     now = datetime.now(UTC)
     opp.stage_id, opp.probability = stage.id, stage.probability
     opp.forecast_category = category_for(stage)
-    opp.stage_changed_at = now
+    opp.stage_changed_at = opp.last_activity_at = now
     opp.closed_at = now if (stage.is_won or stage.is_lost) else None
     await opp.save()
     if opp.customer_id_ref:  # a stage change may start a customer journey
@@ -212,3 +214,13 @@ async def stage_name(opp: Opportunity) -> str:
 
 def stage_pk(opp: Opportunity) -> int:
     return int(opp.stage_id)  # type: ignore[attr-defined]
+
+
+async def touch(opportunity_id: int | None, at: datetime) -> None:
+    """Record activity on an opportunity (a follow-up logged, a task done): its
+    `last_activity_at` moves forward, never back."""
+    if opportunity_id is None:
+        return
+    await Opportunity.filter(
+        Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=at), id=opportunity_id
+    ).update(last_activity_at=at)

@@ -15,7 +15,13 @@ from scrm.models import Alert, Customer, Lead, Opportunity
 from scrm.services import display_names, reports_display
 from scrm.services.reports_common import NOBODY, Scope
 
-LISTS = {"leads": "线索", "customers": "客户", "opportunities": "商机", "alerts": "合规告警"}
+LISTS = {
+    "leads": "线索",
+    "customers": "客户",
+    "opportunities": "商机",
+    "alerts": "合规告警",
+    "mass_send_recipients": "群发明细",
+}
 PHONE_ROLES = ("admin",)  # who sees whole phone numbers in an export (decision 0019)
 BATCH = 2_000
 LEAD_STATUS = {
@@ -138,10 +144,10 @@ HEADERS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 FORECAST = {
-    "pipeline": "Pipeline",
-    "best_case": "Best Case",
-    "commit": "Commit",
-    "closed": "Closed",
+    "pipeline": "管道",
+    "best_case": "最佳情况",
+    "commit": "承诺",
+    "closed": "已成交",
     "omitted": "已排除",
 }
 ALERT_KIND = {"word": "敏感词", "action": "敏感行为", "reply_timeout": "回复超时"}

@@ -1,5 +1,6 @@
 """What can be exported: every report, and the lists (customers, leads, opportunities,
-alerts), each with Chinese headers, the caller's data scope, and phones masked by role."""
+alerts, 群发 recipients), each with Chinese headers, the caller's data scope, and phones
+masked by role."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from scrm.models import Stage
-from scrm.services import reports_display
+from scrm.services import export_mass_sends, reports_display
 from scrm.services.export_lists import (
     HEADERS,
     LISTS,
@@ -37,7 +38,7 @@ def headers(source: str) -> tuple[list[str], list[str]]:
     if source in REPORTS:
         columns = REPORTS[source].columns
         return [c.label for c in columns], [c.kind for c in columns]
-    pairs = HEADERS[source]
+    pairs = export_mass_sends.HEADERS if source == "mass_send_recipients" else HEADERS[source]
     return [h for h, _ in pairs], [k for _, k in pairs]
 
 
@@ -51,6 +52,8 @@ async def count(req: Request) -> int:
         return await opportunities_query(req).count()
     if req.source == "customers":
         return await customers_query(req).count()
+    if req.source == "mass_send_recipients":
+        return await export_mass_sends.query(req).count()
     return await alerts_query(req).count()
 
 
@@ -69,6 +72,7 @@ async def batches(req: Request) -> AsyncIterator[list[list[Any]]]:
         "opportunities": page.opportunities,
         "customers": page.customers,
         "alerts": page.alerts,
+        "mass_send_recipients": lambda after: export_mass_sends.rows(page, after),
     }[req.source]
     after = 0
     while True:

@@ -1,8 +1,10 @@
 """客户群发 / 客户群群发: make one add_msg_template task per sending member (split at WeCom's
-per-call limits), leaving out who already hit this month's receive cap."""
+per-call limits), leaving out who already hit this month's receive cap; a send whose worker
+died is resumed without sending anyone twice."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,7 +12,7 @@ from typing import Any
 
 from scrm.models import Corp, MassSend, MassSendRecipient, MassSendTask, Material
 from scrm.models.base import corp_pk
-from scrm.services import materials, radar
+from scrm.services import mass_send_resume, materials, radar
 from scrm.services.mass_send_reach import (
     MAX_CHATS,
     MAX_CUSTOMERS,
@@ -20,10 +22,7 @@ from scrm.services.mass_send_reach import (
     received_this_month,
     resolve,
 )
-from wecom import errors
 from wecom.client import WeComClient
-from wecom.client.models.common import Attachment, Text
-from wecom.client.models.messages import MsgTemplate
 
 ClientFor = Callable[[Corp], WeComClient]
 ROW_BATCH = 1000
@@ -37,8 +36,13 @@ class RunOptions:
 
 
 async def claim(send_id: int) -> bool:
-    """scheduled → sending, by exactly one worker."""
-    return bool(await MassSend.filter(id=send_id, status="scheduled").update(status="sending"))
+    """scheduled → sending, by exactly one worker (who holds the lease from now)."""
+    now = datetime.now(UTC)
+    return bool(
+        await MassSend.filter(id=send_id, status="scheduled").update(
+            status="sending", claimed_at=now
+        )
+    )
 
 
 async def due(now: datetime) -> list[int]:
@@ -55,6 +59,18 @@ async def run(
 ) -> dict[str, int]:
     """Make the tasks of a claimed send. A task WeCom refuses is kept with its error; the
     others go on (members confirm each by hand, so a partial 群发 is still useful)."""
+    try:
+        return await _run(send_id, client_for, opts, now)
+    except asyncio.CancelledError:
+        # Stopped mid-way (shutdown, job timeout): give the lease back so the next tick
+        # resumes at once instead of waiting for it to run out.
+        await MassSend.filter(id=send_id, status="sending").update(claimed_at=None)
+        raise
+
+
+async def _run(
+    send_id: int, client_for: ClientFor, opts: RunOptions, now: datetime | None
+) -> dict[str, int]:
     now = now or datetime.now(UTC)
     send = await MassSend.get(id=send_id)
     corp = await Corp.get(id=corp_pk(send))
@@ -66,18 +82,27 @@ async def run(
     except (TargetError, materials.MaterialError, KeyError, ValueError) as exc:
         await MassSend.filter(id=send_id).update(status="failed", error=str(exc)[:500])
         return {"tasks": 0, "failed": 1}
+    client = client_for(corp)
+    # A resumed send: settle the task a dead worker was making, and leave out everyone
+    # already in a task, so each recipient is in one task only.
+    resumed = await MassSendTask.filter(send_id=send_id).exists()
+    made = await mass_send_resume.settle(send, client, lambda s: _content(send, mats, s, opts))
+    done = await mass_send_resume.placed(send_id)
     got = await received_this_month(corp.id, now, opts.tz)
     limit = cap_for(now, opts.tz, opts.monthly_cap)
-    client = client_for(corp)
     size = MAX_CHATS if send.chat_type == "group" else MAX_CUSTOMERS
-    made = failed = planned = 0
+    failed = 0
     for sender, targets in plan.items():
-        targets = [t for t in targets if got[t] < limit]  # WeCom would skip them anyway
+        # WeCom would skip who is at the cap anyway
+        targets = [t for t in targets if got[t] < limit and t not in done]
         for chunk in _chunks(targets, size):
-            planned += len(chunk)
             ok = await _one_task(client, send, corp.id, sender, chunk, mats, opts)
             made, failed = made + ok, failed + (not ok)
-    await materials.count_use(send.material_ids)
+            await MassSend.filter(id=send_id).update(claimed_at=datetime.now(UTC))
+    if not resumed:
+        await materials.count_use(send.material_ids)
+    made = await MassSendTask.filter(send_id=send_id).exclude(msgid="").count()
+    planned = await MassSendRecipient.filter(send_id=send_id).count()
     status = "sent" if made else "failed"
     await MassSend.filter(id=send_id).update(
         status=status,
@@ -97,45 +122,26 @@ async def _one_task(
     mats: list[Material],
     opts: RunOptions,
 ) -> bool:
-    claim_ = radar.Claim(corp_id, 0, sender, "", f"mass:{send.id}")
+    # The task and its recipients are written before WeCom is asked: if the worker dies
+    # during the call, the resume finds them and asks WeCom whether the task was made.
     task = await MassSendTask.create(
         corp_id=corp_id, send_id=send.id, sender=sender, recipients=len(chunk)
     )
-    try:
-        text, attachments = _content(send, mats, claim_, opts.base_url)
-        single = send.chat_type == "single"
-        req = MsgTemplate(
-            chat_type="single" if single else "group",
-            external_userid=chunk if single else None,
-            chat_id_list=None if single else chunk,
-            sender=sender,
-            text=Text(content=text) if text else None,
-            attachments=[Attachment.model_validate(a) for a in attachments],
-        )
-        created = await client.add_msg_template(req)
-    except (errors.WeComError, materials.MaterialError, ValueError) as exc:
-        await MassSendTask.filter(id=task.id).update(error=str(exc)[:500])
-        return False
-    await MassSendTask.filter(id=task.id).update(msgid=created.msgid)
-    failed = set(created.fail_list)
     rows = [
-        MassSendRecipient(
-            corp_id=corp_id,
-            task_id=task.id,
-            send_id=send.id,
-            target_id=t,
-            status=2 if t in failed else 0,  # WeCom refused it at creation: not a friend
-        )
+        MassSendRecipient(corp_id=corp_id, task_id=task.id, send_id=send.id, target_id=t)
         for t in chunk
     ]
     for i in range(0, len(rows), ROW_BATCH):
         await MassSendRecipient.bulk_create(rows[i : i + ROW_BATCH])
-    return True
+    return await mass_send_resume.create(
+        client, send, task, chunk, lambda s: _content(send, mats, s, opts)
+    )
 
 
 def _content(
-    send: MassSend, mats: list[Material], claim_: radar.Claim, base_url: str
+    send: MassSend, mats: list[Material], sender: str, opts: RunOptions
 ) -> tuple[str, list[dict[str, Any]]]:
     # A 群发 task carries one message for all its customers, so a tracked link names the
     # member and the send; the opener is identified when the link is opened.
-    return materials.compose(send.text, mats, base_url=base_url, claim=claim_)
+    claim_ = radar.Claim(corp_pk(send), 0, sender, "", f"mass:{send.id}")
+    return materials.compose(send.text, mats, base_url=opts.base_url, claim=claim_)

@@ -14,6 +14,7 @@ from scrm.services import (
     reports_channels,
     reports_forecast,
     reports_health,
+    reports_mass_send,
     reports_sales,
 )
 from scrm.services.reports_common import Scope
@@ -39,6 +40,8 @@ class Report:
     # ("leads" | "won" | "closed" | "quotes", column) lists the records of that group.
     drill: tuple[str, str] | None = None
     params: tuple[str, ...] = field(default=())
+    # Reports that can run long (one row per deal) count in SQL and honour params["limit"].
+    count: Callable[[Scope, dict[str, str]], Awaitable[int]] | None = None
 
 
 def _funnel(by: str) -> Fetch:
@@ -62,11 +65,21 @@ def _plain(fn: Callable[[Scope], Awaitable[list[dict[str, Any]]]]) -> Fetch:
     return fetch
 
 
-def _at_now(fn: Callable[[Scope, datetime], Awaitable[list[dict[str, Any]]]]) -> Fetch:
+def _at_now(
+    fn: Callable[[Scope, datetime, int | None], Awaitable[list[dict[str, Any]]]],
+) -> Fetch:
     async def fetch(scope: Scope, params: dict[str, str]) -> list[dict[str, Any]]:
-        return await fn(scope, datetime.now(UTC))
+        limit = params.get("limit", "")
+        return await fn(scope, datetime.now(UTC), int(limit) if limit.isdigit() else None)
 
     return fetch
+
+
+def _count_now(fn: Callable[[Scope, datetime], Awaitable[int]]) -> Callable[..., Awaitable[int]]:
+    async def count(scope: Scope, params: dict[str, str]) -> int:
+        return await fn(scope, datetime.now(UTC))
+
+    return count
 
 
 async def _forecast(scope: Scope, params: dict[str, str]) -> list[dict[str, Any]]:
@@ -202,6 +215,7 @@ REPORTS: dict[str, Report] = {
             _at_now(reports_health.stagnant),
             None,
             ("opportunity", "id"),
+            count=_count_now(reports_health.count_stagnant),
         ),
         Report(
             "risks",
@@ -215,6 +229,7 @@ REPORTS: dict[str, Report] = {
             _at_now(reports_health.risks),
             None,
             ("opportunity", "id"),
+            count=_count_now(reports_health.count_risks),
         ),
         Report(
             "win_loss",
@@ -274,6 +289,25 @@ REPORTS: dict[str, Report] = {
             ("bar", "code", ("adds",)),
         ),
         Report(
+            "mass_sends",
+            "群发效果",
+            (
+                Column("name", "群发"),
+                Column("chat_type", "类型"),
+                Column("send_at", "发送时间", "time"),
+                Column("recipients", "计划人数", "int"),
+                Column("reached", "已送达", "int"),
+                Column("not_friends", "非好友", "int"),
+                Column("reach_rate", "送达率", "pct"),
+                Column("opened", "雷达打开", "int"),
+                Column("open_rate", "打开率", "pct"),
+                Column("deleted_7d", "7天内删除", "int"),
+                Column("delete_rate_7d", "7天删除率", "pct"),
+            ),
+            _plain(reports_mass_send.mass_send_effect),
+            ("bar", "name", ("reached", "opened")),
+        ),
+        Report(
             "forecast",
             "预测与完成",
             (
@@ -282,9 +316,9 @@ REPORTS: dict[str, Report] = {
                 Column("target", "目标（元）", "money"),
                 Column("submitted", "提交承诺（元）", "money"),
                 Column("closed", "已成交（元）", "money"),
-                Column("commit", "Commit（元）", "money"),
-                Column("best_case", "Best Case（元）", "money"),
-                Column("pipeline", "Pipeline（元）", "money"),
+                Column("commit", "承诺（元）", "money"),
+                Column("best_case", "最佳情况（元）", "money"),
+                Column("pipeline", "管道（元）", "money"),
                 Column("forecast_error", "预测误差", "pct"),
                 Column("accuracy", "预测准确率", "pct"),
                 Column("coverage", "管道覆盖率", "pct"),

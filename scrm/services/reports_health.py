@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from tortoise.functions import Max
+from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
 
-from scrm.models import FollowUp, Opportunity, Quote, Stage, StageChange, Task
+from scrm.models import Lead, Opportunity, Quote, Stage, StageChange
 from scrm.services import reports_sales
 from scrm.services.reports_common import Scope, owner_filter, rate
 from scrm.services.reports_sales import with_leads
@@ -18,88 +19,116 @@ OPEN_FIELDS = (
     "name",
     "owner_userid",
     "amount",
-    "lead_id",
     "stage_id",
-    "created_at",
-    "stage_changed_at",
-    "next_step",
     "next_step_date",
     "expected_close",
+    "last_activity_at",
 )
+IDLE_BEFORE_CLOSE = timedelta(days=7)
 
 
-async def open_deals(scope: Scope) -> list[dict[str, Any]]:
-    """Open opportunities in scope, each with its stage and its last activity: the latest of
-    creation, stage change, follow-up on it and task done on it."""
-    rows = await Opportunity.filter(
-        corp_id=scope.corp_id,
-        stage__is_won=False,
-        stage__is_lost=False,
-        **owner_filter(scope.people()),
-    ).values(*OPEN_FIELDS)
-    if scope.channel:  # the channel is the lead's
-        rows = await with_leads(scope, rows)
-    stages = {s.id: s for s in await Stage.filter(corp_id=scope.corp_id)}
-    last: dict[int, datetime] = {}
-    # The latest per opportunity, aggregated in the database (not an IN list of every id).
-    follow = (
-        await FollowUp.filter(corp_id=scope.corp_id, opportunity_id__isnull=False)
-        .annotate(latest=Max("at"))
-        .group_by("opportunity_id")
-        .values_list("opportunity_id", "latest")
+async def _open(scope: Scope) -> tuple[QuerySet[Opportunity], dict[int, Stage]]:
+    """Open opportunities in scope (a channel is the lead's), and the corp's open stages."""
+    stages = {
+        s.id: s for s in await Stage.filter(corp_id=scope.corp_id, is_won=False, is_lost=False)
+    }
+    q = Opportunity.filter(
+        corp_id=scope.corp_id, stage_id__in=list(stages) or [0], **owner_filter(scope.people())
     )
-    tasks = (
-        await Task.filter(
-            corp_id=scope.corp_id, opportunity_id__isnull=False, done_at__isnull=False
-        )
-        .annotate(latest=Max("done_at"))
-        .group_by("opportunity_id")
-        .values_list("opportunity_id", "latest")
+    if scope.channel:
+        leads = Lead.filter(corp_id=scope.corp_id, channel=scope.channel).values("id")
+        q = q.filter(lead_id__in=Subquery(leads))
+    return q, stages
+
+
+def _idle(stages: dict[int, Stage], now: datetime) -> Q:
+    """Idle for at least the stage's `stale_days`, whichever open stage the deal is in."""
+    return Q(
+        *[
+            Q(stage_id=sid, last_activity_at__lte=now - timedelta(days=s.stale_days))
+            for sid, s in stages.items()
+        ],
+        join_type="OR",
     )
-    for opp_id, at in [*follow, *tasks]:
-        if opp_id is not None and (opp_id not in last or at > last[opp_id]):
-            last[opp_id] = at
-    for r in rows:
-        stage = stages[r["stage_id"]]
-        r["stage"], r["stale_days"] = stage.name, stage.stale_days
-        seen = [r["created_at"], r["stage_changed_at"], last.get(r["id"])]
-        r["last_activity_at"] = max(x for x in seen if x is not None)
-    return rows
 
 
-async def stagnant(scope: Scope, now: datetime) -> list[dict[str, Any]]:
-    """Open opportunities idle for at least their stage's `stale_days`, longest idle first."""
+def _limit(q: QuerySet[Opportunity], limit: int | None) -> QuerySet[Opportunity]:
+    return q.limit(limit) if limit else q
+
+
+async def stagnant(scope: Scope, now: datetime, limit: int | None = None) -> list[dict[str, Any]]:
+    """Open opportunities idle (no creation, stage change, follow-up or task done on them)
+    for at least their stage's `stale_days`, longest idle first; `limit` keeps the first."""
+    q, stages = await _open(scope)
+    if not stages:
+        return []
+    found = _limit(q.filter(_idle(stages, now)).order_by("last_activity_at", "id"), limit)
     out = []
-    for r in await open_deals(scope):
+    for r in await found.values(*OPEN_FIELDS):
+        stage = stages[r["stage_id"]]
         idle = (now - r["last_activity_at"]).days
-        if idle >= r["stale_days"]:
-            out.append({**_row(r), "idle_days": idle, "stale_days": r["stale_days"]})
-    return sorted(out, key=lambda r: -r["idle_days"])
+        out.append({**_row(r, stage), "idle_days": idle, "stale_days": stage.stale_days})
+    return out
 
 
-def _row(r: dict[str, Any]) -> dict[str, Any]:
+async def count_stagnant(scope: Scope, now: datetime) -> int:
+    q, stages = await _open(scope)
+    return await q.filter(_idle(stages, now)).count() if stages else 0
+
+
+def _row(r: dict[str, Any], stage: Stage) -> dict[str, Any]:
     return {
         "id": r["id"],
         "name": r["name"],
         "owner_userid": r["owner_userid"],
-        "stage": r["stage"],
+        "stage": stage.name,
         "amount": r["amount"],
         "last_activity_at": r["last_activity_at"],
     }
 
 
-async def risks(scope: Scope, now: datetime) -> list[dict[str, Any]]:
-    """Open opportunities with a risk: next step overdue, close date passed, a quote over the
-    self-approval tier not yet approved, or closing within 30 days after 7 idle days."""
-    today = now.astimezone(scope.zone()).date()
-    rows = await open_deals(scope)
-    over = set(  # quotes over the self tier still waiting or refused: few, whatever the size
-        await Quote.filter(
-            corp_id=scope.corp_id,
-            approval_level__in=("manager", "director"),
-            status__in=("pending_approval", "rejected"),
-        ).values_list("opportunity_id", flat=True)
+def _over_tier(corp_id: int) -> QuerySet[Quote]:
+    """Quotes over the self-approval tier still waiting or refused."""
+    return Quote.filter(
+        corp_id=corp_id,
+        approval_level__in=("manager", "director"),
+        status__in=("pending_approval", "rejected"),
     )
+
+
+def _risky(scope: Scope, now: datetime) -> Q:
+    today = now.astimezone(scope.zone()).date()
+    return Q(
+        Q(next_step_date__lt=today),
+        Q(expected_close__lt=today),
+        Q(id__in=Subquery(_over_tier(scope.corp_id).values("opportunity_id"))),
+        Q(
+            expected_close__gte=today,
+            expected_close__lte=today + timedelta(30),
+            last_activity_at__lte=now - IDLE_BEFORE_CLOSE,
+        ),
+        join_type="OR",
+    )
+
+
+async def risks(scope: Scope, now: datetime, limit: int | None = None) -> list[dict[str, Any]]:
+    """Open opportunities with a risk: next step overdue, close date passed, a quote over the
+    self-approval tier not yet approved, or closing within 30 days after 7 idle days. The
+    filter runs in SQL; the reasons are named for the rows returned."""
+    today = now.astimezone(scope.zone()).date()
+    q, stages = await _open(scope)
+    if not stages:
+        return []
+    rows = await _limit(q.filter(_risky(scope, now)).order_by("id"), limit).values(*OPEN_FIELDS)
+    over: set[int] = set()
+    ids = [r["id"] for r in rows]
+    for start in range(0, len(ids), reports_sales.CHUNK):
+        found = await (
+            _over_tier(scope.corp_id)
+            .filter(opportunity_id__in=ids[start : start + reports_sales.CHUNK])
+            .values_list("opportunity_id", flat=True)
+        )
+        over.update(cast(list[int], found))
     out = []
     for r in rows:
         reasons = []
@@ -110,18 +139,22 @@ async def risks(scope: Scope, now: datetime) -> list[dict[str, Any]]:
         if r["id"] in over:
             reasons.append("discount_over_tier")
         soon = r["expected_close"] and today <= r["expected_close"] <= today + timedelta(30)
-        if soon and now - r["last_activity_at"] >= timedelta(days=7):
+        if soon and now - r["last_activity_at"] >= IDLE_BEFORE_CLOSE:
             reasons.append("idle_before_close")
-        if reasons:
-            out.append(
-                {
-                    **_row(r),
-                    "next_step_date": r["next_step_date"],
-                    "expected_close": r["expected_close"],
-                    "risks": reasons,
-                }
-            )
+        out.append(
+            {
+                **_row(r, stages[r["stage_id"]]),
+                "next_step_date": r["next_step_date"],
+                "expected_close": r["expected_close"],
+                "risks": reasons,
+            }
+        )
     return out
+
+
+async def count_risks(scope: Scope, now: datetime) -> int:
+    q, stages = await _open(scope)
+    return await q.filter(_risky(scope, now)).count() if stages else 0
 
 
 async def _closed(scope: Scope) -> list[dict[str, Any]]:

@@ -1,5 +1,6 @@
-"""离职继承: the 待分配 list read from WeCom's get_unassigned_list (the source of truth, paged),
-and assigning those customers to one member or round robin over a team."""
+"""离职继承: the 待分配 list read from WeCom (get_unassigned_list for customers, groupchat/list
+with status_filter 1 for groups; both paged, both the source of truth), and assigning those
+customers to one member or round robin over a team."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from typing import Any
 
 from scrm.enums import GroupStatus
 from scrm.models import Corp, Customer, GroupChat, Handover, Staff, TransferRule
-from scrm.services import transfers
+from scrm.services import transfer_rotation, transfers
 from scrm.services.churn import display_name
+from wecom import errors
 from wecom.client import WeComClient
+from wecom.client.models.groups import GroupChatListRequest, OwnerFilter
 from wecom.client.models.transfer import UnassignedRequest
 
-MAX_PAGES = 100  # 100 pages of 1000 customers
+MAX_PAGES = 100  # 100 pages of 1000 customers (or groups)
+AWAITING = 1  # groupchat/list status_filter: 离职待继承
+TOO_MANY = 81017  # groupchat/list without owner_filter in a corp of over 1000 members
 
 
 @dataclass
@@ -40,6 +45,49 @@ async def unassigned(client: WeComClient) -> list[Waiting]:
     return rows
 
 
+async def _groups_page_through(client: WeComClient, owners: list[str] | None) -> list[str]:
+    out: list[str] = []
+    cursor: str | None = None
+    for _ in range(MAX_PAGES):
+        page = await client.list_group_chats(
+            GroupChatListRequest(
+                status_filter=AWAITING,
+                owner_filter=OwnerFilter(userid_list=owners) if owners else None,
+                cursor=cursor,
+                limit=1000,
+            )
+        )
+        out += [g.chat_id for g in page.group_chat_list]
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    return out
+
+
+async def awaiting_groups(client: WeComClient, gone: set[str]) -> list[str]:
+    """Groups whose owner left and that no one inherited yet, as WeCom lists them. A large
+    corp must name the owners (81017): then the departed members we know, 100 at a time."""
+    try:
+        return await _groups_page_through(client, None)
+    except errors.WeComError as exc:
+        if exc.errcode != TOO_MANY:
+            raise
+    owners = sorted(gone)
+    found: list[str] = []
+    for i in range(0, len(owners), 100):
+        found += await _groups_page_through(client, owners[i : i + 100])
+    return list(dict.fromkeys(found))
+
+
+async def _unmirrored(client: WeComClient, chat_id: str) -> GroupChat:
+    """A group our mirror does not hold yet (synced later): its name and owner from WeCom."""
+    try:
+        info = (await client.get_group_chat(chat_id, need_name=False)).group_chat
+    except errors.WeComError:
+        return GroupChat(chat_id=chat_id, name="", owner_userid="")
+    return GroupChat(chat_id=chat_id, name=info.name, owner_userid=info.owner)
+
+
 async def listing(corp: Corp, client: WeComClient) -> dict[str, Any]:
     """The 待分配 page's data: customers with names and who left them, and the orphan groups."""
     rows = await unassigned(client)
@@ -57,9 +105,14 @@ async def listing(corp: Corp, client: WeComClient) -> dict[str, Any]:
     gone = {str(u) for u in await Staff.filter(corp_id=corp.id, active=False).values_list(
         "userid", flat=True
     )} | {r.handover_userid for r in rows}  # fmt: skip
-    groups = await GroupChat.filter(
-        corp_id=corp.id, owner_userid__in=gone, status=GroupStatus.ACTIVE
-    ).order_by("id")
+    chat_ids = await awaiting_groups(client, gone)
+    mirrored = {
+        g.chat_id: g
+        for g in await GroupChat.filter(
+            corp_id=corp.id, chat_id__in=chat_ids, status=GroupStatus.ACTIVE
+        )
+    }
+    groups = [mirrored.get(c) or await _unmirrored(client, c) for c in chat_ids]
     return {
         "customers": [
             {
@@ -94,13 +147,19 @@ async def assign(
     takeovers: list[str],
     operator: str = "",
     now: datetime | None = None,
+    rotation: str = "",
 ) -> dict[str, Any]:
-    """Hand (handover, customer) pairs to one member or, with several, round robin in order."""
+    """Hand (handover, customer) pairs to one member or, with several, round robin in order,
+    continuing the turn where the last assignment to the same team (or rule) stopped."""
+    takeovers = list(dict.fromkeys(takeovers))
     if not takeovers:
         raise transfers.TransferRefused("请选择接替成员")
+    pairs = list(dict.fromkeys(items))
+    key = rotation or transfer_rotation.team_key(takeovers)
+    turn = await transfer_rotation.take(corp.id, key, takeovers, len(pairs))
     plan: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for n, (handover, ext) in enumerate(dict.fromkeys(items)):
-        plan[(handover, takeovers[n % len(takeovers)])].append(ext)
+    for (handover, ext), takeover in zip(pairs, turn, strict=True):
+        plan[(handover, takeover)].append(ext)
     return await _run(corp, client, plan, [], operator, now)
 
 
@@ -125,7 +184,13 @@ async def assign_by_rule(
         if not members:
             raise transfers.TransferRefused(f"规则「{rule.name}」中没有在职的接替成员")
         return await assign(
-            corp, client, items=items, takeovers=members, operator=operator, now=now
+            corp,
+            client,
+            items=items,
+            takeovers=members,
+            operator=operator,
+            now=now,
+            rotation=transfer_rotation.rule_key(rule.id),
         )
     pairs = list(dict.fromkeys(items))
     staff = {

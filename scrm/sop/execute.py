@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from tortoise import connections
 
 from scrm.models import Corp, SopPlan, SopRun
+from scrm.services import material_refs, radar
 from scrm.sop import variables
 from wecom import errors
 from wecom.client import WeComClient
@@ -52,8 +53,11 @@ async def skip_paused(now: datetime) -> int:
     )
 
 
-async def fire(runs: list[dict[str, Any]], client_for: ClientFor, now: datetime) -> int:
-    """One WeCom task per (plan, step, owner, due time) covering all that owner's groups."""
+async def fire(
+    runs: list[dict[str, Any]], client_for: ClientFor, now: datetime, base_url: str = ""
+) -> int:
+    """One WeCom task per (plan, step, owner, due time) covering all that owner's groups;
+    `base_url` is where 雷达 links of the steps' materials are served."""
     batches: dict[tuple[int, str, str, datetime, int], list[dict[str, Any]]] = defaultdict(list)
     counts: dict[tuple[int, str, str, datetime], int] = defaultdict(int)
     plans = {p.id: p for p in await SopPlan.filter(id__in={r["plan_id"] for r in runs})}
@@ -72,7 +76,7 @@ async def fire(runs: list[dict[str, Any]], client_for: ClientFor, now: datetime)
         async with gate:
             step = _step(plans[plan_id], step_id)
             corp = corps[batch[0]["corp_id"]]
-            return await _fire_one(client_for(corp), corp, step, owner, due, batch)
+            return await _fire_one(client_for(corp), corp, step, owner, due, batch, base_url)
 
     done = await asyncio.gather(
         *(one(plan_id, step_id, owner, due, batch)
@@ -88,21 +92,31 @@ async def _fire_one(
     owner: str,
     due: datetime,
     batch: list[dict[str, Any]],
+    base_url: str = "",
 ) -> int:
     """One owner's task (or reminder) for one step; returns the runs it fired."""
     ids = [r["id"] for r in batch]
     text = await step_text(corp, step, owner, due, batch[0]["target_id"])
     try:
         if step.get("action", "message") == "message":
+            # A task for one group names it in its 雷达 links; one for many leaves the
+            # opener to be identified when the link is opened.
+            chat = batch[0]["target_id"] if len(batch) == 1 else ""
+            text, attachments = await material_refs.compose(
+                corp.id,
+                text,
+                list(step.get("attachments", [])),
+                step.get("material_ids", []),
+                base_url=base_url,
+                claim=radar.Claim(corp.id, 0, owner, chat, "sop"),
+            )
             created = await client.add_msg_template(
                 MsgTemplate(
                     chat_type="group",
                     sender=owner,
                     chat_id_list=[r["target_id"] for r in batch],
                     text=Text(content=text) if text else None,
-                    attachments=[
-                        Attachment.model_validate(a) for a in step.get("attachments", [])
-                    ],
+                    attachments=[Attachment.model_validate(a) for a in attachments],
                 )
             )
             # fired_at: when WeCom took the task (lateness is measured against this).
@@ -162,8 +176,12 @@ async def reconcile(client_for: ClientFor, now: datetime) -> int:
                 )
             )
             text = await step_text(corp, step, run.owner_userid, run.due_at, run.target_id)
+            text, _ = await material_refs.compose(
+                corp.id, text, [], step.get("material_ids", []), base_url="",
+                claim=radar.Claim(corp.id, 0, run.owner_userid, "", "sop"), count=False,
+            )  # fmt: skip
             match = next(
-                (m for m in found.group_msg_list if m.text is not None and m.text.content == text),
+                (m for m in found.group_msg_list if (m.text.content if m.text else "") == text),
                 None,
             )
             run.status, run.msgid = ("fired", match.msgid) if match else ("planned", "")

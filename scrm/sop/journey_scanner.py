@@ -48,6 +48,7 @@ async def run_live(
     budget_s: float = 30.0,
     lookahead: timedelta = LOOKAHEAD,
     done_claiming: Callable[[], Awaitable[None]] | None = None,
+    base_url: str = "",
 ) -> dict[str, int]:
     """Claim (for `budget_s`) whatever falls due within `lookahead`, screen it, and walk each
     customer once it is due. Everything claimed is walked before returning, so one scan runs
@@ -86,7 +87,7 @@ async def run_live(
         due = [r for r in held if r.due_at <= now]
         if due:
             held = [r for r in held if r.due_at > now]
-            _add(counts, await journeys.step_runs(due, client_for, now, http))
+            _add(counts, await journeys.step_runs(due, client_for, now, http, base_url))
             late = (now - min(r.due_at for r in due)).total_seconds()
             took = (datetime.now(UTC) - now).total_seconds()
             log.info("journey.walked", customers=len(due), late_s=round(late, 2), s=round(took, 2))

@@ -71,6 +71,9 @@ class Node(Strict):
     otherwise: str | None = Field(default=None, description="branch: where a miss goes")
     minutes: int = Field(default=0, ge=0, le=60 * 24 * 365)
     text: str = Field(default="", max_length=4000)
+    material_ids: list[int] = Field(
+        default=[], max_length=9, description="send: 素材库 items, read when sent"
+    )
     add_tags: list[str] = []
     remove_tags: list[str] = []
     if_tag: str = ""
@@ -85,7 +88,7 @@ class Node(Strict):
     def _check(self) -> Node:
         need = {
             "wait": self.minutes > 0,
-            "send": bool(self.text),
+            "send": bool(self.text or self.material_ids),
             "remind": bool(self.text),
             "tag": bool(self.add_tags or self.remove_tags),
             "branch": bool(self.if_tag or self.if_grades or self.if_activity),
@@ -101,7 +104,7 @@ class Node(Strict):
         if not need[self.kind]:
             what = {
                 "wait": "minutes",
-                "send": "text",
+                "send": "text or material_ids",
                 "remind": "text",
                 "tag": "add/remove tags",
                 "branch": "if_tag, if_grades or if_activity",

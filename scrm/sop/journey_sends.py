@@ -9,11 +9,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from scrm.models import JourneyTask
+from scrm.services import material_refs, radar
 from scrm.sop import journey_facts as facts
 from scrm.sop import variables
 from scrm.sop.journey_state import RETRY, Batch, Claimed
 from wecom import errors
-from wecom.client.models.common import Text
+from wecom.client.models.common import Attachment, Text
 from wecom.client.models.messages import AppMessage, MsgTemplate
 
 MAX_TARGETS = 10_000  # external_userid per add_msg_template (WeCom's limit)
@@ -91,13 +92,25 @@ async def _task(batch: Batch, node: dict[str, Any], owner: str, chunk: list[Clai
     """One customer-message task: made, recorded for tracking, its customers moved on."""
     now, nxt = batch.now, node.get("next")
     text = await batch.text(node["text"], owner, chunk)
+    # A task for one customer names them in its 雷达 links; a shared one leaves the opener to
+    # be identified when the link is opened (as for 群发).
+    one = chunk[0].external_userid if len(chunk) == 1 else ""
+    text, attachments = await material_refs.compose(
+        batch.corp.id,
+        text,
+        [],
+        node.get("material_ids", []),
+        base_url=batch.base_url,
+        claim=radar.Claim(batch.corp.id, 0, owner, one, "journey"),
+    )
     try:
         created = await batch.client.add_msg_template(
             MsgTemplate(
                 chat_type="single",
                 sender=owner,
                 external_userid=[r.external_userid for r in chunk],
-                text=Text(content=text),
+                text=Text(content=text) if text else None,
+                attachments=[Attachment.model_validate(a) for a in attachments],
             )
         )
     except errors.WeComError as exc:  # transient ones were retried by the client

@@ -74,6 +74,7 @@ class Batch:
     outcomes: dict[str, int] = field(default_factory=dict)
 
     kinds: dict[str, str] = field(default_factory=dict)  # node id → kind
+    base_url: str = ""  # where 雷达 links of sent materials are served
 
     def __post_init__(self) -> None:
         self.kinds = {n["id"]: n["kind"] for n in self.journey.nodes}

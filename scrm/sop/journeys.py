@@ -124,8 +124,10 @@ async def step_runs(
     client_for: ClientFor,
     now: datetime,
     http: aiohttp.ClientSession | None = None,
+    base_url: str = "",
 ) -> dict[str, int]:
-    """Walk the claimed customers, a journey at a time."""
+    """Walk the claimed customers, a journey at a time (`base_url`: where 雷达 links are
+    served)."""
     counts: dict[str, int] = {}
     by_journey: dict[int, list[Claimed]] = {}
     for run in claimed:
@@ -133,7 +135,7 @@ async def step_runs(
     for journey_id, group in by_journey.items():
         journey = await Journey.get(id=journey_id)
         corp = await Corp.get(id=journey.corp_id)  # type: ignore[attr-defined]
-        batch = Batch(journey, corp, client_for(corp), now, http)
+        batch = Batch(journey, corp, client_for(corp), now, http, base_url=base_url)
         for outcome, n in (await walk(batch, group)).items():
             counts[outcome] = counts.get(outcome, 0) + n
     return counts
@@ -144,6 +146,7 @@ async def run_due(
     now: datetime | None = None,
     http: aiohttp.ClientSession | None = None,
     budget_s: float = 40.0,
+    base_url: str = "",
 ) -> dict[str, int]:
     """Claim and walk due customers in batches until none is due or the budget is spent."""
     fixed = now is not None
@@ -157,6 +160,6 @@ async def run_due(
             break
         # All at once: customers of one owner at one node share a WeCom task only if they
         # are walked together (the claim orders them so).
-        for outcome, n in (await step_runs(claimed, client_for, at, http)).items():
+        for outcome, n in (await step_runs(claimed, client_for, at, http, base_url)).items():
             counts[outcome] = counts.get(outcome, 0) + n
     return counts

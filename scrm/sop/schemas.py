@@ -58,11 +58,14 @@ class Step(Strict):
     action: Literal["message", "reminder"] = "message"
     text: str = Field(default="", max_length=4000)
     attachments: list[Attachment] = Field(default=[], max_length=9)
+    material_ids: list[int] = Field(
+        default=[], max_length=9, description="素材库 items sent with the text, read when sent"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Step:
-        if self.action == "message" and not (self.text or self.attachments):
-            raise ValueError(f"step {self.id}: a message needs text or attachments")
+        if self.action == "message" and not (self.text or self.attachments or self.material_ids):
+            raise ValueError(f"step {self.id}: a message needs text, attachments or materials")
         if self.action == "reminder" and not self.text:
             raise ValueError(f"step {self.id}: a reminder needs text (what the owner should do)")
         if len(self.text.encode()) > 4000:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from redis.asyncio import Redis
 from redis.asyncio.lock import Lock
 
+from scrm.sync.planner import PlannerStats
 from wecom.client import WeComClient
 
 # (message, done, total) — the CLI prints it, the admin job writes it to bot.progress.
@@ -60,6 +61,7 @@ class SyncContext:
     group_fetches: int = 8  # groupchat/get calls in flight at once
     started: float = field(default_factory=time.monotonic)
     calls_at_start: int = 0
+    planner: PlannerStats = field(default_factory=PlannerStats)
 
     def __post_init__(self) -> None:
         self.calls_at_start = self.client.stats.calls
@@ -105,8 +107,10 @@ class SyncContext:
         await self.redis.delete(self._seen_key(step, key))
 
     async def page_done(self, step: str, pages: int) -> None:
-        """Keep the lock ours (a long run outlives its timeout otherwise), then the hook."""
+        """Keep the lock ours (a long run outlives its timeout otherwise), keep the planner's
+        statistics fresh as the tables fill, then the hook."""
         if self.lock is not None:
             await self.lock.reacquire()
+        await self.planner.maybe_refresh(self.counts.rows_written)
         if self.after_page is not None:
             await self.after_page(step, pages)

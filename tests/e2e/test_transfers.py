@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from playwright.async_api import expect
 
-from scrm.models import AuditLog, FollowRelation, Handover, Tag, Task, TransferSettings
+from scrm.models import (
+    AuditLog,
+    FollowRelation,
+    Handover,
+    Segment,
+    Tag,
+    Task,
+    TransferSettings,
+)
 from tests.e2e.conftest import UI
 from tests.transfers.conftest import DAY, seed_friends
 
@@ -21,6 +29,11 @@ async def test_onjob_transfer_in_the_browser(ui: UI) -> None:
         corp_id=(await FollowRelation.first()).corp_id, tag_id="et1", name="VIP"
     )  # type: ignore[union-attr]
     await FollowRelation.filter(customer__external_userid=a).update(tag_ids=[tag.tag_id])
+    await Segment.create(
+        corp_id=tag.corp_id,  # type: ignore[attr-defined]
+        name="非VIP",
+        conditions={"tags": {"mode": "none", "ids": ["et1"]}},
+    )
     page = await ui.login("admin")
     await accept_dialogs(page)
     await page.goto(ui.url("/admin/transfers"))
@@ -33,6 +46,12 @@ async def test_onjob_transfer_in_the_browser(ui: UI) -> None:
     await expect(rows).to_have_count(1)
     await expect(rows).to_contain_text("甲客户")
     await page.select_option("[data-testid=onjob-tag]", "")
+    await page.select_option("[data-testid=onjob-segment]", label="非VIP")  # a saved 客户分群
+    async with page.expect_navigation():
+        await page.click("[data-testid=onjob-show]")
+    await expect(rows).to_have_count(1)
+    await expect(rows).to_contain_text("乙客户")
+    await page.select_option("[data-testid=onjob-segment]", "")
     async with page.expect_navigation():
         await page.click("[data-testid=onjob-show]")
     await expect(rows).to_have_count(2)

@@ -91,7 +91,7 @@ async def test_list_exports_mask_phones_below_admin_and_keep_the_scope(
     )
     assert sorted((r[1], r[3], r[4], r[5]) for r in deals[1:]) == [
         ("B", "输单", 6000.0, "已排除"),
-        ("D", "商务报价", 3000.0, "Commit"),
+        ("D", "商务报价", 3000.0, "承诺"),
     ]
     audit = await AuditLog.filter(action="export", object_id="leads").order_by("id")
     assert [a.data["phones"] for a in audit] == ["full", "masked"]

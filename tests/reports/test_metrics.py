@@ -303,3 +303,38 @@ async def test_drill_down_lists_the_records_behind_a_number(linked: Linked, mont
         "GET", f"/api/v1/reports/drill/discounts?{WINDOW}&value=%E5%B9%B4%E8%B4%B9"
     )
     assert [q["id"] for q in product["rows"]] == [month.quotes["D"]["id"], month.quotes["A"]["id"]]
+
+
+async def test_activity_keeps_a_deal_off_the_stagnant_list(linked: Linked, month: Month) -> None:
+    """A follow-up or a task done on the deal moves its activity clock (kept in SQL), and
+    the per-deal reports page in SQL with the whole count beside the rows."""
+    d = month.deals["D"]
+    with at(30, hours=1):
+        resp = await linked.bot.get(
+            f"/api/v1/reports/view/stagnant?{WINDOW}&limit=1",
+            headers={"Authorization": "Bearer test-admin-token"},
+        )
+        assert resp.status == 200 and resp.headers["X-Total-Count"] == "1"
+        assert [r["name"] for r in await resp.json()] == ["D"]
+        body = {"userid": "lisi", "opportunity_id": d["id"], "note": "电话沟通，下周报价"}
+        await linked.api("POST", "/api/v1/followups", body, status=201)
+        assert await view(linked, "stagnant") == []
+        risks = await view(linked, "risks")
+    assert pick(risks, "name", "risks") == [
+        {"name": "D", "risks": ["next_step_overdue", "close_date_passed", "discount_over_tier"]}
+    ]
+    with at(45):  # idle again 15 days later; then a task done on it resets the clock
+        assert [r["idle_days"] for r in await view(linked, "stagnant")] == [14]
+        task = await linked.api(
+            "POST",
+            "/api/v1/tasks",
+            {"title": "回访", "assignee": "lisi", "opportunity_id": d["id"]},
+            status=201,
+        )
+        await linked.api("POST", f"/api/v1/tasks/{task['id']}/done")
+        assert await view(linked, "stagnant") == []
+    resp = await linked.bot.get(
+        f"/api/v1/reports/view/risks?{WINDOW}&limit=abc",
+        headers={"Authorization": "Bearer test-admin-token"},
+    )
+    assert resp.status == 422

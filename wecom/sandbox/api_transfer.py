@@ -130,6 +130,8 @@ async def _group_transfer(call: Call, resigned: bool) -> dict[str, Any]:
             continue
         assert group is not None and member is not None
         group.owner = new_owner
+        # groupchat/list's status_filter: an inherited group reads 3 (离职继承完成) from now on.
+        group.status = 3 if resigned else group.status
         group.members.setdefault(
             new_owner,
             Member(new_owner, type=1, join_time=int(now()), join_scene=1, invitor=new_owner),

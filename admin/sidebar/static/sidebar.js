@@ -156,6 +156,7 @@
   function preview(r) {
     if (r.kind === "image") { return el("img", { src: r.url, alt: r.title, class: "sb-thumb", loading: "lazy" }); }
     if (r.kind === "link") { return el("span", { class: "muted" }, "链接 · " + (r.content || r.url)); }
+    if (r.kind === "material") { return el("span", { class: "muted" }, "素材库"); }
     return el("span", { class: "sb-reply-text" }, r.content);
   }
 
@@ -187,7 +188,10 @@
     }
     let result;
     try {
-      result = await api("POST", `/api/v1/quick-replies/${id}/use`);
+      // The customer in the chat, so a 雷达 link of a 素材库 item names them.
+      const ext = document.body.dataset.currentExternalUserid;
+      const query = ext ? `?external_userid=${encodeURIComponent(ext)}` : "";
+      result = await api("POST", `/api/v1/quick-replies/${id}/use${query}`);
     } catch (e) {
       toast(e.message, "error");
       return;

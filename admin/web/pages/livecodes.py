@@ -19,7 +19,8 @@ from livecode.schemas import LiveCodeSpec, MemberSpec
 from livecode.stats import code_stats
 from livecode.welcome import ALIASES
 from scrm.ints import parse_id
-from scrm.models import Corp, Staff, Tag
+from scrm.models import Corp, Material, Staff, Tag
+from scrm.services.materials import KIND_LABELS
 
 routes = web.RouteTableDef()
 STRATEGIES = {
@@ -106,7 +107,11 @@ async def _form(request: web.Request, code: LiveCode | None) -> dict[str, Any]:
     tags = await Tag.filter(corp_id=corp.id, deleted=False).order_by("order", "id")
     groups = dict(await Tag.filter(corp_id=corp.id).values_list("id", "group__name"))
     spec = _spec_of(code, await members_of(code)) if code else _defaults()
+    mats = await Material.filter(corp_id=corp.id).order_by("category", "title").limit(1000)
     return {
+        "materials": [
+            {"id": m.id, "label": f"{KIND_LABELS.get(m.kind, m.kind)} · {m.title}"} for m in mats
+        ],
         "code": code,
         "title": f"编辑活码 · {code.name}" if code else "新建渠道活码",
         "staff": [{"userid": s.userid, "name": s.name or s.userid} for s in staff],

@@ -23,7 +23,7 @@ AREAS = (
     ("漏斗与转化", ("funnel_channel", "funnel_campaign", "funnel_owner", "stage_time")),
     ("销售效率", ("sales_cycle", "order_value", "discounts", "activity")),
     ("管道健康", ("stagnant", "risks", "win_loss", "lost_reasons")),
-    ("渠道", ("channel_roi", "livecodes")),
+    ("渠道", ("channel_roi", "livecodes", "mass_sends")),
     ("预测", ("forecast",)),
 )
 FILTERS = ("since", "until", "team", "member", "channel", "month")
@@ -118,9 +118,14 @@ async def view(request: web.Request) -> dict[str, Any]:
     report, who = _report(request), current(request)
     corp = await _corp(who)
     scope, shown = await page_scope(request, corp)
-    rows = await report.fetch(scope, {"month": shown["month"]})
-    total = len(rows)
-    rows = rows[:SHOWN_ROWS]
+    params = {"month": shown["month"]}
+    if report.count is not None:  # one row per deal: count in SQL, fetch only what is shown
+        total = await report.count(scope, params)
+        rows = await report.fetch(scope, {**params, "limit": str(SHOWN_ROWS)})
+    else:
+        rows = await report.fetch(scope, params)
+        total = len(rows)
+        rows = rows[:SHOWN_ROWS]
     names = await reports_display.staff_names(corp.id)
     cells = reports_display.table(report, rows, names, scope.tz)
     table = [

@@ -10,7 +10,12 @@ from tortoise.expressions import Q
 
 from admin.api.admin_settings_corps import corp_out, visible_corps
 from admin.api.admin_settings_tags import groups_out
-from admin.web.pages import settings_audit, settings_rules, settings_users  # noqa: F401
+from admin.web.pages import (  # noqa: F401
+    settings_audit,
+    settings_rules,
+    settings_stages,
+    settings_users,
+)
 from admin.web.pages.settings_common import base, corp_of, local, routes
 from admin.web.render import page
 from bot import keys

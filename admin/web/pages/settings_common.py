@@ -18,6 +18,7 @@ TABS = (
     ("staff", "成员", "/admin/settings/staff"),
     ("tags", "标签", "/admin/settings/tags"),
     ("rules", "规则", "/admin/settings/rules"),
+    ("stages", "商机阶段", "/admin/settings/stages"),
     ("users", "账号", "/admin/settings/users"),
     ("audit", "审计日志", "/admin/settings/audit"),
 )

@@ -11,8 +11,9 @@ from pydantic import BaseModel, ValidationError
 
 from admin.web.pages.sop_plans import ROLE, STATUS_LABELS, corp_of, row_id, staff_names
 from admin.web.render import page
-from scrm.models import Corp, Journey, JourneyRun
+from scrm.models import Corp, Journey, JourneyRun, Material
 from scrm.services import display_names
+from scrm.services.materials import KIND_LABELS
 from scrm.sop.journey_schema import Node, Trigger
 
 routes = web.RouteTableDef()
@@ -173,10 +174,17 @@ async def journey_detail(request: web.Request) -> dict[str, Any]:
     }
 
 
+async def _materials(corp: Corp) -> list[dict[str, Any]]:
+    """The 素材库 ids a send node's `material_ids` may name (the editor is JSON)."""
+    rows = await Material.filter(corp_id=corp.id).order_by("category", "title").limit(300)
+    return [{"id": m.id, "label": f"{KIND_LABELS.get(m.kind, m.kind)} · {m.title}"} for m in rows]
+
+
 @routes.get("/admin/journeys/new", name="journey_new")
 @page("journeys_edit.html", nav="sop", title="新建客户旅程", role=ROLE)
 async def journey_new(request: web.Request) -> dict[str, Any]:
     return {
+        "materials": await _materials(await corp_of(request)),
         "journey": None,
         "spec": pretty(TEMPLATE),
         "template": pretty(TEMPLATE),
@@ -187,8 +195,10 @@ async def journey_new(request: web.Request) -> dict[str, Any]:
 @routes.get(r"/admin/journeys/{id:\d+}/edit", name="journey_edit")
 @page("journeys_edit.html", nav="sop", title="编辑客户旅程", role=ROLE)
 async def journey_edit(request: web.Request) -> dict[str, Any]:
-    j = await _journey(request, await corp_of(request))
+    corp = await corp_of(request)
+    j = await _journey(request, corp)
     return {
+        "materials": await _materials(corp),
         "journey": j,
         "spec": pretty(spec_of(j)),
         "template": pretty(TEMPLATE),

@@ -12,7 +12,8 @@ from admin.web.render import current, page
 from livecode.common import local_now
 from scrm.enums import GroupStatus
 from scrm.ints import parse_id
-from scrm.models import Corp, GroupChat, SopPlan, Staff
+from scrm.models import Corp, GroupChat, Material, SopPlan, Staff
+from scrm.services.materials import KIND_LABELS
 from scrm.sop import materialize
 
 routes = web.RouteTableDef()
@@ -107,7 +108,11 @@ async def _builder(request: web.Request, plan: SopPlan | None) -> dict[str, Any]
     corp = await corp_of(request)
     rows = await GroupChat.filter(corp_id=corp.id).values_list("tags", flat=True)
     tags = sorted({tag for row in rows for tag in row})
+    mats = await Material.filter(corp_id=corp.id).order_by("category", "title").limit(1000)
     return {
+        "materials": [
+            {"id": m.id, "label": f"{KIND_LABELS.get(m.kind, m.kind)} · {m.title}"} for m in mats
+        ],
         "plan": plan_json(plan) if plan else None,
         "staff": await staff_names(corp),
         "known_tags": tags,

@@ -22,11 +22,13 @@ from scrm.models import (
     FollowRelation,
     GroupChat,
     Handover,
+    Segment,
     Staff,
     Tag,
     TransferRule,
 )
-from scrm.services import churn, transfer_resigned, transfers
+from scrm.services import churn, segments, transfer_resigned, transfers
+from scrm.services.segment_rules import Conditions
 from wecom import errors
 
 routes = web.RouteTableDef()
@@ -88,6 +90,10 @@ async def onjob(request: web.Request) -> dict[str, Any]:
     tag = request.query.get("tag", "")
     if tag not in {t.tag_id for t in tags}:
         tag = ""
+    # A saved 客户分群, picked the same way as for a 群发 (decision: the segment's rule, the
+    # handover member's customers only).
+    saved = list(await Segment.filter(corp_id=who.corp_pk).order_by("name"))
+    segment = next((s for s in saved if str(s.id) == request.query.get("segment", "")), None)
     customers: list[dict[str, Any]] = []
     groups: list[GroupChat] = []
     recent: list[Handover] = []
@@ -107,6 +113,12 @@ async def onjob(request: web.Request) -> dict[str, Any]:
             rows = [x for x in rows if q in x[1] or q in x[0]]
         if tag:  # a segment: the member's customers carrying this tag
             rows = [x for x in rows if tag in (x[2].tag_ids or [])]
+        if segment is not None:
+            cond = Conditions.model_validate(segment.conditions)
+            zone = str(await _zone(who.corp_pk))
+            match = await segments.evaluate(who.corp_pk or 0, cond, [handover], tz=zone)
+            inside = set(match.external.values())
+            rows = [x for x in rows if x[0] in inside]
         rows = rows[:SHOWN]
         corp = await Corp.get(id=who.corp_pk)
         _, blocked = await transfers.screen(
@@ -135,6 +147,8 @@ async def onjob(request: web.Request) -> dict[str, Any]:
         "q": q,
         "tags": tags,
         "tag": tag,
+        "segments": saved,
+        "segment": segment.id if segment is not None else None,
         "customers": customers,
         "groups": groups,
         "recent": recent,

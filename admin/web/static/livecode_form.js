@@ -117,6 +117,8 @@
     $("#lc-tag-extra").value = (spec.tag_ids || []).filter((t) => !boxes.some((b) => b.value === t)).join(", ");
     (spec.welcome_attachments || []).forEach((a) => addAttachment(a.msgtype, a[a.msgtype]));
     (spec.welcome_variants || []).forEach(addVariant);
+    const picked = (spec.welcome_material_ids || []).map(String);
+    $$("#lc-materials option").forEach((o) => { o.selected = picked.includes(o.value); });
     showSchedule();
     countBytes();
 
@@ -191,6 +193,9 @@
       body.tag_ids = $$(".lc-tag").filter((b) => b.checked).map((b) => b.value)
         .concat($("#lc-tag-extra").value.split(/[,，\s]+/).filter(Boolean));
       body.welcome_attachments = attachments();
+      if ($("#lc-materials")) {  // ids of materials since deleted stay out (the API would refuse them)
+        body.welcome_material_ids = $$("#lc-materials option").filter((o) => o.selected).map((o) => Number(o.value));
+      }
       body.welcome_variants = $$("#lc-variants .lc-variant").map((item, i) => {
         const weekdays = $$(".v-day", item).filter((b) => b.checked).map((b) => Number(b.value));
         if (!weekdays.length) { throw new Error("分时段欢迎语 " + (i + 1) + "：请至少选择一天"); }

@@ -19,7 +19,7 @@
     });
     form.querySelectorAll("[data-kind-label]").forEach((el) => { el.hidden = el.dataset.kindLabel !== kind.value; });
     form.elements.content.required = kind.value === "text";
-    form.elements.url.required = kind.value !== "text";
+    form.elements.url.required = kind.value === "image" || kind.value === "link";
     showPreview();
   }
 
@@ -42,7 +42,7 @@
     form.dataset.api = "/api/v1/quick-replies/" + reply.id;
     form.dataset.method = "PUT";
     title.textContent = "编辑话术：" + reply.title;
-    for (const name of ["category_id", "kind", "title", "content", "url", "img_url", "sort"]) {
+    for (const name of ["category_id", "kind", "title", "content", "url", "img_url", "material_id", "sort"]) {
       if (form.elements[name]) { form.elements[name].value = reply[name] === null ? "" : reply[name]; }
     }
     cancel.hidden = false;

@@ -72,6 +72,8 @@
     field(step, "text").value = s.text || "";
     stepsBox.appendChild(step);
     (s.attachments || []).forEach((a) => addAttachment(step, a));
+    const mats = field(step, "material_ids"), picked = (s.material_ids || []).map(String);
+    if (mats) { Array.from(mats.options).forEach((o) => { o.selected = picked.includes(o.value); }); }
     sync(step);
     renumber();
     return step;
@@ -94,6 +96,8 @@
       });
       return { msgtype: type, [type]: body };
     });
+    const mats = field(step, "material_ids");
+    out.material_ids = out.action === "reminder" || !mats ? [] : Array.from(mats.selectedOptions).map((o) => Number(o.value));
     return out;
   }
 
