@@ -37,7 +37,7 @@ def _json(raw: bytes | None) -> Any:
         return None
     try:
         return _redact(json.loads(raw))
-    except ValueError:
+    except (ValueError, RecursionError):  # a body nested 20 000 deep is refused, not audited
         return None
 
 

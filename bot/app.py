@@ -12,6 +12,7 @@ import structlog
 from aiohttp import web
 from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
+from tortoise.exceptions import ValidationError as TortoiseValidationError
 
 from admin.api import API
 from admin.api.auth import bearer_auth
@@ -53,6 +54,12 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     except web.HTTPException as exc:
         exc.headers["X-Request-Id"] = request_id
         raise
+    except TortoiseValidationError as exc:
+        # A value longer than its column (in a filter or a write) is bad input, not a crash:
+        # the ORM checks lengths before any SQL runs. Request models bound what they know.
+        log.info("request.too_long_for_column", path=request.path, reason=str(exc)[:200])
+        body = {"error": "invalid input", "details": [{"msg": str(exc)[:200]}]}
+        return web.json_response(body, status=422, headers={"X-Request-Id": request_id})
     except Exception:
         # Bad input must never reach here; if something does, say so without leaking details.
         log.exception("request.unhandled", path=request.path)

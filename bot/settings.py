@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     callback_max_body: int = 64 * 1024
     # WeCom documents no timestamp check; a wide window plus dedup hardens against replays.
     callback_max_skew_seconds: int = 3600
+    # Addresses users give (quick-reply pictures, journey webhooks) may not reach loopback,
+    # private, link-local or reserved networks; these hosts (`host` or `host:port`,
+    # comma-separated) are let through, e.g. an intranet picture server.
+    fetch_allow_hosts: str = ""
 
     # --- first corp (bootstrap) ----------------------------------------------------------
     wecom_corp_id: str = ""

@@ -17,7 +17,7 @@ from bot.db import close_db, init_db, migrate
 from bot.settings import Settings, override_settings
 from wecom.crypto import WeComCrypto
 
-pytest_plugins = ["tests.wecom.sandbox_fixtures"]
+pytest_plugins = ["tests.wecom.sandbox_fixtures", "tests.log_guard"]
 
 # The project's own test corp (wecom-reference.md §1.7 Set D keys).
 CORP_ID = "ww1436e0e65a779aee"

@@ -155,7 +155,16 @@ async def get_corp(request: web.Request) -> web.Response:
     return ok(corp_out(await _corp(request)))
 
 
-@API.route("POST", "/api/v1/corps", "Add a corp", tag=TAG, body=CorpIn, response=CorpOut)
+@API.route(
+    "POST",
+    "/api/v1/corps",
+    "Add a corp",
+    tag=TAG,
+    body=CorpIn,
+    response=CorpOut,
+    status=201,
+    also=(409,),
+)
 async def add_corp(request: web.Request) -> web.Response:
     require(request, "admin")
     if actor(request).corp_pk is not None:

@@ -156,6 +156,7 @@ async def rescore_with_progress(corp_pk: int, redis: Redis, op_id: str) -> dict[
     "Re-score every lead in the background; poll /api/v1/progress/{id}",
     tag=TAG,
     response=tasks.Started,
+    status=202,
 )
 async def rescore(request: web.Request) -> web.Response:
     require(request, "admin")

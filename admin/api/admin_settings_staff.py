@@ -39,7 +39,8 @@ class StaffPage(BaseModel):
 
 
 def staff_out(row: Staff) -> dict[str, Any]:
-    return StaffOut.model_validate(row, from_attributes=True).model_dump()
+    # mode="json": an RFC 3339 date-time, as the document declares (str() would put a space).
+    return StaffOut.model_validate(row, from_attributes=True).model_dump(mode="json")
 
 
 @API.route(
@@ -76,6 +77,7 @@ async def list_staff(request: web.Request) -> web.Response:
     "Sync members from WeCom in the background; poll /api/v1/progress/{id}",
     tag=TAG,
     response=tasks.Started,
+    status=202,
 )
 async def sync(request: web.Request) -> web.Response:
     require(request, "admin")

@@ -57,6 +57,8 @@ async def _corp(request: web.Request) -> Corp:
     "Start a full sync from WeCom (202, poll /api/v1/progress/{id}); 409 while one runs",
     tag=TAG,
     response=Started,
+    status=202,
+    also=(409, 503),
 )
 async def start_sync(request: web.Request) -> web.Response:
     corp = await _corp(request)

@@ -117,6 +117,8 @@ async def list_tags(request: web.Request) -> web.Response:
     tag=TAG,
     body=TagIn,
     response=TagGroupOut,
+    status=201,
+    also=(502,),
 )
 async def add_tags(request: web.Request) -> web.Response:
     require(request, "admin")
@@ -141,7 +143,13 @@ async def add_tags(request: web.Request) -> web.Response:
     return ok((await groups_out(corp, [group.id]))[0], status=201)
 
 
-@API.route("POST", "/api/v1/tags/sync", "Mirror every tag from WeCom", tag=TAG)
+@API.route(
+    "POST",
+    "/api/v1/tags/sync",
+    "Mirror every tag from WeCom",
+    tag=TAG,
+    also=(502,),
+)
 async def sync_tags(request: web.Request) -> web.Response:
     require(request, "admin")
     corp = await corp_for(request)
@@ -179,7 +187,13 @@ async def get_tag(request: web.Request) -> web.Response:
     return ok(TagOut(id=tag.id, tag_id=tag.tag_id, name=tag.name, order=tag.order).model_dump())
 
 
-@API.route("DELETE", "/api/v1/tags/{id}", "Delete a tag in WeCom and here", tag=TAG)
+@API.route(
+    "DELETE",
+    "/api/v1/tags/{id}",
+    "Delete a tag in WeCom and here",
+    tag=TAG,
+    also=(502,),
+)
 async def delete_tag(request: web.Request) -> web.Response:
     require(request, "admin")
     corp, tag = await _tag(request)
@@ -202,7 +216,13 @@ async def get_group(request: web.Request) -> web.Response:
     return ok((await groups_out(corp, [group.id]))[0])
 
 
-@API.route("DELETE", "/api/v1/tag-groups/{id}", "Delete a group and its tags", tag=TAG)
+@API.route(
+    "DELETE",
+    "/api/v1/tag-groups/{id}",
+    "Delete a group and its tags",
+    tag=TAG,
+    also=(502,),
+)
 async def delete_group(request: web.Request) -> web.Response:
     require(request, "admin")
     corp, group = await _group(request)

@@ -122,7 +122,15 @@ async def get_user(request: web.Request) -> web.Response:
     return ok(user_out((await _user(request))[1]))
 
 
-@API.route("POST", "/api/v1/admin-users", "Create a login", tag=TAG, body=UserIn, response=UserOut)
+@API.route(
+    "POST",
+    "/api/v1/admin-users",
+    "Create a login",
+    tag=TAG,
+    body=UserIn,
+    response=UserOut,
+    status=201,
+)
 async def add_user(request: web.Request) -> web.Response:
     require(request, "admin")
     corp = await corp_for(request)
@@ -157,6 +165,7 @@ async def _last_admin(corp: Corp, user: AdminUser) -> bool:
     tag=TAG,
     body=UserUpdate,
     response=UserOut,
+    also=(409,),
 )
 async def update_user(request: web.Request) -> web.Response:
     corp, user = await _user(request)

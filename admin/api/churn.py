@@ -87,8 +87,7 @@ async def one(request: web.Request) -> web.Response:
 
 @API.route(
     "POST", "/api/v1/churn/{id}/task", "Re-engage: a task for the member to win them back",
-    tag=TAG, body=ReengageIn,
-)  # fmt: skip
+    tag=TAG, body=ReengageIn, status=201, also=(409,),)  # fmt: skip
 async def reengage(request: web.Request) -> web.Response:
     corp = await corp_for(request)
     event = await ChurnEvent.get_or_none(id=path_id(request, "lost customer"), corp_id=corp.id)

@@ -14,6 +14,7 @@ from admin.api.auth import actor
 from admin.api.validation_text import details
 from bot.logging import get_logger
 from scrm import error_text, labels
+from scrm.ints import parse_id
 from scrm.models import Corp
 
 log = get_logger("admin.api")
@@ -65,7 +66,11 @@ async def corp_for(request: web.Request) -> Corp:
     if bound is not None:
         return touched(request, await Corp.get(id=bound))
     corp_id = request.query.get("corp_id")
-    corps = await Corp.filter(active=True, **({"corp_id": corp_id} if corp_id else {})).limit(2)
+    if corp_id and len(corp_id) > 64:  # longer than the column: no such corp
+        corps: list[Corp] = []
+    else:
+        named = {"corp_id": corp_id} if corp_id else {}
+        corps = await Corp.filter(active=True, **named).limit(2)
     if len(corps) != 1:
         raise web.HTTPUnprocessableEntity(
             text=json.dumps({"error": "unknown corp_id" if corp_id else "pass ?corp_id="}),
@@ -86,10 +91,10 @@ def not_found(label: str) -> web.HTTPNotFound:
 
 def path_id(request: web.Request, label: str, name: str = "id") -> int:
     """A path id as a positive 64-bit integer; anything else is simply not found (never 500)."""
-    raw = request.match_info[name]
-    if not raw.isdigit() or not 0 < int(raw) < 2**63:
+    found = parse_id(request.match_info[name])
+    if found is None:
         raise not_found(label)
-    return int(raw)
+    return found
 
 
 def query_int(request: web.Request, name: str, default: int, low: int, high: int) -> int:

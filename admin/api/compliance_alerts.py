@@ -234,7 +234,14 @@ async def assign(request: web.Request) -> web.Response:
     return ok(out(alert))
 
 
-@API.route("POST", "/api/v1/compliance/alerts/{id}/comments", "Comment", tag=TAG, body=CommentIn)
+@API.route(
+    "POST",
+    "/api/v1/compliance/alerts/{id}/comments",
+    "Comment",
+    tag=TAG,
+    body=CommentIn,
+    status=201,
+)
 async def comment(request: web.Request) -> web.Response:
     _, alert = await _alert(request)
     body = await parse(request, CommentIn)

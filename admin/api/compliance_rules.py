@@ -77,7 +77,14 @@ async def list_rules(request: web.Request) -> web.Response:
     )
 
 
-@API.route("POST", "/api/v1/compliance/rules", "Create an action rule", tag=TAG, body=RuleIn)
+@API.route(
+    "POST",
+    "/api/v1/compliance/rules",
+    "Create an action rule",
+    tag=TAG,
+    body=RuleIn,
+    status=201,
+)
 async def create_rule(request: web.Request) -> web.Response:
     require(request, "admin")
     corp = await corp_for(request)
@@ -100,7 +107,13 @@ async def edit_rule(request: web.Request) -> web.Response:
     return ok(_rule(rule))
 
 
-@API.route("DELETE", "/api/v1/compliance/rules/{id}", "Delete an action rule", tag=TAG)
+@API.route(
+    "DELETE",
+    "/api/v1/compliance/rules/{id}",
+    "Delete an action rule",
+    tag=TAG,
+    also=(409,),
+)
 async def delete_rule(request: web.Request) -> web.Response:
     require(request, "admin")
     corp, rule = await owned(request, ComplianceRule, "rule")

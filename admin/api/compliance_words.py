@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
+from tortoise.exceptions import IntegrityError
 
 from admin.api.auth import actor, require
 from admin.api.common import corp_for, error, ok, owned, parse, query_int
@@ -54,7 +55,15 @@ async def list_words(request: web.Request) -> web.Response:
     )
 
 
-@API.route("POST", "/api/v1/compliance/words", "Add a word", tag=TAG, body=words.WordSpec)
+@API.route(
+    "POST",
+    "/api/v1/compliance/words",
+    "Add a word",
+    tag=TAG,
+    body=words.WordSpec,
+    status=201,
+    also=(409,),
+)
 async def add_word(request: web.Request) -> web.Response:
     require(request, "admin")
     corp = await corp_for(request)
@@ -71,12 +80,18 @@ async def add_word(request: web.Request) -> web.Response:
     "Bulk import: add or update by word, `replace` drops the rest (all or nothing)",
     tag=TAG,
     body=words.BulkImport,
+    also=(409,),
 )
 async def import_words(request: web.Request) -> web.Response:
     require(request, "admin")
     corp = await corp_for(request)
     spec = await parse(request, words.BulkImport)
-    return ok(await words.bulk_import(corp.id, spec, actor(request).userid))
+    try:
+        return ok(await words.bulk_import(corp.id, spec, actor(request).userid))
+    except IntegrityError:
+        # Two imports at once added the same word: this one was rolled back whole (the
+        # import is one transaction), so trying again is safe.
+        return error(409, "另一个词库导入正在进行，本次导入未生效，请稍后重试")
 
 
 @API.route("GET", "/api/v1/compliance/words/{id}", "One word", tag=TAG)
@@ -86,7 +101,14 @@ async def get_word(request: web.Request) -> web.Response:
     return ok(_word(row))
 
 
-@API.route("PUT", "/api/v1/compliance/words/{id}", "Edit a word", tag=TAG, body=words.WordSpec)
+@API.route(
+    "PUT",
+    "/api/v1/compliance/words/{id}",
+    "Edit a word",
+    tag=TAG,
+    body=words.WordSpec,
+    also=(409,),
+)
 async def edit_word(request: web.Request) -> web.Response:
     require(request, "admin")
     _, row = await owned(request, SensitiveWord, "word")
@@ -118,6 +140,8 @@ async def list_phrases(request: web.Request) -> web.Response:
     "Allow a phrase (a word inside it no longer alerts)",
     tag=TAG,
     body=words.AllowSpec,
+    status=201,
+    also=(409,),
 )
 async def add_phrase(request: web.Request) -> web.Response:
     require(request, "admin")

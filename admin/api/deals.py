@@ -14,6 +14,7 @@ from admin.api.common import corp_for, error, not_found, ok, owned, parse, utc
 from admin.api.openapi import API
 from scrm.models import Campaign, Contract, Opportunity, Quote
 from scrm.services import deals, quotes
+from scrm.services.stage_updates import MAX_AMOUNT
 
 TAG = "deals"
 
@@ -25,7 +26,7 @@ class Strict(BaseModel):
 class OpportunityIn(Strict):
     name: str = Field(min_length=1, max_length=128)
     owner_userid: str = Field(min_length=1)
-    amount: int = Field(default=0, ge=0, description="minor units (分)")
+    amount: int = Field(default=0, ge=0, le=MAX_AMOUNT, description="minor units (分)")
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
     lead_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
     expected_close: date | None = None
@@ -63,7 +64,7 @@ class OpportunityOut(BaseModel):
 
 
 class QuoteIn(Strict):
-    lines: list[quotes.QuoteLine] = Field(min_length=1)
+    lines: list[quotes.QuoteLine] = Field(min_length=1, max_length=quotes.MAX_LINES)
     discount_bp: int = Field(default=0, ge=0, le=10_000)
     requested_by: str = ""
 
@@ -81,7 +82,7 @@ class ContractIn(Strict):
 
 
 class PaymentIn(Strict):
-    amount: int = Field(gt=0)
+    amount: int = Field(gt=0, le=MAX_AMOUNT)
     reference: str = Field(min_length=1, max_length=64)
     paid_at: datetime | None = None
 
@@ -89,7 +90,7 @@ class PaymentIn(Strict):
 class CampaignIn(Strict):
     name: str = Field(min_length=1, max_length=64)
     channel: str = ""
-    cost: int = Field(ge=0)
+    cost: int = Field(ge=0, le=MAX_AMOUNT)
 
 
 async def _out(opp: Opportunity) -> dict[str, Any]:
@@ -137,6 +138,7 @@ async def _opp(request: web.Request) -> Opportunity:
     tag=TAG,
     body=OpportunityIn,
     response=OpportunityOut,
+    status=201,
 )
 async def create(request: web.Request) -> web.Response:
     corp = await corp_for(request)
@@ -186,6 +188,7 @@ async def move(request: web.Request) -> web.Response:
     "Quote it (approval tier by discount)",
     tag=TAG,
     body=QuoteIn,
+    status=201,
 )
 async def quote(request: web.Request) -> web.Response:
     opp = await _opp(request)
@@ -209,7 +212,12 @@ def _quote_out(q: Quote) -> dict[str, Any]:
 
 
 @API.route(
-    "POST", "/api/v1/quotes/{id}/decision", "Approve or reject a quote", tag=TAG, body=DecisionIn
+    "POST",
+    "/api/v1/quotes/{id}/decision",
+    "Approve or reject a quote",
+    tag=TAG,
+    body=DecisionIn,
+    also=(409,),
 )
 async def decide(request: web.Request) -> web.Response:
     _, q = await owned(request, Quote, "quote")
@@ -236,6 +244,8 @@ async def decide(request: web.Request) -> web.Response:
     "Sign an approved quote: contract, opportunity won",
     tag=TAG,
     body=ContractIn,
+    status=201,
+    also=(409,),
 )
 async def sign(request: web.Request) -> web.Response:
     corp = await corp_for(request)
@@ -259,6 +269,7 @@ async def sign(request: web.Request) -> web.Response:
     "Record a payment (idempotent by ref)",
     tag=TAG,
     body=PaymentIn,
+    also=(409,),
 )
 async def pay(request: web.Request) -> web.Response:
     _, contract = await owned(request, Contract, "contract")
@@ -277,7 +288,12 @@ async def pay(request: web.Request) -> web.Response:
 
 
 @API.route(
-    "POST", "/api/v1/campaigns", "A campaign and its cost (for ROI)", tag=TAG, body=CampaignIn
+    "POST",
+    "/api/v1/campaigns",
+    "A campaign and its cost (for ROI)",
+    tag=TAG,
+    body=CampaignIn,
+    status=201,
 )
 async def campaign(request: web.Request) -> web.Response:
     require(request, "ops")

@@ -63,6 +63,7 @@ async def _audit(
     "403 alerts and 群发 below manager; 404 an unknown source",
     tag=TAG,
     media="application/octet-stream",
+    status=202,
 )
 async def start(request: web.Request) -> web.StreamResponse:
     source = request.match_info["source"]

@@ -70,6 +70,8 @@ async def _code(request: web.Request) -> tuple[Corp, GroupLiveCode]:
     tag=TAG,
     body=GroupLiveCodeSpec,
     response=GroupLiveCodeOut,
+    status=201,
+    also=(409,),
 )
 async def create(request: web.Request) -> web.Response:
     require(request, "ops")
@@ -186,6 +188,7 @@ async def group_stats(corp: Corp, code: GroupLiveCode) -> GroupCodeStats:
     "The code's poster (PNG)",
     tag=TAG,
     media="image/png",
+    also=(503,),
 )
 async def poster_png(request: web.Request) -> web.Response:
     _, code = await _code(request)

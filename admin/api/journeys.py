@@ -43,7 +43,14 @@ async def _journey(request: web.Request) -> Journey:
     return (await owned(request, Journey, "journey"))[1]
 
 
-@API.route("POST", "/api/v1/journeys", "Create a customer journey", tag=TAG, body=JourneySpec)
+@API.route(
+    "POST",
+    "/api/v1/journeys",
+    "Create a customer journey",
+    tag=TAG,
+    body=JourneySpec,
+    status=201,
+)
 async def create(request: web.Request) -> web.Response:
     require(request, "ops")
     corp = await corp_for(request)

@@ -43,7 +43,11 @@ async def _source(request: web.Request, corp: Corp) -> LeadSource:
 
 
 @API.route(
-    "POST", "/api/v1/leads/import", "CSV import (text/csv); ?dry_run=1 reports only", tag=TAG
+    "POST",
+    "/api/v1/leads/import",
+    "CSV import (text/csv); ?dry_run=1 reports only",
+    tag=TAG,
+    also=(400,),
 )
 async def import_leads(request: web.Request) -> web.Response:
     require(request, "manager")
@@ -65,6 +69,8 @@ async def import_leads(request: web.Request) -> web.Response:
     "/api/v1/leads/import/jobs",
     "Start a CSV import in the background; poll GET /api/v1/progress/{id}",
     tag=TAG,
+    status=202,
+    also=(400,),
 )
 async def start_import(request: web.Request) -> web.Response:
     require(request, "manager")

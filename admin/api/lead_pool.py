@@ -30,6 +30,7 @@ class LeadAssignIn(s.Strict):
     tag=TAG,
     body=s.ClaimIn,
     response=s.LeadOut,
+    also=(409,),
 )
 async def claim(request: web.Request) -> web.Response:
     lead = await scoped_lead(request)
@@ -50,6 +51,7 @@ async def claim(request: web.Request) -> web.Response:
     tag=TAG,
     body=LeadAssignIn,
     response=s.LeadOut,
+    also=(409,),
 )
 async def assign(request: web.Request) -> web.Response:
     require(request, "manager")
@@ -102,6 +104,7 @@ async def assign(request: web.Request) -> web.Response:
     tag=TAG,
     body=s.MergeIn,
     response=s.LeadOut,
+    also=(409,),
 )
 async def merge(request: web.Request) -> web.Response:
     require(request, "manager")
@@ -124,6 +127,7 @@ async def merge(request: web.Request) -> web.Response:
     "Undo the merge of this lead",
     tag=TAG,
     response=s.LeadOut,
+    also=(409,),
 )
 async def unmerge(request: web.Request) -> web.Response:
     require(request, "manager")

@@ -28,6 +28,7 @@ from scrm.services import lead_sources, scoring
     tag=TAG,
     body=s.ScoringRuleIn,
     response=s.ScoringRuleOut,
+    status=201,
 )
 async def add_rule(request: web.Request) -> web.Response:
     require(request, "admin")
@@ -58,6 +59,7 @@ async def list_rules(request: web.Request) -> web.Response:
     tag=TAG,
     body=s.AssignmentRuleIn,
     response=s.AssignmentRuleOut,
+    status=201,
 )
 async def add_assignment_rule(request: web.Request) -> web.Response:
     require(request, "admin")
@@ -105,7 +107,11 @@ class ReplayIn(BaseModel):
 
 
 @API.route(
-    "POST", "/api/v1/scoring-rules/recompute", "Re-score every lead (background job)", tag=TAG
+    "POST",
+    "/api/v1/scoring-rules/recompute",
+    "Re-score every lead (background job)",
+    tag=TAG,
+    status=202,
 )
 async def recompute(request: web.Request) -> web.Response:
     require(request, "admin")

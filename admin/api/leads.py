@@ -62,6 +62,8 @@ async def scoped_lead(request: web.Request) -> Lead:
     tag=TAG,
     body=s.LeadSourceIn,
     response=s.LeadSourceOut,
+    status=201,
+    also=(409,),
 )
 async def create_source(request: web.Request) -> web.Response:
     require(request, "ops")
@@ -120,6 +122,7 @@ async def list_leads(request: web.Request) -> web.Response:
     tag=TAG,
     body=s.LeadIn,
     response=s.LeadOut,
+    status=201,
 )
 async def create_lead(request: web.Request) -> web.Response:
     corp = await corp_for(request)

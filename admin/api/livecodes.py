@@ -65,6 +65,8 @@ def _landing_base(request: web.Request) -> str:
     tag=TAG,
     body=LiveCodeSpec,
     response=LiveCodeOut,
+    status=201,
+    also=(409,),
 )
 async def create(request: web.Request) -> web.Response:
     require(request, "ops")

@@ -96,7 +96,14 @@ async def preview_reach(request: web.Request) -> web.Response:
     return ok(got)
 
 
-@API.route("POST", "/api/v1/mass-sends", "Send now or at send_at", tag=TAG, body=MassSendIn)
+@API.route(
+    "POST",
+    "/api/v1/mass-sends",
+    "Send now or at send_at",
+    tag=TAG,
+    body=MassSendIn,
+    status=201,
+)
 async def create(request: web.Request) -> web.Response:
     require(request, "manager")
     corp = await corp_for(request)
@@ -161,7 +168,13 @@ async def get_one(request: web.Request) -> web.Response:
     return ok({**send_out(row), **await mass_send_track.progress(row.id)})
 
 
-@API.route("POST", "/api/v1/mass-sends/{id}/track", "Ask WeCom for the latest now", tag=TAG)
+@API.route(
+    "POST",
+    "/api/v1/mass-sends/{id}/track",
+    "Ask WeCom for the latest now",
+    tag=TAG,
+    also=(409,),
+)
 async def track_now(request: web.Request) -> web.Response:
     row = await _mine(request)
     if row.status not in ("sent", "cancelled"):
@@ -170,7 +183,13 @@ async def track_now(request: web.Request) -> web.Response:
     return ok({"changed": changed, **await mass_send_track.progress(row.id)})
 
 
-@API.route("POST", "/api/v1/mass-sends/{id}/remind", "Remind members who have not sent", tag=TAG)
+@API.route(
+    "POST",
+    "/api/v1/mass-sends/{id}/remind",
+    "Remind members who have not sent",
+    tag=TAG,
+    also=(409,),
+)
 async def remind(request: web.Request) -> web.Response:
     row = await _mine(request)
     got = await mass_send_track.remind(row.id, _clients(request))
@@ -179,7 +198,13 @@ async def remind(request: web.Request) -> web.Response:
     return ok(got)
 
 
-@API.route("POST", "/api/v1/mass-sends/{id}/cancel", "Cancel what is not sent yet", tag=TAG)
+@API.route(
+    "POST",
+    "/api/v1/mass-sends/{id}/cancel",
+    "Cancel what is not sent yet",
+    tag=TAG,
+    also=(409,),
+)
 async def cancel(request: web.Request) -> web.Response:
     row = await _mine(request)
     got = await mass_send_track.cancel(row.id, _clients(request))

@@ -106,7 +106,14 @@ async def list_materials(request: web.Request) -> web.Response:
     )
 
 
-@API.route("POST", "/api/v1/materials", "Add a material", tag=TAG, body=MaterialIn)
+@API.route(
+    "POST",
+    "/api/v1/materials",
+    "Add a material",
+    tag=TAG,
+    body=MaterialIn,
+    status=201,
+)
 async def create(request: web.Request) -> web.Response:
     require(request, "ops")
     corp = await corp_for(request)
@@ -126,6 +133,8 @@ async def upload_image(request: web.Request) -> web.StreamResponse:
     "/api/v1/materials/{id}/media",
     "Upload a file, video or mini-program cover (multipart `file`); renewed before 3 days",
     tag=TAG,
+    status=201,
+    also=(413, 502),
 )
 async def upload_media(request: web.Request) -> web.Response:
     require(request, "ops")

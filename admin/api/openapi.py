@@ -10,6 +10,9 @@ from aiohttp import web
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from admin.api.bounds import bound_model
+from admin.api.statuses import STATUSES, error_statuses
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -23,7 +26,11 @@ class Operation:
     response: type[BaseModel] | None
     many: bool
     media: str = "application/json"
-    statuses: dict[int, str] = field(default_factory=dict)  # answers beyond 200/401/422
+    status: int = 200  # the success status
+    also: tuple[int, ...] = ()  # statuses beyond statuses.ALWAYS and the body/path ones
+    handler: Handler | None = None
+    # Route-specific wording for some statuses (their codes are added to `also`).
+    said: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -32,6 +39,7 @@ class ApiRegistry:
     version: str = "1"
     routes: web.RouteTableDef = field(default_factory=web.RouteTableDef)
     operations: list[Operation] = field(default_factory=list)
+    rebuilt: bool = False
 
     def route(
         self,
@@ -44,9 +52,13 @@ class ApiRegistry:
         response: type[BaseModel] | None = None,
         many: bool = False,
         media: str = "application/json",
+        status: int = 200,
+        also: tuple[int, ...] = (),
         statuses: dict[int, str] | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
+            if body is not None:
+                bound_model(body)  # no unbounded number or string reaches a handler
             self.routes.route(method, path)(handler)
             self.operations.append(
                 Operation(
@@ -58,6 +70,9 @@ class ApiRegistry:
                     response,
                     many,
                     media,
+                    status,
+                    tuple(sorted({*also, *(statuses or {})})),
+                    handler,
                     dict(statuses or {}),
                 )  # fmt: skip
             )
@@ -67,6 +82,12 @@ class ApiRegistry:
 
     def document(self) -> dict[str, Any]:
         models = {m for op in self.operations for m in (op.body, op.response) if m is not None}
+        if not self.rebuilt:
+            # A response model nesting a body model keeps the body model's schema from before
+            # bound_model; rebuilt once, the document shows one (bounded) schema per model.
+            for model in models:
+                model.model_rebuild(force=True)
+            self.rebuilt = True
         modes: tuple[Literal["validation"], Literal["serialization"]] = (
             "validation",
             "serialization",
@@ -93,19 +114,26 @@ class ApiRegistry:
                     "required": True,
                     "content": {"application/json": {"schema": ref}},
                 }
+            ok = str(op.status)
             if op.response is not None:
                 ref = refs[(op.response, "serialization")]
                 body = {"type": "array", "items": ref} if op.many else ref
-                entry["responses"]["200"] = {
-                    "description": "OK",
+                entry["responses"][ok] = {
+                    "description": STATUSES[op.status],
                     "content": {op.media: {"schema": body}},
                 }
             else:
-                entry["responses"]["200"] = {"description": "OK", "content": {op.media: {}}}
-            entry["responses"]["401"] = {"description": "missing or wrong bearer token"}
-            entry["responses"]["422"] = {"description": "invalid input, with the reason"}
-            for status, said in op.statuses.items():
-                entry["responses"][str(status)] = {"description": said}
+                entry["responses"][ok] = {
+                    "description": STATUSES[op.status],
+                    "content": {op.media: {}},
+                }
+            codes = error_statuses(
+                has_path_id=bool(params), has_body=op.body is not None, extra=op.also
+            )
+            for code in codes:
+                entry["responses"].setdefault(str(code), {"description": STATUSES[code]})
+            for code, words in op.said.items():
+                entry["responses"][str(code)] = {"description": words}
             paths.setdefault(op.path, {})[op.method] = entry
         return {
             "openapi": "3.1.0",

@@ -45,6 +45,7 @@ async def poster_staff_name(code: LiveCode) -> str:
     "The code's poster (PNG)",
     tag=TAG,
     media="image/png",
+    also=(503,),
 )
 async def poster_png(request: web.Request) -> web.Response:
     _, code = await _code(request)
@@ -100,6 +101,7 @@ async def qr_png(request: web.Request) -> web.Response:
     "The bare QR code (SVG; landing codes)",
     tag=TAG,
     media="image/svg+xml",
+    also=(409,),
 )
 async def qr_svg(request: web.Request) -> web.Response:
     _, code = await _code(request)

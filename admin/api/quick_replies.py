@@ -98,7 +98,14 @@ async def _category(corp_id: int, category_id: int) -> QuickReplyCategory | None
     return await QuickReplyCategory.get_or_none(id=category_id, corp_id=corp_id)
 
 
-@API.route("POST", "/api/v1/quick-replies/images", "Upload a picture (multipart `file`)", tag=TAG)
+@API.route(
+    "POST",
+    "/api/v1/quick-replies/images",
+    "Upload a picture (multipart `file`)",
+    tag=TAG,
+    status=201,
+    also=(413, 502),
+)
 async def upload_image(request: web.Request) -> web.Response:
     require(request, "ops")
     corp = await corp_for(request)
@@ -126,7 +133,14 @@ async def upload_image(request: web.Request) -> web.Response:
     return ok({"url": uploaded.url}, status=201)
 
 
-@API.route("POST", "/api/v1/quick-replies", "Add an item", tag=TAG, body=ReplyIn)
+@API.route(
+    "POST",
+    "/api/v1/quick-replies",
+    "Add an item",
+    tag=TAG,
+    body=ReplyIn,
+    status=201,
+)
 async def create(request: web.Request) -> web.Response:
     require(request, "ops")
     corp = await corp_for(request)
@@ -200,6 +214,7 @@ async def move(request: web.Request) -> web.Response:
     "Insert into the chat: the sendChatMessage body (pictures get a media id); counts the use. "
     "`?external_userid=` names the customer in the chat (a 雷达 link of a material names them)",
     tag=TAG,
+    also=(502,),
 )
 async def use(request: web.Request) -> web.Response:
     corp, row = await owned(request, QuickReply, "quick reply")
@@ -217,7 +232,9 @@ async def use(request: web.Request) -> web.Response:
     else:
         client = request.app[keys.CLIENTS].for_corp(corp)
         try:
-            mediaid = await media.media_id(client, request.app[keys.HTTP], row)
+            mediaid = await media.media_id(
+                client, row, request.app[keys.SETTINGS].fetch_allow_hosts
+            )
         except media.MediaError as exc:
             return error(502, str(exc))
         except errors.WeComError as exc:

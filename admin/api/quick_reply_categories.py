@@ -52,7 +52,15 @@ def _taken(name: str) -> web.Response:
     return error(409, f"已有同名分类「{name}」")
 
 
-@API.route("POST", "/api/v1/quick-replies/categories", "Add a category", tag=TAG, body=CategoryIn)
+@API.route(
+    "POST",
+    "/api/v1/quick-replies/categories",
+    "Add a category",
+    tag=TAG,
+    body=CategoryIn,
+    status=201,
+    also=(409,),
+)
 async def create(request: web.Request) -> web.Response:
     require(request, "ops")
     corp = await corp_for(request)

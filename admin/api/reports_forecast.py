@@ -71,6 +71,7 @@ async def _member(request: web.Request, corp_id: int, userid: str) -> str | web.
     tag=TAG,
     body=SubmissionIn,
     response=FigureOut,
+    status=201,
 )
 async def submit(request: web.Request) -> web.Response:
     corp = await corp_for(request)

@@ -75,7 +75,14 @@ async def preview(request: web.Request) -> web.Response:
     return ok(await measure(request, corp.id, cond))
 
 
-@API.route("POST", "/api/v1/segments", "Save a segment", tag=TAG, body=SegmentIn)
+@API.route(
+    "POST",
+    "/api/v1/segments",
+    "Save a segment",
+    tag=TAG,
+    body=SegmentIn,
+    status=201,
+)
 async def create(request: web.Request) -> web.Response:
     require(request, "manager")
     corp = await corp_for(request)

@@ -53,7 +53,13 @@ def wecom_failed(exc: errors.WeComError) -> web.Response:
     return error(502, f"企业微信调用失败（错误码 {exc.errcode}）", errcode=exc.errcode)
 
 
-@API.route("GET", "/api/v1/sidebar/jssdk", "wx.config and wx.agentConfig signatures", tag=TAG)
+@API.route(
+    "GET",
+    "/api/v1/sidebar/jssdk",
+    "wx.config and wx.agentConfig signatures",
+    tag=TAG,
+    also=(502,),
+)
 async def jssdk(request: web.Request) -> web.Response:
     raw = request.query.get("url", "")
     try:
@@ -145,6 +151,7 @@ async def get_tags(request: web.Request) -> web.Response:
     "Set the customer's tags (WeCom mark_tag, then our records)",
     tag=TAG,
     body=TagsIn,
+    also=(502,),
 )
 async def put_tags(request: web.Request) -> web.Response:
     corp, relation = await _relation(request)
@@ -198,6 +205,7 @@ async def put_tags(request: web.Request) -> web.Response:
     "A follow-up note from the sidebar (also the lead's follow-up when the caller owns it)",
     tag=TAG,
     body=NoteIn,
+    status=201,
 )
 async def followup(request: web.Request) -> web.Response:
     corp, relation = await _relation(request)

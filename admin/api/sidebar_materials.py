@@ -35,6 +35,7 @@ async def list_for_sidebar(request: web.Request) -> web.Response:
     "/api/v1/sidebar/customer/{external_userid}/materials/{id}/send",
     "The sendChatMessage body for a material (a 雷达 link names you and this customer)",
     tag=TAG,
+    also=(502,),
 )
 async def message_for(request: web.Request) -> web.Response:
     corp = await corp_for(request)

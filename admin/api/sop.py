@@ -48,6 +48,7 @@ async def _plan(request: web.Request) -> tuple[Corp, SopPlan]:
     "Create a group SOP plan (runs planned at once)",
     tag=TAG,
     body=PlanSpec,
+    status=201,
 )
 async def create(request: web.Request) -> web.Response:
     require(request, "ops")

@@ -78,7 +78,12 @@ async def _references(
 
 
 @API.route(
-    "POST", "/api/v1/tasks", "Create a task (optionally with a reminder)", tag=TAG, body=TaskIn
+    "POST",
+    "/api/v1/tasks",
+    "Create a task (optionally with a reminder)",
+    tag=TAG,
+    body=TaskIn,
+    status=201,
 )
 async def create_task(request: web.Request) -> web.Response:
     corp = await corp_for(request)
@@ -123,6 +128,7 @@ async def done(request: web.Request) -> web.Response:
     "A follow-up on an opportunity or a customer",
     tag=TAG,
     body=FollowUpIn,
+    status=201,
 )
 async def followup(request: web.Request) -> web.Response:
     corp = await corp_for(request)
@@ -154,7 +160,12 @@ async def customer_timeline(request: web.Request) -> web.Response:
 
 
 @API.route(
-    "POST", "/api/v1/api-tokens", "Issue a person's API token (shown once)", tag=TAG, body=TokenIn
+    "POST",
+    "/api/v1/api-tokens",
+    "Issue a person's API token (shown once)",
+    tag=TAG,
+    body=TokenIn,
+    status=201,
 )
 async def issue_token(request: web.Request) -> web.Response:
     require(request, "admin")

@@ -45,7 +45,15 @@ async def list_rules(request: web.Request) -> web.Response:
     return ok([rule_out(r) for r in await TransferRule.filter(corp_id=corp.id).order_by("id")])
 
 
-@API.route("POST", "/api/v1/transfer-rules", "Save a 离职继承 rule", tag=TAG, body=RuleIn)
+@API.route(
+    "POST",
+    "/api/v1/transfer-rules",
+    "Save a 离职继承 rule",
+    tag=TAG,
+    body=RuleIn,
+    status=201,
+    also=(409,),
+)
 async def create_rule(request: web.Request) -> web.Response:
     require(request, "admin")
     corp = await corp_for(request)

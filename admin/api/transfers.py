@@ -114,8 +114,7 @@ async def check(request: web.Request) -> web.Response:
 
 @API.route(
     "POST", "/api/v1/transfers/onjob", "在职转接: hand customers to another member", tag=TAG,
-    body=OnjobIn,
-)  # fmt: skip
+    body=OnjobIn, status=201,)  # fmt: skip
 async def onjob(request: web.Request) -> web.Response:
     require(request, "manager")
     corp = await corp_for(request)
@@ -134,8 +133,7 @@ async def onjob(request: web.Request) -> web.Response:
 
 @API.route(
     "POST", "/api/v1/transfers/groups", "Hand customer groups to a member (在职 or 离职)",
-    tag=TAG, body=GroupsIn,
-)  # fmt: skip
+    tag=TAG, body=GroupsIn, status=201,)  # fmt: skip
 async def groups(request: web.Request) -> web.Response:
     require(request, "admin")
     corp = await corp_for(request)
@@ -152,7 +150,11 @@ async def groups(request: web.Request) -> web.Response:
 
 
 @API.route(
-    "GET", "/api/v1/transfers/unassigned", "离职继承: customers and groups left behind", tag=TAG
+    "GET",
+    "/api/v1/transfers/unassigned",
+    "离职继承: customers and groups left behind",
+    tag=TAG,
+    also=(502,),
 )
 async def unassigned(request: web.Request) -> web.Response:
     require(request, "admin")
@@ -165,8 +167,7 @@ async def unassigned(request: web.Request) -> web.Response:
 
 @API.route(
     "POST", "/api/v1/transfers/resigned", "离职继承: assign to one member or round robin",
-    tag=TAG, body=ResignedIn,
-)  # fmt: skip
+    tag=TAG, body=ResignedIn, status=201,)  # fmt: skip
 async def resigned(request: web.Request) -> web.Response:
     require(request, "admin")
     corp = await corp_for(request)
@@ -225,7 +226,13 @@ async def one(request: web.Request) -> web.Response:
     return ok(handover_out(row))
 
 
-@API.route("POST", "/api/v1/transfers/poll", "Ask WeCom now for hand-overs due a check", tag=TAG)
+@API.route(
+    "POST",
+    "/api/v1/transfers/poll",
+    "Ask WeCom now for hand-overs due a check",
+    tag=TAG,
+    also=(502,),
+)
 async def poll(request: web.Request) -> web.Response:
     require(request, "manager")
     corp = await corp_for(request)

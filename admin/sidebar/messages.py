@@ -38,7 +38,9 @@ async def chat_message(
         try:
             # The sidebar's picture cache (download once, media id kept under 3 days) works on
             # anything with an id and a url.
-            mediaid = await media.media_id(client, request.app[keys.HTTP], cast(QuickReply, row))
+            mediaid = await media.media_id(
+                client, cast(QuickReply, row), request.app[keys.SETTINGS].fetch_allow_hosts
+            )
         except media.MediaError as exc:
             return error(502, str(exc))
         except errors.WeComError as exc:

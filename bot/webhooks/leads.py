@@ -20,7 +20,7 @@ from bot.jobs.names import DRAIN_LEAD_EVENTS
 from bot.logging import get_logger
 from scrm import storable, vault
 from scrm.cache import TtlCache
-from scrm.leads.platforms import PLATFORMS, PushError
+from scrm.leads.platforms import PLATFORMS, LeadFields, Platform, Push, PushError
 from scrm.models import LeadSource
 from scrm.models.base import corp_pk
 from scrm.services.bulk import Table
@@ -28,6 +28,7 @@ from scrm.services.bulk import Table
 log = get_logger("bot.webhooks.leads")
 routes = web.RouteTableDef()
 MAX_BODY = 64 * 1024
+MAX_KEY = 64  # LeadSource.key
 
 
 def _answer(http_status: int, **body: object) -> web.Response:
@@ -81,6 +82,24 @@ async def _source(platform: str, key: str) -> LeadSource | None:
     )
 
 
+def _signed_push(
+    platform: Platform, secret: str, request: web.Request, raw: bytes
+) -> tuple[Push, LeadFields | None]:
+    """The signature is checked on the raw bytes before anything parses them: unsigned junk is
+    a 401 whatever its shape. Only a platform handshake (douyin's verify_webhook) is unsigned."""
+    try:
+        platform.verify(secret, request.headers, raw)
+    except PushError as unsigned:
+        try:
+            push, fields = platform.parse(request.headers, raw)
+        except PushError:
+            raise unsigned from None
+        if push.reply is None:
+            raise
+        return push, fields
+    return platform.parse(request.headers, raw)
+
+
 @routes.post("/webhooks/{platform}")
 async def receive(request: web.Request) -> web.Response:
     name = request.match_info["platform"]
@@ -94,16 +113,15 @@ async def receive(request: web.Request) -> web.Response:
     if name == "douyin" and not key:
         try:
             key = str(json.loads(raw).get("client_key", ""))
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             return _answer(400, error="body is not JSON")
-    source = await _source(name, key)
+    # Keys are 64-character columns: a longer one names no source (and must not reach a query).
+    source = await _source(name, key) if len(key) <= MAX_KEY else None
     if source is None:
         log.warning("leads.unknown_source", platform=name, key=key[:64])
         return _answer(404, error="unknown source: pass ?key= as configured for this source")
     try:
-        push, fields = platform.parse(request.headers, raw)
-        if push.reply is None:  # a handshake is answered unsigned; data pushes never are
-            platform.verify(source.secret, request.headers, raw)
+        push, fields = _signed_push(platform, source.secret, request, raw)
     except PushError as exc:
         log.warning("leads.refused", platform=name, status=exc.status, reason=str(exc))
         return _answer(exc.status, error=str(exc))

@@ -17,6 +17,8 @@ log = get_logger("bot.webhooks.wecom")
 routes = web.RouteTableDef()
 
 
+MAX_CORP_ID = 64  # Corp.corp_id is a 64-character column
+
 def _refuse(status: int, reason: str, corp_id: str) -> web.Response:
     metrics.CALLBACKS_REFUSED.labels(reason=reason).inc()
     log.warning("callback.refused", reason=reason, corp_id=corp_id[:64], status=status)
@@ -30,6 +32,8 @@ def _query(request: web.Request, *names: str) -> list[str] | None:
 
 async def _corp(request: web.Request) -> tuple[str, CorpEntry | None]:
     corp_id = request.match_info["corp_id"]
+    if len(corp_id) > MAX_CORP_ID:  # no corp has one; the column would refuse the lookup
+        return corp_id, None
     return corp_id, await request.app[keys.CORPS].get(corp_id)
 
 

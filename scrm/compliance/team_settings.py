@@ -8,6 +8,7 @@ from typing import Any
 from tortoise.expressions import F
 
 from livecode import schedule
+from scrm.ints import parse_int
 from scrm.models import ComplianceSettings, Staff
 from scrm.services.upsert import get_or_create
 
@@ -35,7 +36,7 @@ async def bump_words_version(corp_id: int) -> None:
 def validate_overrides(overrides: dict[str, Any]) -> None:
     """`{"<department id>": {"minutes": 15, "working_hours": {…}}}`; raises ValueError."""
     for dept, override in overrides.items():
-        if not str(dept).isdigit():
+        if parse_int(str(dept), 0, 2**31 - 1) is None:
             raise ValueError(f"team override key {dept!r} must be a department id")
         if not isinstance(override, dict) or not set(override) <= {"minutes", "working_hours"}:
             raise ValueError(f"team override {dept}: only minutes and working_hours may be set")

@@ -110,12 +110,14 @@ def _plain(value: Any) -> bool:
 def _json(raw: bytes) -> dict[str, Any]:
     try:
         data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise PushError(400, "body must be a JSON object")
+        # NUL and lone surrogates arrive as \u0000 / \ud800 escapes: PostgreSQL cannot store them.
+        return dict(clean_json(data))
     except ValueError as exc:
         raise PushError(400, f"body is not JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise PushError(400, "body must be a JSON object")
-    # NUL and lone surrogates arrive as \u0000 / \ud800 escapes: PostgreSQL cannot store them.
-    return dict(clean_json(data))
+    except RecursionError as exc:  # JSON nested thousands deep: no lead is shaped like that
+        raise PushError(400, "body is nested too deep") from exc
 
 
 def _digest_id(raw: bytes) -> str:
@@ -173,7 +175,7 @@ class Douyin(Platform):
         if isinstance(content, str):
             try:
                 content = clean_json(json.loads(content)) if content else {}
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 raise PushError(400, "content is not a JSON string") from exc
         if not isinstance(content, dict):
             raise PushError(400, "content must be an object or a JSON string of one")

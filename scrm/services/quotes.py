@@ -15,10 +15,14 @@ from scrm.services import deals
 LEVELS = ("self", "manager", "director")
 
 
+# A quote's total must fit BIGINT: 200 lines × 100 000 × 1 亿元 (in 分) stays far under it.
+MAX_LINES = 200
+
+
 class QuoteLine(BaseModel):
     product: str = Field(min_length=1, max_length=128)
-    quantity: int = Field(ge=1)
-    unit_price: int = Field(ge=0, description="minor units (分)")
+    quantity: int = Field(ge=1, le=100_000)
+    unit_price: int = Field(ge=0, le=10**10, description="minor units (分)")
     discount_bp: int = Field(default=0, ge=0, le=10_000, description="line discount, 1 % = 100")
 
 

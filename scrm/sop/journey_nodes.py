@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
+from bot import safe_fetch
+from bot.settings import get_settings
 from scrm.models import Journey
 
 if TYPE_CHECKING:  # the batch module imports this one
@@ -38,15 +40,21 @@ async def post_webhook(
     ).encode()
     sig = hmac.new(node.get("secret", "").encode(), body, hashlib.sha256).hexdigest()
     try:
-        async with http.post(
+        # Ops type the address and the worker posts to it: public addresses only, unless
+        # SCRM_FETCH_ALLOW_HOSTS names the host; no redirects for a signed POST.
+        got = await safe_fetch.fetch(
             node["url"],
+            allow_hosts=get_settings().fetch_allow_hosts,
+            method="POST",
             data=body,
-            timeout=aiohttp.ClientTimeout(total=5),
             headers={"Content-Type": "application/json", "X-Signature": sig},
-        ) as r:
-            return r.status
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        return type(exc).__name__
+            max_bytes=64 << 10,
+            timeout=5.0,
+            max_redirects=0,
+        )
+    except safe_fetch.FetchError:
+        return "refused or failed"
+    return got.status
 
 
 def upcoming(

@@ -92,7 +92,13 @@ async def test_handshake_unknowns_and_malformed(linked: Linked) -> None:
     assert (await linked.bot.post("/webhooks/form?key=nope", data=b"{}")).status == 404
     await source(linked, "form", "f1")
     raw, headers = signed("form", {"name": "x"})
+    # Junk signed with another body's signature is unsigned junk: 401 before any parsing.
     resp = await linked.bot.post("/webhooks/form?key=f1", data=b"{not json", headers=headers)
+    assert resp.status == 401
+    junk_sig = hmac.new(SECRET.encode(), b"{not json", hashlib.sha256).hexdigest()
+    resp = await linked.bot.post(
+        "/webhooks/form?key=f1", data=b"{not json", headers={"X-Signature": junk_sig}
+    )
     assert resp.status == 400 and "JSON" in (await resp.json())["error"]
     resp = await linked.bot.post("/webhooks/form?key=f1", data=b"x" * 70_000, headers=headers)
     assert resp.status == 413

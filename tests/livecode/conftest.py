@@ -53,6 +53,10 @@ async def linked(aiohttp_client, db: Settings) -> AsyncIterator[Linked]:  # type
     callback = str(bot.make_url(f"/wecom/callback/{CORP_ID}"))
     server, http = await start_sandbox(sandbox_config(callback))
     sandbox = Sandbox(server, http)
+    # The sandbox is an internal host like an intranet picture server: the app may fetch from
+    # it (quick-reply pictures, journey webhooks) only because it is on the allow-list.
+    allowed = f"{server.host}:{server.port}"
+    settings.fetch_allow_hosts = bot.app[keys.SETTINGS].fetch_allow_hosts = allowed
     corp = await Corp.get(corp_id=CORP_ID)
     corp.api_base = sandbox.url
     await corp.save()

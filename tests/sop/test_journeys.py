@@ -203,6 +203,7 @@ async def test_birthday_trigger_webhook_node_and_wecoms_monthly_limit(linked: Li
     from aiohttp import web
     from aiohttp.test_utils import TestServer
 
+    from bot.settings import override_settings
     from scrm.models import JourneyLog
     from scrm.sop import journey_dates
 
@@ -216,6 +217,8 @@ async def test_birthday_trigger_webhook_node_and_wecoms_monthly_limit(linked: Li
     app.router.add_post("/hook", hook)
     server = TestServer(app)
     await server.start_server()
+    # A hook on loopback is refused unless the allow-list names it (tests/security covers that).
+    override_settings(linked.settings.model_copy(update={"fetch_allow_hosts": server.host}))
     nodes = [
         {
             "id": "h",

@@ -12,6 +12,7 @@ from admin.api.mass_send import send_out
 from admin.api.materials import material_out
 from admin.web.render import current, page
 from livecode.models import LiveCode
+from scrm.ints import parse_id
 from scrm.models import MassSend, Material, Segment, Tag
 from scrm.services import mass_send_track, radar, segments
 from scrm.services.materials import KIND_LABELS
@@ -28,10 +29,10 @@ GRADES = ("S", "A", "B", "C", "D")
 
 
 def _id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if not raw.isdigit() or not 0 < int(raw) < 2**63:
+    found = parse_id(request.match_info["id"])
+    if found is None:
         raise web.HTTPNotFound(text="没有这个记录")
-    return int(raw)
+    return found
 
 
 async def _options(corp_pk: int, owners: list[str] | None) -> dict[str, Any]:

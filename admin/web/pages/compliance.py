@@ -22,6 +22,7 @@ from admin.web.pages.compliance_common import (
 )
 from admin.web.render import current, page
 from scrm.compliance import review
+from scrm.ints import parse_id
 from scrm.models import AdminUser, Alert, AlertComment, AuditLog
 from scrm.services import display_names
 
@@ -169,8 +170,8 @@ async def alert_detail(request: web.Request) -> dict[str, Any]:
     who, corp = current(request), await corp_of(request)
     tz = zone(corp)
     raw = request.match_info["id"]
-    valid = raw.isdigit() and 0 < int(raw) < 2**63  # as the API's path_id: never a 500
-    alert = await Alert.get_or_none(id=int(raw), corp_id=corp.id) if valid else None
+    alert_id = parse_id(raw)  # as the API's path_id: never a 500
+    alert = await Alert.get_or_none(id=alert_id, corp_id=corp.id) if alert_id else None
     owners = who.owners()
     if alert is None or (owners is not None and alert.staff_userid not in owners):
         raise web.HTTPNotFound(text="告警不存在，或不在你的数据范围内")

@@ -12,6 +12,7 @@ from admin.api import customer_query
 from admin.web.pages.leads import LEAD_STATUS
 from admin.web.render import base_context, current, page
 from scrm import labels
+from scrm.ints import parse_int
 from scrm.models import Corp, Staff
 from scrm.services import timeline
 
@@ -49,7 +50,7 @@ async def _corp(request: web.Request) -> Corp | None:
 
 
 def _page_number(raw: str) -> int:
-    return max(1, min(int(raw), 1_000_000)) if raw.isdigit() else 1
+    return parse_int(raw, 1, 1_000_000) or 1
 
 
 @routes.get("/admin/customers", name="customers")

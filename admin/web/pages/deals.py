@@ -14,6 +14,7 @@ from admin.api.auth import Actor
 from admin.web.pages import deal_labels as labels
 from admin.web.render import base_context, current, page
 from livecode.common import local_now
+from scrm.ints import parse_id
 from scrm.models import Corp, Opportunity, Staff
 from scrm.services import deals
 
@@ -136,8 +137,8 @@ async def opportunity(request: web.Request) -> dict[str, Any]:
     corp = await _corp(who)
     raw = request.match_info["id"]
     opp = None
-    if raw.isdigit() and 0 < int(raw) < 2**63:
-        opp = await Opportunity.get_or_none(id=int(raw), corp_id=corp.id)
+    if (opp_id := parse_id(raw)) is not None:
+        opp = await Opportunity.get_or_none(id=opp_id, corp_id=corp.id)
     owners = who.owners()
     if opp is None or (owners is not None and opp.owner_userid not in owners):
         raise await _missing(request, "商机")

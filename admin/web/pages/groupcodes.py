@@ -15,6 +15,7 @@ from admin.web.render import current, page
 from livecode.common import local_now
 from livecode.models import GroupLiveCode, GroupLiveCodeJoin
 from scrm.enums import GroupStatus
+from scrm.ints import parse_id
 from scrm.models import Corp, GroupChat
 
 routes = web.RouteTableDef()
@@ -33,7 +34,8 @@ async def corp_of(request: web.Request) -> Corp:
 
 
 async def _code(request: web.Request, corp: Corp) -> GroupLiveCode:
-    code = await GroupLiveCode.get_or_none(id=int(request.match_info["id"]), corp_id=corp.id)
+    code_id = parse_id(request.match_info["id"]) or 0
+    code = await GroupLiveCode.get_or_none(id=code_id, corp_id=corp.id)
     if code is None:
         raise web.HTTPNotFound(text="没有这个群活码")
     return code

@@ -13,6 +13,7 @@ from admin.api.auth import Actor
 from admin.api.leads import lead_out, scoped_lead
 from admin.web.render import base_context, current, page
 from scrm import labels
+from scrm.ints import parse_int
 from scrm.models import Corp, Customer, Lead, LeadActivity, Staff
 from scrm.models.base import corp_pk
 from scrm.services import display_names, prediction
@@ -56,7 +57,8 @@ async def assignees(corp_id: int, who: Actor) -> list[dict[str, str]]:
 
 
 def _int(raw: str, default: int) -> int:
-    return int(raw) if raw.lstrip("-").isdigit() and len(raw) < 7 else default
+    value = parse_int(raw, -999_999, 999_999)
+    return default if value is None else value
 
 
 @routes.get("/admin/leads", name="leads")

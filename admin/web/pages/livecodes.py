@@ -19,6 +19,7 @@ from livecode.models import LiveCode, LiveCodeAdd, LiveCodeMember
 from livecode.schemas import LiveCodeSpec, MemberSpec
 from livecode.stats import code_stats
 from livecode.welcome import ALIASES
+from scrm.ints import parse_id
 from scrm.models import Corp, Material, Staff, Tag
 from scrm.services.materials import KIND_LABELS
 
@@ -40,7 +41,7 @@ async def staff_names(corp: Corp) -> dict[str, str]:
 
 async def _code(request: web.Request, corp: Corp) -> LiveCode:
     raw = request.match_info["id"]
-    code = await LiveCode.get_or_none(id=int(raw), corp_id=corp.id, active=True)
+    code = await LiveCode.get_or_none(id=parse_id(raw) or 0, corp_id=corp.id, active=True)
     if code is None:
         raise web.HTTPNotFound(text="没有这个活码")
     return code

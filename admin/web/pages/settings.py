@@ -19,6 +19,7 @@ from admin.web.pages import (  # noqa: F401
 from admin.web.pages.settings_common import base, corp_of, local, routes
 from admin.web.render import page
 from bot import keys
+from scrm.ints import parse_int
 from scrm.models import Corp, Staff, SyncRun
 
 __all__ = ["routes"]
@@ -66,7 +67,7 @@ async def corps(request: web.Request) -> dict[str, Any]:
 
 def _page_number(request: web.Request) -> int:
     raw = request.query.get("page", "1")
-    return max(1, min(int(raw), 10_000)) if raw.isdigit() else 1
+    return parse_int(raw, 1, 10_000) or 1
 
 
 @routes.get("/admin/settings/staff")

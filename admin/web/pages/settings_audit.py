@@ -13,6 +13,7 @@ from admin.api.admin_settings_audit import audit_out, audit_query
 from admin.web.pages.settings_common import base, corp_of, local, routes
 from admin.web.render import page
 from scrm import labels
+from scrm.ints import parse_int
 from scrm.models import AuditLog, Corp, Staff
 
 PER_PAGE = 30
@@ -110,7 +111,7 @@ async def audit(request: web.Request) -> dict[str, Any]:
         until=_day(filters["until"], corp, end=True),
     )
     raw = query.get("page", "1")
-    number = max(1, min(int(raw), 100_000)) if raw.isdigit() else 1
+    number = parse_int(raw, 1, 100_000) or 1
     total = await q.count()
     rows = await q.offset((number - 1) * PER_PAGE).limit(PER_PAGE)
     keep = {k: v for k, v in filters.items() if v}

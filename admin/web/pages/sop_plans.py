@@ -11,6 +11,7 @@ from admin.api import sop as sop_api
 from admin.web.render import current, page
 from livecode.common import local_now
 from scrm.enums import GroupStatus
+from scrm.ints import parse_id
 from scrm.models import Corp, GroupChat, Material, SopPlan, Staff
 from scrm.services.materials import KIND_LABELS
 from scrm.sop import materialize
@@ -51,8 +52,7 @@ def target_summary(target: dict[str, Any], names: dict[str, str]) -> list[str]:
 
 def row_id(request: web.Request) -> int:
     """The `{id}` of the URL; one past the database's 64-bit ids is simply not found (0)."""
-    raw = int(request.match_info["id"])
-    return raw if raw < 2**63 else 0
+    return parse_id(request.match_info["id"]) or 0
 
 
 async def _plan(request: web.Request, corp: Corp) -> SopPlan:
