@@ -20,6 +20,7 @@ from bot import runner
 from bot.corps import bootstrap_corp
 from bot.db import close_db, init_db, migrate
 from bot.demo_admin import create_logins, login_and_read_dashboard
+from bot.demo_campaign import demo_mass_send
 from bot.demo_compliance import demo_compliance, register_archive_key
 from bot.demo_leads import demo_leads
 from bot.demo_month import seed_month
@@ -178,6 +179,7 @@ async def run_demo(base: Settings, *, port: int, scans: int, once: bool) -> int:
             ok = await demo_leads(http, settings.public_url, token) and ok
             ok = await demo_compliance(http, settings, sandbox_url) and ok
             ok = await seed_month(http, settings.wecom_corp_id, settings.public_url, token) and ok
+            ok = await demo_mass_send(http, settings.public_url, token, sandbox_url) and ok
             password = await create_logins(settings.wecom_corp_id)
             ok = await login_and_read_dashboard(http, settings.public_url, password) and ok
         token = settings.admin_token.get_secret_value()
