@@ -9,7 +9,6 @@ the same poster served from the in-process cache (`livecode.poster.CACHE`).
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import _report
 from livecode import poster
 
 
@@ -44,10 +44,10 @@ def cached(n: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = _report.parser(__doc__)
     parser.add_argument("--posters", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    args = _report.parse(parser, {"posters": 100, "runs": 3})
     colds = [cold(args.posters) for _ in range(args.runs)]
     hots = [cached(args.posters * 50) for _ in range(args.runs)]
     print(f"\nposter: 750×1334 PNG, {args.posters} posters × {args.runs} runs, one process\n")
@@ -58,6 +58,12 @@ def main() -> None:
         f"{max(colds):.0f} |"
     )
     print(f"| cached | {statistics.median(hots):.0f} | {min(hots):.0f} | {max(hots):.0f} |")
+    _report.emit(
+        args,
+        "poster",
+        [_report.Measure("cold posters/s, 750×1334, one process", statistics.median(colds),
+                         "/s", ">= 100")],
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

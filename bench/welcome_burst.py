@@ -13,7 +13,6 @@ WeCom's 20 s window, p50/p99 scan→welcome latency, quota violations and lost c
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import statistics
@@ -30,7 +29,15 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._procs import free_port, start_sandbox, wait_port  # noqa: E402
+from bench import _report  # noqa: E402
+from bench._procs import (  # noqa: E402
+    flush_redis,
+    free_port,
+    pg_name,
+    redis_url,
+    start_sandbox,
+    wait_port,
+)
 from tests.conftest import AES_KEY, CORP_ID, SECRET, TOKEN  # noqa: E402
 
 QUOTA, MEMBERS = 90, 10
@@ -38,8 +45,10 @@ ADMIN = "bench-admin-token"
 
 
 async def fresh_pg(db: str) -> str:
+    """Drop and create benchmark database `db` (SCRM_BENCH_PG_SUFFIX appended); its URL."""
     import asyncpg
 
+    db = pg_name(db)
     conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
     await conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
     await conn.execute(f'CREATE DATABASE "{db}"')
@@ -51,7 +60,7 @@ def bot_env(database_url: str, api_base: str) -> dict[str, str]:
     return {
         **os.environ,
         "SCRM_DATABASE_URL": database_url,
-        "SCRM_REDIS_URL": "redis://127.0.0.1:6379/11",
+        "SCRM_REDIS_URL": redis_url(11),
         "SCRM_SECRET_KEY": "bench-master-key-0123456789abcdef",
         "SCRM_WECOM_CORP_ID": CORP_ID,
         "SCRM_WECOM_TOKEN": TOKEN,
@@ -65,7 +74,7 @@ def bot_env(database_url: str, api_base: str) -> dict[str, str]:
 
 
 async def one_run(db: str, scans: int, seconds: float) -> dict[str, float]:
-    subprocess.run(["redis-cli", "-n", "11", "flushdb"], check=True, capture_output=True)
+    flush_redis(11)
     tmp = tempfile.mkdtemp()
     url = f"sqlite://{tmp}/bench.db" if db == "sqlite" else await fresh_pg("scrm_bench_burst")
     bot_port, box_port = free_port(), free_port()
@@ -146,12 +155,12 @@ async def drive(bot_url: str, box_url: str, scans: int, seconds: float) -> dict[
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = _report.parser(__doc__)
     parser.add_argument("--scans", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    args = parser.parse_args()
+    args = _report.parse(parser, {"scans": 300, "seconds": 3.0, "runs": 1, "db": "postgres"})
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     rows = []
     for db in dbs:
@@ -168,6 +177,16 @@ async def main() -> None:
             f"| {db} | {m['within_20s_pct']:.1f}% | {m['p50_ms']:.0f} | {m['p99_ms']:.0f} | "
             f"{m['quota_violations']:g} | {m['lost']:g} | {m['backup']:g} |"
         )
+    measures = []
+    for db, m in rows:
+        measures += [
+            _report.Measure(f"{db}: welcomed ≤ 20 s", m["within_20s_pct"], "%", ">= 100"),
+            _report.Measure(f"{db}: scan→welcome p50", m["p50_ms"], "ms"),
+            _report.Measure(f"{db}: scan→welcome p99", m["p99_ms"], "ms", "< 500"),
+            _report.Measure(f"{db}: quota violations", m["quota_violations"], "", "== 0"),
+            _report.Measure(f"{db}: lost customers", m["lost"], "", "== 0"),
+        ]
+    _report.emit(args, "welcome_burst", measures)
 
 
 if __name__ == "__main__":
