@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from magic_filter import F
 from redis.asyncio import Redis
 from tortoise.exceptions import IntegrityError
@@ -40,6 +42,7 @@ async def on_live_code_add(
     code: LiveCode,
     wecom: WeComClient,
     redis: Redis | None = None,
+    arrived_at: datetime | None = None,
 ) -> str:
     local = service.local_now(corp, event.created_at)
     member = await LiveCodeMember.get_or_none(code_id=code.id, userid=event.user_id)
@@ -59,6 +62,7 @@ async def on_live_code_add(
         welcome_code=event.welcome_code or "",
         event_time=event.created_at.timestamp(),
         local=local,
+        arrived_at=arrived_at.timestamp() if arrived_at else None,
         member=member,
         text_override=code.one_owner_text if owner else None,
         extra_values={"owner_name": owner[1]} if owner else None,
@@ -66,6 +70,7 @@ async def on_live_code_add(
     metrics.WELCOME_SENT.labels(outcome=outcome.outcome).inc()
     if outcome.outcome == "sent":
         metrics.WELCOME_LATENCY.observe(outcome.seconds)
+        metrics.WELCOME_SINCE_CREATE.observe(outcome.since_create)
     # 2. The facts for statistics, once per add even when the job runs twice.
     try:
         await LiveCodeAdd.create(
@@ -170,6 +175,7 @@ async def on_live_code_add(
         code=code.name,
         userid=event.user_id,
         welcome=outcome.outcome,
-        welcome_ms=round(outcome.seconds * 1000),
+        welcome_ms=round(outcome.seconds * 1000),  # from the edge arrival
+        since_create_ms=round(outcome.since_create * 1000),
     )
     return f"livecode:{outcome.outcome}"

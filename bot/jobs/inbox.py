@@ -39,6 +39,7 @@ async def process_inbox(ctx: dict[str, Any], inbox_id: int) -> str:
             event,
             corp=corp,
             inbox_id=row.id,
+            arrived_at=row.arrived_at or row.received_at,
             settings=settings,
             redis=ctx["redis"],
             wecom=ctx["clients"].for_corp(corp),

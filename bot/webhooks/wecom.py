@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 from aiohttp import web
 
@@ -70,6 +71,7 @@ async def verify_url(request: web.Request) -> web.Response:
 @routes.post("/wecom/callback/{corp_id}")
 async def receive(request: web.Request) -> web.Response:
     started = time.perf_counter()
+    arrived_at = datetime.now(UTC)  # the welcome's latency starts here (Inbox.arrived_at)
     settings = request.app[keys.SETTINGS]
     corp_id, corp = await _corp(request)
     params = _query(request, "msg_signature", "timestamp", "nonce")
@@ -113,7 +115,7 @@ async def receive(request: web.Request) -> web.Response:
         return _refuse(403, "foreign_corp", corp_id)
 
     try:
-        stored = await inbox.store(corp_id, fields, payload)
+        stored = await inbox.store(corp_id, fields, payload, arrived_at)
     except Exception as exc:
         # Not stored means not accepted: a non-200 makes WeCom deliver it again.
         log.error("callback.store_failed", corp_id=corp_id, error=type(exc).__name__)
