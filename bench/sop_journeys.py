@@ -56,10 +56,11 @@ async def seed_db(
     )  # fmt: skip
     await conn.copy_records_to_table(
         "customer",
-        records=[(i + 1, 1, ext, ext[-6:], "", 1, 0, "", "", "", now, now)
+        records=[(i + 1, 1, ext, ext[-6:], "", 1, 0, "", "", "", "", now, now)
                  for i, (ext, _) in enumerate(pairs)],
         columns=["id", "corp_id", "external_userid", "name", "avatar", "type", "gender",
-                 "unionid", "corp_name", "first_channel", "created_at", "updated_at"],
+                 "unionid", "corp_name", "position", "first_channel", "created_at",
+                 "updated_at"],
     )  # fmt: skip
     await conn.copy_records_to_table(
         "follow_relation",

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import _report  # noqa: E402
+from bench import _load, _report  # noqa: E402
 from bench._procs import (  # noqa: E402
     flush_redis,
     free_port,
@@ -73,7 +74,7 @@ def bot_env(database_url: str, api_base: str) -> dict[str, str]:
     }
 
 
-async def one_run(db: str, scans: int, seconds: float) -> dict[str, float]:
+async def one_run(db: str, scans: int, seconds: float, args: Any) -> dict[str, float]:
     flush_redis(11)
     tmp = tempfile.mkdtemp()
     url = f"sqlite://{tmp}/bench.db" if db == "sqlite" else await fresh_pg("scrm_bench_burst")
@@ -85,10 +86,24 @@ async def one_run(db: str, scans: int, seconds: float) -> dict[str, float]:
     env = bot_env(url, box_url)
     scrm = str(ROOT / ".venv/bin/scrm-bot")
     subprocess.run([scrm, "migrate"], env=env, cwd=tmp, check=True, capture_output=True)
+    journey_at = None
+    if args.with_load and args.load_journey and db == "postgres":
+        journey_at = await _load.seed_journey(url, box_url, env, args.load_journey, MEMBERS)
     bot = subprocess.Popen([scrm, "up", "--port", str(bot_port)], env=env, cwd=tmp)
     try:
         wait_port(bot_port)
-        return await drive(bot_url, box_url, scans, seconds)
+        load: asyncio.Task[float] | None = None
+        if args.with_load:
+            if journey_at is not None:  # the journey's sends fall due mid-burst
+                await _load.wait_until(journey_at - timedelta(seconds=seconds / 2))
+            load = asyncio.create_task(_load.lead_burst(bot_url, ADMIN, args.load_leads))
+        out = await drive(bot_url, box_url, scans, seconds)
+        if load is not None:
+            out["lead_pushes_per_s"] = await load
+        if journey_at is not None:
+            out["journey_sends"] = await _load.journey_sends(url)
+        out.update(await _load.breakdown(url, env["SCRM_REDIS_URL"]))
+        return out
     finally:
         for proc in (bot, sandbox):
             proc.terminate()
@@ -160,11 +175,18 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument(
+        "--with-load",
+        action="store_true",
+        help="a lead burst (and on PostgreSQL a journey burst) at the same time",
+    )
+    parser.add_argument("--load-leads", type=int, default=20_000, help="lead pushes beside")
+    parser.add_argument("--load-journey", type=int, default=20_000, help="journey customers")
     args = _report.parse(parser, {"scans": 300, "seconds": 3.0, "runs": 1, "db": "postgres"})
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     rows = []
     for db in dbs:
-        runs = [await one_run(db, args.scans, args.seconds) for _ in range(args.runs)]
+        runs = [await one_run(db, args.scans, args.seconds, args) for _ in range(args.runs)]
         rows.append((db, {k: statistics.median(r[k] for r in runs) for k in runs[0]}))
     print(
         f"\nwelcome_burst: {args.scans} scans in {args.seconds:g} s, quota {QUOTA} × "
@@ -177,12 +199,32 @@ async def main() -> None:
             f"| {db} | {m['within_20s_pct']:.1f}% | {m['p50_ms']:.0f} | {m['p99_ms']:.0f} | "
             f"{m['quota_violations']:g} | {m['lost']:g} | {m['backup']:g} |"
         )
+    print("\nWhere the time went (ms, p50 / p99), from the inbox rows and arq's job results:\n")
+    print("| database | edge→stored | stored→enqueued | queue wait | job run | welcome_ms |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for db, m in rows:
+        cells = [
+            f"{m[k + '_p50_ms']:.0f} / {m[k + '_p99_ms']:.0f}"
+            for k in ("store", "to_queue", "queue_wait", "job")
+        ]
+        print(f"| {db} | {' | '.join(cells)} | {m['welcome_ms_p50']:.0f} / "
+              f"{m['welcome_ms_p99']:.0f} |")  # fmt: skip
+    if args.with_load:
+        for db, m in rows:
+            print(f"\n{db} load beside: lead pushes accepted/s {m['lead_pushes_per_s']:.0f}; "
+                  f"journey sends logged {m.get('journey_sends', 0):.0f}")  # fmt: skip
+    # The targets: p99 < 500 ms on a quiet machine, < 2 s with bulk work beside it.
+    bound = "< 2000" if args.with_load else "< 500"
+    tag = " (with load)" if args.with_load else ""
     measures = []
     for db, m in rows:
         measures += [
             _report.Measure(f"{db}: welcomed ≤ 20 s", m["within_20s_pct"], "%", ">= 100"),
-            _report.Measure(f"{db}: scan→welcome p50", m["p50_ms"], "ms"),
-            _report.Measure(f"{db}: scan→welcome p99", m["p99_ms"], "ms", "< 500"),
+            _report.Measure(f"{db}: scan→welcome p50{tag}", m["p50_ms"], "ms"),
+            _report.Measure(f"{db}: scan→welcome p99{tag}", m["p99_ms"], "ms", bound),
+            _report.Measure(
+                f"{db}: edge→welcome (welcome_ms) p99{tag}", m["welcome_ms_p99"], "ms"
+            ),
             _report.Measure(f"{db}: quota violations", m["quota_violations"], "", "== 0"),
             _report.Measure(f"{db}: lost customers", m["lost"], "", "== 0"),
         ]
