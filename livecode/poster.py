@@ -13,6 +13,8 @@ import qrcode.image.svg
 from PIL import Image, ImageDraw, ImageFont
 from pydantic import BaseModel, ConfigDict, Field
 
+from livecode import poster_fast
+
 # Installed by ./scripts/*.sh (Debian fonts-wqy-microhei); SCRM_POSTER_FONT overrides.
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -89,6 +91,20 @@ def render(
     qr_png: bytes | None = None,
 ) -> bytes:
     """A PNG poster: the QR either from a payload (our landing URL) or WeCom's own QR image."""
+    if not template.background_image:  # plain background: the palette path (poster_fast)
+        layout = poster_fast.Layout(
+            template.width, template.height, template.background.upper(),
+            template.accent.upper(), template.subtitle, template.qr_x, template.qr_y,
+            template.qr_size, font_path(),
+        )  # fmt: skip
+        return poster_fast.render(
+            layout,
+            title=template.title or title,
+            staff_name=staff_name,
+            show_staff=template.show_staff,
+            qr_payload=qr_payload,
+            qr_png=qr_png,
+        )
     if template.background_image:
         poster = Image.open(template.background_image).convert("RGB")
         poster = poster.resize((template.width, template.height))
