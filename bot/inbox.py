@@ -38,6 +38,15 @@ def inbox_key(corp_id: str, fields: dict[str, Any]) -> str:
     return hashlib.sha256(ident.encode()).hexdigest()
 
 
+def wants_welcome(fields: dict[str, Any]) -> bool:
+    """An add through a state (ours or not: the welcome job checks) carrying a WelcomeCode."""
+    return bool(
+        fields.get("ChangeType") == "add_external_contact"
+        and fields.get("WelcomeCode")
+        and fields.get("State")
+    )
+
+
 def event_kind(fields: dict[str, Any]) -> str:
     parts = [fields.get("Event") or fields.get("MsgType") or "unknown", fields.get("ChangeType")]
     return ".".join(str(p) for p in parts if p)[:96]

@@ -65,12 +65,18 @@ async def _close_worker(worker: Worker, grace: float) -> None:
             await worker.on_shutdown(worker.ctx)
 
 
-async def supervise_worker(settings: Settings, stop: asyncio.Event, *, sweeper: bool) -> None:
-    """Keep one arq worker running; a Redis outage kills arq's loop, so restart it after."""
+async def supervise_worker(
+    settings: Settings, stop: asyncio.Event, *, sweeper: bool, welcome: bool = False
+) -> None:
+    """Keep one arq worker running; a Redis outage kills arq's loop, so restart it after.
+    With `welcome`, the worker is the welcome queue's (bot/welcome_worker.py)."""
+    from bot.welcome_worker import build_welcome_worker
     from bot.worker import build_worker  # handlers and the WeCom client: not needed by `serve`
 
     while not stop.is_set():
-        worker = build_worker(settings, sweeper=sweeper)
+        worker = (
+            build_welcome_worker(settings) if welcome else build_worker(settings, sweeper=sweeper)
+        )
         run_task = asyncio.create_task(worker.async_run())
         stop_task = asyncio.create_task(stop.wait())
         await asyncio.wait({run_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
@@ -101,15 +107,19 @@ async def run(
     their ack, so stopping mid-stream loses nothing: unfinished jobs are re-run later."""
     stop = stop or stop_on_signals()
     runner = await start_web(settings, host, port) if web_on else None
-    worker_task = (
-        asyncio.create_task(supervise_worker(settings, stop, sweeper=not web_on))
+    worker_tasks = (
+        [
+            asyncio.create_task(supervise_worker(settings, stop, sweeper=not web_on)),
+            # Welcomes have a worker of their own, so bulk work never holds one back.
+            asyncio.create_task(supervise_worker(settings, stop, sweeper=False, welcome=True)),
+        ]
         if worker_on
-        else None
+        else []
     )
     await stop.wait()
     log.info("shutdown.begin")
     if runner:
         await runner.cleanup()  # stops accepting, lets in-flight requests finish
-    if worker_task:
-        await worker_task
+    for task in worker_tasks:
+        await task
     log.info("shutdown.done")

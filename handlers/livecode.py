@@ -8,13 +8,12 @@ from magic_filter import F
 from redis.asyncio import Redis
 from tortoise.exceptions import IntegrityError
 
-from bot import metrics
 from bot.dispatch import Router
 from bot.logging import get_logger
+from handlers.livecode_welcome import welcome_add
 from livecode import one_owner, service, welcome
 from livecode.allocation import Allocator
-from livecode.models import LiveCode, LiveCodeAdd, LiveCodeMember
-from livecode.welcome_flow import send_welcome
+from livecode.models import LiveCode, LiveCodeAdd
 from scrm.models import Corp, Customer
 from scrm.services import contacts, lead_sources
 from scrm.sop import journeys
@@ -44,33 +43,11 @@ async def on_live_code_add(
     redis: Redis | None = None,
     arrived_at: datetime | None = None,
 ) -> str:
-    local = service.local_now(corp, event.created_at)
-    member = await LiveCodeMember.get_or_none(code_id=code.id, userid=event.user_id)
-    # A returning customer under "one customer, one owner": their owner keeps them.
-    owner = (
-        await one_owner.existing_owner(corp, event.external_user_id, event.user_id)
-        if code.one_owner
-        else None
-    )
     # 1. The welcome: its code dies 20 s after the event, so nothing slow goes before it.
-    outcome = await send_welcome(
-        wecom,
-        code,
-        corp=corp,
-        userid=event.user_id,
-        external_userid=event.external_user_id,
-        welcome_code=event.welcome_code or "",
-        event_time=event.created_at.timestamp(),
-        local=local,
-        arrived_at=arrived_at.timestamp() if arrived_at else None,
-        member=member,
-        text_override=code.one_owner_text if owner else None,
-        extra_values={"owner_name": owner[1]} if owner else None,
-    )
-    metrics.WELCOME_SENT.labels(outcome=outcome.outcome).inc()
-    if outcome.outcome == "sent":
-        metrics.WELCOME_LATENCY.observe(outcome.seconds)
-        metrics.WELCOME_SINCE_CREATE.observe(outcome.since_create)
+    # Usually the welcome job on its own queue has sent it already; then this only reads the
+    # recorded outcome (handlers/livecode_welcome.py, docs/decisions/0024).
+    done = await welcome_add(event, corp, code, wecom, redis, arrived_at)
+    outcome, member, owner, local = done.outcome, done.member, done.owner, done.local
     # 2. The facts for statistics, once per add even when the job runs twice.
     try:
         await LiveCodeAdd.create(

@@ -128,6 +128,6 @@ async def receive(request: web.Request) -> web.Response:
         metrics.CALLBACKS_RECEIVED.labels(kind=kind).inc()
         # The event is durable now; enqueueing after the ack (batched with other requests')
         # keeps Redis off the ack path, and the sweeper covers a process that dies in between.
-        request.app[keys.ENQUEUER].submit(row_id, key)
+        request.app[keys.ENQUEUER].submit(row_id, key, welcome=inbox.wants_welcome(fields))
     metrics.ACK_LATENCY.observe(time.perf_counter() - started)
     return web.Response(status=200)
