@@ -46,7 +46,7 @@ return added
 
 # (inbox_id, inbox key, attempt, replay)
 JobRef = tuple[int, str, int, int]
-# The welcome jobs of a batch, enqueued (first) on the welcome queue.
+# A job ref and whether it is an add's welcome job (queue arq:welcome).
 WelcomeRef = tuple[int, str, int, int, bool]
 
 
@@ -87,7 +87,8 @@ class BatchEnqueuer:
     def submit(
         self, inbox_id: int, key: str, attempt: int = 0, replay: int = 0, *, welcome: bool = False
     ) -> None:
-        """Queue the row's inbox job; with `welcome`, a welcome job too (sent first)."""
+        """Queue the row's inbox job; with `welcome`, its welcome job instead (which queues
+        the inbox job when the welcome is out)."""
         self.queue.put_nowait((inbox_id, key, attempt, replay, welcome))
 
     def start(self) -> None:
@@ -107,11 +108,11 @@ class BatchEnqueuer:
             batch = [await self.queue.get()]
             while len(batch) < self.max_batch and not self.queue.empty():
                 batch.append(self.queue.get_nowait())
-            refs: list[JobRef] = [ref[:4] for ref in batch]
             try:
-                # Welcomes first: their queue's worker slots are idle while the rest waits.
+                # An add with a welcome gets only its welcome job here: that job enqueues the
+                # inbox job once the welcome is out (the sweeper covers a lost one).
                 await enqueue_inbox_jobs(self.arq, [r[:4] for r in batch if r[4]], welcome=True)
-                await enqueue_inbox_jobs(self.arq, refs)
+                await enqueue_inbox_jobs(self.arq, [r[:4] for r in batch if not r[4]])
             except (RedisError, OSError, TimeoutError) as exc:
                 # The rows stay pending in the inbox; the sweeper enqueues them later.
                 metrics.ENQUEUE_FAILED.inc(len(batch))

@@ -21,8 +21,8 @@ from bot.jobs.names import WELCOME_FIRST, WELCOME_QUEUE, WELCOME_TIMEOUT
 from bot.jobs.welcome import welcome_first
 from bot.settings import Settings
 
-# Polled more often than the main queue (50 ms): an idle poll is one cheap Redis call.
-POLL_SECONDS = 0.01
+# Polled more often than the main queue (50 ms); every poll is a Redis call, even when idle.
+POLL_SECONDS = 0.02
 
 
 def build_welcome_worker(settings: Settings, *, burst: bool = False) -> Worker:

@@ -113,7 +113,6 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
             func(sync_refresh_customer, name=REFRESH_CUSTOMER, timeout=60, max_tries=3),
             func(sync_refresh_group, name=REFRESH_GROUP, timeout=60, max_tries=3),
             func(sync_refresh_tags, name=REFRESH_TAGS, timeout=120, max_tries=3),
-
             func(export_file, name=EXPORT_FILE, timeout=600, max_tries=1),
         ],
         # Each minute at :00; arq's unique cron ids keep N workers from running it N times.

@@ -81,5 +81,5 @@ async def _wait_recorded(redis: Redis, key: str) -> WelcomeOutcome | None:
             return None  # the claim expired: its holder died before recording
         if raw != SENDING:
             return WelcomeOutcome(**json.loads(raw))
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(0.05)
     return None

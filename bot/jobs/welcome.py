@@ -1,16 +1,17 @@
 """The welcome job: an add's welcome on its own queue, ahead of every other kind of work.
 
-The edge enqueues it beside the add's usual inbox job (docs/decisions/0024). It reads the
-stored event, sends the welcome through `welcome_once` and returns; the inbox job does the
+The edge enqueues it instead of the add's inbox job (docs/decisions/0024). It reads the stored
+event, sends the welcome through `welcome_once`, then enqueues the inbox job, which does the
 rest (statistics, quota, tags, remark, mirror, lead, journeys) and finds the outcome recorded.
 It never marks the inbox row: the row's outcome stays the inbox job's, so retries, the sweeper
-and operator replays work as for any other event.
+(which re-offers a row whose jobs were lost) and operator replays work as for any other event.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from bot import inbox
 from bot.jobs.inbox import load_corp
 from bot.logging import get_logger
 from handlers.livecode_welcome import welcome_add
@@ -26,6 +27,16 @@ async def welcome_first(ctx: dict[str, Any], inbox_id: int) -> str:
     row = await Inbox.get_or_none(id=inbox_id)
     if row is None or row.status in (InboxStatus.HANDLED, InboxStatus.DEAD):
         return "done"  # the inbox job got there first, or the row is gone
+    try:
+        return await _welcome(ctx, row)
+    finally:
+        # Whatever happened, the rest of the add follows: on Redis errors the sweeper does it.
+        ref = (row.id, row.key, row.attempts, row.replays)
+        await inbox.enqueue(ctx["redis"], [ref])
+
+
+async def _welcome(ctx: dict[str, Any], row: Inbox) -> str:
+    inbox_id = row.id
     corp = await load_corp(row.corp_id)
     if corp is None:
         return "no corp"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot import keys
+from bot import inbox, keys
 from bot.enqueue import enqueue_inbox_jobs
 from bot.inbox_admin import replay
 from bot.jobs.names import WELCOME_QUEUE
@@ -61,7 +62,8 @@ async def test_welcome_is_not_queued_behind_bulk_work(linked: Linked) -> None:
     await linked.sandbox.control("scan", {"config_id": code.config_id})
     await drain_welcomes(linked)
     assert len(await linked.sandbox.records("welcome")) == 1
-    # The welcome worker touched none of the backlog (nor the add's own inbox job).
+    # The welcome worker touched none of the backlog; the welcome job queued the add's own
+    # inbox job behind it.
     assert await arq.zcard("arq:queue") == 301
     assert await arq.zcard(WELCOME_QUEUE) == 0
 
@@ -110,11 +112,14 @@ async def test_racing_jobs_retries_and_replays_welcome_once(linked: Linked) -> N
 
 
 async def test_inbox_job_alone_still_welcomes_and_records_it(linked: Linked) -> None:
-    """Redis lost the welcome job, or no welcome worker runs: the inbox job sends it."""
+    """Redis lost the welcome job (or no welcome worker runs): the sweeper re-offers the row
+    to the main queue, and its inbox job sends the welcome itself."""
     code = await live_code(linked.client, ["wangwu"])
     scan = await linked.sandbox.control("scan", {"config_id": code.config_id})
     await linked.bot.app[keys.ENQUEUER].stop()
-    await linked.bot.app[keys.ARQ].delete(WELCOME_QUEUE)
+    arq = linked.bot.app[keys.ARQ]
+    await arq.delete(WELCOME_QUEUE)
+    assert await inbox.sweep_once(arq, now=datetime.now(UTC) + timedelta(minutes=1)) == 1
     await linked.drain()
     assert len(await linked.sandbox.records("welcome")) == 1
     assert (await LiveCodeAdd.get(code_id=code.id)).welcome == "sent"
