@@ -151,10 +151,17 @@ async def drive(bot_url: str, box_url: str, scans: int, seconds: float) -> dict[
             await asyncio.sleep(0.5)
             async with http.get(f"{box_url}/sandbox/records", params={"kind": "welcome"}) as r:
                 welcomes = {w["data"]["external_userid"]: w for w in (await r.json())["records"]}
-        async with http.get(
-            f"{bot_url}/api/v1/livecodes/{code['id']}/stats?days=1", headers=auth
-        ) as r:
-            stats = await r.json()
+        # The adds are recorded by the inbox jobs, which run after the welcomes (decision
+        # 0024): wait for them (a minute at most) before calling the missing ones lost.
+        deadline = time.time() + 60
+        while True:
+            async with http.get(
+                f"{bot_url}/api/v1/livecodes/{code['id']}/stats?days=1", headers=auth
+            ) as r:
+                stats = await r.json()
+            if stats["days"][0]["adds"] >= scans or time.time() > deadline:
+                break
+            await asyncio.sleep(1)
     latency = sorted((w["at"] - started_at[e]) * 1000 for e, w in welcomes.items())
     counts = Counter(chosen)
     violations = sum(max(0, n - QUOTA) for u, n in counts.items() if u != f"u{MEMBERS - 1}")

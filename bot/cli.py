@@ -25,7 +25,12 @@ def _parser() -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--host", default=None)
         cmd.add_argument("--port", type=int, default=None)
-    sub.add_parser("worker", help="the arq worker only")
+    worker = sub.add_parser("worker", help="the arq worker only")
+    worker.add_argument(
+        "--welcome-only",
+        action="store_true",
+        help="only the welcome queue (what `up` and `worker` start as their child process)",
+    )
     sandbox = sub.add_parser("sandbox", help="run the WeCom sandbox (a stand-in for WeCom)")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=None)
@@ -102,6 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 worker_on=args.command != "serve",
                 host=host,
                 port=port,
+                welcome_only=getattr(args, "welcome_only", False),
             )
         )
         return 0

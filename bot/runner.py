@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 
 from aiohttp import web
 from arq.worker import Worker
 
+from bot import welcome_child
 from bot.app import create_app
 from bot.logging import get_logger
 from bot.settings import Settings
@@ -102,20 +104,30 @@ async def run(
     host: str,
     port: int,
     stop: asyncio.Event | None = None,
+    welcome_only: bool = False,
 ) -> None:
     """Serve until `stop` (SIGTERM/SIGINT by default). Accepted events are in the DB before
     their ack, so stopping mid-stream loses nothing: unfinished jobs are re-run later."""
     stop = stop or stop_on_signals()
     runner = await start_web(settings, host, port) if web_on else None
-    worker_tasks = (
-        [
-            asyncio.create_task(supervise_worker(settings, stop, sweeper=not web_on)),
-            # Welcomes have a worker of their own, so bulk work never holds one back.
-            asyncio.create_task(supervise_worker(settings, stop, sweeper=False, welcome=True)),
-        ]
-        if worker_on
-        else []
-    )
+    worker_tasks = []
+    if worker_on and welcome_only:
+        worker_tasks.append(
+            asyncio.create_task(supervise_worker(settings, stop, sweeper=False, welcome=True))
+        )
+        if os.environ.get(welcome_child.PARENT_ENV):
+            worker_tasks.append(asyncio.create_task(welcome_child.orphan_watch(stop)))
+    elif worker_on:
+        worker_tasks.append(
+            asyncio.create_task(supervise_worker(settings, stop, sweeper=not web_on))
+        )
+        # Welcomes have a worker of their own, so bulk work never holds one back; in a child
+        # process by default, so bulk work cannot take its CPU either (decision 0024).
+        worker_tasks.append(
+            asyncio.create_task(welcome_child.supervise(settings, stop))
+            if settings.welcome_process
+            else asyncio.create_task(supervise_worker(settings, stop, sweeper=False, welcome=True))
+        )
     await stop.wait()
     log.info("shutdown.begin")
     if runner:

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # On SIGTERM the worker takes no new job and lets running ones finish for this long (a
     # lead drain stops after its current batch); what is still running then is cancelled.
     worker_shutdown_grace_seconds: float = 30.0
+    # The welcome worker (decision 0024) runs in a child process of `up` / `worker`, so CPU-heavy
+    # bulk work in the main worker cannot starve it; False runs it inside the worker's process.
+    welcome_process: bool = True
 
     # Hour (0–23, worker's local time) of the nightly reconcile with WeCom (scrm-bot sync).
     sync_hour: int = Field(default=3, ge=0, le=23)
