@@ -41,7 +41,7 @@ async def seed(url: str, chats: list[tuple[str, str]]) -> None:
     conn = await asyncpg.connect(url.replace("postgres://", "postgresql://"))
     now = datetime.now(UTC)
     rows = [
-        (i + 1, 1, chat_id, f"VIP群{i}", owner, "", "active", "", 10, "[]", now, now)
+        (i + 1, 1, chat_id, f"VIP群{i}", owner, "", "active", "", 10, "[]", "[]", now, now)
         for i, (chat_id, owner) in enumerate(chats)
     ]
     await conn.copy_records_to_table(
@@ -58,6 +58,7 @@ async def seed(url: str, chats: list[tuple[str, str]]) -> None:
             "member_version",
             "member_count",
             "tags",
+            "admins",
             "created_at",
             "updated_at",
         ],
