@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -33,10 +34,48 @@ web.run_app(app, host='127.0.0.1', port=int(sys.argv[1]), access_log=None, print
 """
 
 
+# On a shared machine each engineer's benchmarks keep to their own Redis database, database
+# names and ports: SCRM_BENCH_REDIS_DB=4 SCRM_BENCH_PG_SUFFIX=_perf SCRM_BENCH_PORTS=20400-20499.
+_PORTS = os.environ.get("SCRM_BENCH_PORTS", "")
+_next_port = int(_PORTS.split("-")[0]) if _PORTS else 0
+
+
 def free_port() -> int:
+    """A free loopback port: the next one of SCRM_BENCH_PORTS, else any the OS gives."""
+    global _next_port
+    if _PORTS:
+        low, high = (int(x) for x in _PORTS.split("-"))
+        for _ in range(high - low + 1):
+            port, _next_port = _next_port, low + (_next_port + 1 - low) % (high - low + 1)
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+        raise RuntimeError(f"no free port in {_PORTS}")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def redis_db(default: int) -> int:
+    """The Redis database a benchmark flushes and uses (SCRM_BENCH_REDIS_DB overrides)."""
+    return int(os.environ.get("SCRM_BENCH_REDIS_DB", default))
+
+
+def redis_url(default: int) -> str:
+    return f"redis://127.0.0.1:6379/{redis_db(default)}"
+
+
+def flush_redis(default: int) -> None:
+    subprocess.run(["redis-cli", "-n", str(redis_db(default)), "flushdb"], check=True,
+                   capture_output=True)  # fmt: skip
+
+
+def pg_name(base: str) -> str:
+    """A benchmark's PostgreSQL database name (SCRM_BENCH_PG_SUFFIX appended)."""
+    return base + os.environ.get("SCRM_BENCH_PG_SUFFIX", "")
 
 
 def wait_port(port: int, timeout: float = 20.0) -> None:

@@ -25,6 +25,8 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import _report  # noqa: E402
+from bench._procs import flush_redis, free_port, pg_name, redis_url  # noqa: E402
 from tests.callbacks import add_contact_xml, signed  # noqa: E402
 from tests.conftest import AES_KEY, CORP_ID, SECRET, TOKEN  # noqa: E402
 from wecom.crypto import WeComCrypto  # noqa: E402
@@ -45,7 +47,7 @@ def env_for(database_url: str) -> dict[str, str]:
     return {
         **os.environ,
         "SCRM_DATABASE_URL": database_url,
-        "SCRM_REDIS_URL": "redis://127.0.0.1:6379/12",
+        "SCRM_REDIS_URL": redis_url(12),
         "SCRM_SECRET_KEY": "bench-master-key-0123456789abcdef",
         "SCRM_WECOM_CORP_ID": CORP_ID,
         "SCRM_WECOM_TOKEN": TOKEN,
@@ -130,7 +132,7 @@ def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 
 async def measure(target: str, database_url: str | None, args: argparse.Namespace) -> dict:
-    port = 18181
+    port = free_port()
     url = f"http://127.0.0.1:{port}/wecom/callback/{CORP_ID}"
     scrm = str(ROOT / ".venv/bin/scrm-bot")
     env = env_for(database_url or "sqlite:///tmp/unused.db")
@@ -180,19 +182,19 @@ def reset_databases(sqlite_path: Path, pg_url: str) -> None:
         check=True,
         capture_output=True,
     )
-    subprocess.run(["redis-cli", "-n", "12", "flushdb"], check=True, capture_output=True)
+    flush_redis(12)
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = _report.parser(__doc__)
     parser.add_argument("--events", type=int, default=4000, help="closed-loop callbacks per run")
     parser.add_argument("--latency-events", type=int, default=2000, help="open-loop callbacks")
     parser.add_argument("--rate", type=float, default=400.0, help="open-loop rate per second")
     parser.add_argument("--conns", type=int, default=64)
     parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    sqlite_path = Path("/tmp/scrm-bench-ingress.db")
-    pg_url = "postgres://postgres@127.0.0.1:5432/scrm_bench"
+    args = _report.parse(parser, {"events": 1500, "latency_events": 800, "runs": 1})
+    sqlite_path = Path(f"/tmp/{pg_name('scrm-bench-ingress')}.db")
+    pg_url = f"postgres://postgres@127.0.0.1:5432/{pg_name('scrm_bench')}"
     reset_databases(sqlite_path, pg_url)
     results = [
         await measure("bare aiohttp 200", None, args),
@@ -213,7 +215,15 @@ async def main() -> None:
             f"| {r['target']} | {r['rate']:.0f} | {100 * r['rate'] / ceiling:.0f}% | "
             f"{r['p50']:.1f} | {r['p99']:.1f} |"
         )
-    subprocess.run(["redis-cli", "-n", "12", "flushdb"], check=False, capture_output=True)
+    flush_redis(12)
+    measures = [_report.Measure("bare aiohttp acked/s", ceiling, "/s")]
+    for r, db in zip(results[1:], ("sqlite", "postgres"), strict=True):
+        measures += [
+            _report.Measure(f"{db}: acked/s", r["rate"], "/s"),
+            _report.Measure(f"{db}: share of bare", 100 * r["rate"] / ceiling, "%", ">= 40"),
+            _report.Measure(f"{db}: p99 at {args.rate:.0f}/s", r["p99"], "ms", "< 20"),
+        ]
+    _report.emit(args, "callback_ingress", measures)
 
 
 if __name__ == "__main__":

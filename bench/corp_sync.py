@@ -29,7 +29,8 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._procs import free_port, start, wait_port  # noqa: E402
+from bench import _report  # noqa: E402
+from bench._procs import free_port, redis_url, start, wait_port  # noqa: E402
 from bench.welcome_burst import bot_env, fresh_pg  # noqa: E402
 from tests.conftest import AES_KEY, CORP_ID, SECRET, TOKEN  # noqa: E402
 
@@ -154,17 +155,28 @@ async def main(args: argparse.Namespace) -> None:
         share = 100 * second["rows_written"] / max(rows, 1)
         print(f"| second sync rows / first | {share:.3f} % |")
         print(f"| second sync peak RSS MB | {again_rss} |")
+        full = args.members * args.customers >= 200_000  # the 10-minute target's size
+        _report.emit(
+            args,
+            "corp_sync",
+            [
+                _report.Measure("full sync wall time", wall, "s", "< 600", not full),
+                _report.Measure("peak RSS of the syncing process", rss, "MB", "< 500"),
+                _report.Measure("second sync rows written / first", share, "%", "< 1"),
+            ],
+        )
     finally:
         sandbox.terminate()
         sandbox.wait()
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = _report.parser(__doc__)
     parser.add_argument("--members", type=int, default=100)
     parser.add_argument("--customers", type=int, default=2000, help="per member")
     parser.add_argument("--groups", type=int, default=2000)
     parser.add_argument("--group-size", type=int, default=20)
     parser.add_argument("--db", choices=("postgres", "sqlite"), default="postgres")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/11")
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument("--redis", default=redis_url(11))
+    quick = {"members": 10, "customers": 100, "groups": 100, "group_size": 10}
+    asyncio.run(main(_report.parse(parser, quick)))

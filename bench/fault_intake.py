@@ -38,6 +38,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import _report  # noqa: E402
 from bench._procs import free_port, wait_port  # noqa: E402
 from bench.welcome_burst import bot_env, fresh_pg  # noqa: E402
 from tests.callbacks import event_xml, signed  # noqa: E402
@@ -257,26 +258,37 @@ async def one_run(args: argparse.Namespace, target: str, fault: str) -> dict[str
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = _report.parser(__doc__)
     parser.add_argument("--target", choices=["wecom", "leads", "both"], default="both")
     parser.add_argument("--fault", choices=["redis", "sigkill", "sigterm", "all"], default="all")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--events", type=int, default=1500)
     parser.add_argument("--rate", type=float, default=150.0)
-    parser.add_argument("--redis-port", type=int, default=6391)
+    parser.add_argument("--redis-port", type=int, default=0, help="default: a free port")
     parser.add_argument("--outage", type=float, default=10.0)
     parser.add_argument("--settle", type=float, default=240.0, help="max wait for processing")
-    args = parser.parse_args()
+    args = _report.parse(
+        parser, {"fault": "sigkill", "events": 300, "rate": 100.0, "settle": 120.0}
+    )
+    args.redis_port = args.redis_port or free_port()
     targets = ["wecom", "leads"] if args.target == "both" else [args.target]
     faults = ["redis", "sigkill", "sigterm"] if args.fault == "all" else [args.fault]
     cols = ["sent", "acked", "stored", "processed", "left", "reruns", "duplicated", "lost"]
     print(f"| edge | fault | {' | '.join(cols)} | settle s |")
     print("|---|---|" + "---:|" * (len(cols) + 1))
+    measures = []
     for target in targets:
         for fault in faults:
             row = await one_run(args, target, fault)
             values = " | ".join(str(int(row[c])) for c in cols)
             print(f"| {target} | {fault} | {values} | {row['settle_s']} |", flush=True)
+            measures += [
+                _report.Measure(f"{target} edge, {fault}: lost", row["lost"], "", "== 0"),
+                _report.Measure(
+                    f"{target} edge, {fault}: duplicated", row["duplicated"], "", "== 0"
+                ),
+            ]
+    _report.emit(args, "fault_intake", measures)
 
 
 if __name__ == "__main__":

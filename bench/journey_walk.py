@@ -16,7 +16,6 @@ claims and screens them ahead, walks them when due, and the table gives the send
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import subprocess
@@ -31,7 +30,8 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._procs import free_port, start_sandbox  # noqa: E402
+from bench import _report  # noqa: E402
+from bench._procs import flush_redis, free_port, start_sandbox  # noqa: E402
 from bench.sop_journeys import seed_db, seed_sandbox  # noqa: E402
 from bench.welcome_burst import bot_env, fresh_pg  # noqa: E402
 from tests.conftest import AES_KEY, CORP_ID, SECRET, TOKEN  # noqa: E402
@@ -52,7 +52,12 @@ def time_calls(spent: dict[str, float]) -> None:
     from wecom.client import WeComClient
 
     owners: list[Any] = [
-        journeys, journey_facts, journey_facts, WeComClient, journey_batch, journey_batch
+        journeys,
+        journey_facts,
+        journey_facts,
+        WeComClient,
+        journey_batch,
+        journey_batch,
     ]
     names = ["claim_rows", "friends", "sent_counts", "add_msg_template", "_flush_logs",
              "_apply_moves"]  # fmt: skip
@@ -74,18 +79,16 @@ async def lateness() -> list[float]:
     from scrm.models import JourneyLog
 
     rows = await JourneyLog.filter(action="sent").values_list("created_at", "data")
-    return sorted(
-        (at - datetime.fromisoformat(data["due"])).total_seconds() for at, data in rows
-    )
+    return sorted((at - datetime.fromisoformat(data["due"])).total_seconds() for at, data in rows)
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = _report.parser(__doc__)
     parser.add_argument("--customers", type=int, default=50_000)
     parser.add_argument("--owners", type=int, default=10)
     parser.add_argument("--live", action="store_true", help="the live scanner, ahead of time")
-    args = parser.parse_args()
-    subprocess.run(["redis-cli", "-n", "11", "flushdb"], check=True, capture_output=True)
+    args = _report.parse(parser, {"customers": 10_000})
+    flush_redis(11)
     url = await fresh_pg("scrm_bench_walk")
     port = free_port()
     env = bot_env(url, f"http://127.0.0.1:{port}")
@@ -150,6 +153,12 @@ async def main() -> None:
         print(f"| customers per second | {args.customers / total:,.0f} |")
     for label in PHASES:
         print(f"| … {label} s | {spent.get(label, 0.0):.2f} |")
+    if args.live:
+        measures = [_report.Measure("live scanner: send lateness p99", late[int(len(late) * 0.99)],
+                                    "s", "< 2")]  # fmt: skip
+    else:
+        measures = [_report.Measure("run_due: customers walked/s", args.customers / total, "/s")]
+    _report.emit(args, "journey_walk", measures)
 
 
 if __name__ == "__main__":

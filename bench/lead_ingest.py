@@ -31,7 +31,8 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._procs import free_port, wait_port  # noqa: E402
+from bench import _report  # noqa: E402
+from bench._procs import flush_redis, free_port, wait_port  # noqa: E402
 from bench.welcome_burst import bot_env, fresh_pg  # noqa: E402
 
 SECRET = "bench-form-secret"
@@ -78,7 +79,7 @@ async def drive(url: str, admin: str, n: int, dup: float) -> dict[str, float]:
 
 
 async def one_run(args: argparse.Namespace) -> dict[str, float]:
-    subprocess.run(["redis-cli", "-n", "11", "flushdb"], check=True, capture_output=True)
+    flush_redis(11)
     tmp = tempfile.mkdtemp()
     db = f"sqlite://{tmp}/bench.db" if args.db == "sqlite" else await fresh_pg("scrm_bench_leads")
     port = free_port()
@@ -129,12 +130,12 @@ async def finish(db: str, n: int, out: dict[str, float]) -> dict[str, float]:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = _report.parser(__doc__)
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--dup", type=float, default=0.3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
-    args = parser.parse_args()
+    args = _report.parse(parser, {"leads": 20_000})
     os.environ.setdefault("SCRM_SECRET_KEY", "bench-master-key-0123456789abcdef")
     r = await one_run(args)
     print(
@@ -147,6 +148,20 @@ async def main() -> None:
     print(f"| leads processed/s (end to end) | {r['leads_per_s']:.0f} |")
     print(f"| people / live leads | {r['people']:.0f} / {r['leads']:.0f} |")
     print(f"| merges correct | {'100 %' if r['correct'] else 'NO'} |")
+    _report.emit(
+        args,
+        "lead_ingest",
+        [
+            _report.Measure(f"{args.db}: pushes accepted/s (edge)", r["accept_per_s"], "/s"),
+            _report.Measure(
+                f"{args.db}: leads processed/s end to end, {args.workers} workers",
+                r["leads_per_s"],
+                "/s",
+                ">= 3000",
+            ),
+            _report.Measure("merges correct", 100.0 if r["correct"] else 0.0, "%", "== 100"),
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ WeCom calls are the sandbox's own counters. Prints a table.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 import tempfile
@@ -30,7 +29,8 @@ import redis.asyncio as aioredis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._procs import free_port, start_sandbox  # noqa: E402
+from bench import _report  # noqa: E402
+from bench._procs import free_port, redis_url, start_sandbox  # noqa: E402
 from bench.welcome_burst import fresh_pg  # noqa: E402
 from tests.conftest import AES_KEY, CORP_ID, SECRET, TOKEN, make_settings  # noqa: E402
 
@@ -47,12 +47,12 @@ def diff(after: dict[str, int], before: dict[str, int], api: str) -> int:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = _report.parser(__doc__)
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--members", type=int, default=100)
     parser.add_argument("--db", choices=("postgres", "sqlite"), default="postgres")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/7")
-    args = parser.parse_args()
+    parser.add_argument("--redis", default=redis_url(7))
+    args = _report.parse(parser, {"customers": 5000, "members": 20})
 
     from bot.corps import bootstrap_corp
     from bot.db import close_db, init_db, migrate
@@ -179,6 +179,17 @@ async def main() -> None:
         width = max(len(k) for k, _ in rows)
         for k, v in rows:
             print(f"{k.ljust(width)}  {v}")
+        _report.emit(
+            args,
+            "mass_send",
+            [
+                _report.Measure(f"reach of {args.customers:,}", t_reach, "s"),
+                _report.Measure(f"make every task ({args.members} members)", t_make, "s"),
+                _report.Measure("collect full tracking", t_track, "s"),
+                _report.Measure("recipients not delivered", args.customers - delivered, "",
+                                "== 0"),
+            ],
+        )  # fmt: skip
     finally:
         await close_db()
         await http.close()

@@ -56,18 +56,19 @@ async def seed_db(
     )  # fmt: skip
     await conn.copy_records_to_table(
         "customer",
-        records=[(i + 1, 1, ext, ext[-6:], "", 1, 0, "", "", "", now, now)
+        records=[(i + 1, 1, ext, ext[-6:], "", 1, 0, "", "", "", "", now, now)
                  for i, (ext, _) in enumerate(pairs)],
         columns=["id", "corp_id", "external_userid", "name", "avatar", "type", "gender",
-                 "unionid", "corp_name", "first_channel", "created_at", "updated_at"],
+                 "unionid", "corp_name", "position", "first_channel", "created_at",
+                 "updated_at"],
     )  # fmt: skip
     await conn.copy_records_to_table(
         "follow_relation",
         records=[(i + 1, 1, i + 1, staff_ids[owner], "active", "", "", "", "[]", 1, now, "",
-                  now, now) for i, (_, owner) in enumerate(pairs)],
+                  "[]", "", now, now) for i, (_, owner) in enumerate(pairs)],
         columns=["id", "corp_id", "customer_id", "staff_id", "status", "state", "remark",
                  "description", "tag_ids", "add_way", "added_at", "welcome_code",
-                 "created_at", "updated_at"],
+                 "mobile_indexes", "oper_userid", "created_at", "updated_at"],
     )  # fmt: skip
     nodes = [
         {"id": "s1", "kind": "send", "text": "新品上市", "next": "w"},

@@ -14,7 +14,6 @@ on the same minute (`--customers 0` skips it).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import subprocess
@@ -29,7 +28,8 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._procs import free_port, start_sandbox  # noqa: E402
+from bench import _report  # noqa: E402
+from bench._procs import flush_redis, free_port, start_sandbox  # noqa: E402
 from bench.welcome_burst import bot_env, fresh_pg  # noqa: E402
 from tests.conftest import AES_KEY, CORP_ID, SECRET, TOKEN  # noqa: E402
 
@@ -41,7 +41,7 @@ async def seed(url: str, chats: list[tuple[str, str]]) -> None:
     conn = await asyncpg.connect(url.replace("postgres://", "postgresql://"))
     now = datetime.now(UTC)
     rows = [
-        (i + 1, 1, chat_id, f"VIP群{i}", owner, "", "active", "", 10, "[]", now, now)
+        (i + 1, 1, chat_id, f"VIP群{i}", owner, "", "active", "", 10, "[]", "[]", now, now)
         for i, (chat_id, owner) in enumerate(chats)
     ]
     await conn.copy_records_to_table(
@@ -58,6 +58,7 @@ async def seed(url: str, chats: list[tuple[str, str]]) -> None:
             "member_version",
             "member_count",
             "tags",
+            "admins",
             "created_at",
             "updated_at",
         ],
@@ -66,14 +67,14 @@ async def seed(url: str, chats: list[tuple[str, str]]) -> None:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = _report.parser(__doc__)
     parser.add_argument("--groups", type=int, default=10_000)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--owners", type=int, default=100)
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--spread", type=float, default=0, help="journey due times over S s")
-    args = parser.parse_args()
-    subprocess.run(["redis-cli", "-n", "11", "flushdb"], check=True, capture_output=True)
+    args = _report.parse(parser, {"groups": 1000, "steps": 1, "owners": 20, "customers": 0})
+    flush_redis(11)
     url = await fresh_pg("scrm_bench_sop")
     box_port = free_port()
     env = bot_env(url, f"http://127.0.0.1:{box_port}")
@@ -165,7 +166,7 @@ async def main() -> None:
         if args.customers:
             from bench.sop_journeys import run as run_journeys
 
-            subprocess.run(["redis-cli", "-n", "11", "flushdb"], check=True, capture_output=True)
+            flush_redis(11)
             jurl = await fresh_pg("scrm_bench_journey")
             subprocess.run([scrm, "migrate"], env={**env, "SCRM_DATABASE_URL": jurl}, check=True)
             await Tortoise.init(config=tortoise_config(jurl))
@@ -200,6 +201,18 @@ async def main() -> None:
     print(f"| WeCom tasks / expected (one per owner and step) | {tasks} / {expected} |")
     print(f"| duplicate sends (a group messaged twice for one step) | {duplicates} |")
     print(f"| missed runs | {missed} |")
+    _report.emit(
+        args,
+        "sop_scale",
+        [
+            _report.Measure("group SOP: firing lateness p99", late[int(len(late) * 0.99)], "s",
+                            "< 2"),
+            _report.Measure("group SOP: WeCom tasks over one per owner and step",
+                            tasks - expected, "", "== 0"),
+            _report.Measure("group SOP: duplicate sends", duplicates, "", "== 0"),
+            _report.Measure("group SOP: missed runs", missed, "", "== 0"),
+        ],
+    )  # fmt: skip
     if journey_rows:
         print(f"\ncustomer journey: {args.customers} customers, {args.owners} owners\n")
         print("| measure | value |")

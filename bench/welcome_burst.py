@@ -13,7 +13,6 @@ WeCom's 20 s window, p50/p99 scan→welcome latency, quota violations and lost c
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import statistics
@@ -22,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,15 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._procs import free_port, start_sandbox, wait_port  # noqa: E402
+from bench import _load, _report  # noqa: E402
+from bench._procs import (  # noqa: E402
+    flush_redis,
+    free_port,
+    pg_name,
+    redis_url,
+    start_sandbox,
+    wait_port,
+)
 from tests.conftest import AES_KEY, CORP_ID, SECRET, TOKEN  # noqa: E402
 
 QUOTA, MEMBERS = 90, 10
@@ -38,8 +46,10 @@ ADMIN = "bench-admin-token"
 
 
 async def fresh_pg(db: str) -> str:
+    """Drop and create benchmark database `db` (SCRM_BENCH_PG_SUFFIX appended); its URL."""
     import asyncpg
 
+    db = pg_name(db)
     conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
     await conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
     await conn.execute(f'CREATE DATABASE "{db}"')
@@ -51,7 +61,7 @@ def bot_env(database_url: str, api_base: str) -> dict[str, str]:
     return {
         **os.environ,
         "SCRM_DATABASE_URL": database_url,
-        "SCRM_REDIS_URL": "redis://127.0.0.1:6379/11",
+        "SCRM_REDIS_URL": redis_url(11),
         "SCRM_SECRET_KEY": "bench-master-key-0123456789abcdef",
         "SCRM_WECOM_CORP_ID": CORP_ID,
         "SCRM_WECOM_TOKEN": TOKEN,
@@ -64,8 +74,8 @@ def bot_env(database_url: str, api_base: str) -> dict[str, str]:
     }
 
 
-async def one_run(db: str, scans: int, seconds: float) -> dict[str, float]:
-    subprocess.run(["redis-cli", "-n", "11", "flushdb"], check=True, capture_output=True)
+async def one_run(db: str, scans: int, seconds: float, args: Any) -> dict[str, float]:
+    flush_redis(11)
     tmp = tempfile.mkdtemp()
     url = f"sqlite://{tmp}/bench.db" if db == "sqlite" else await fresh_pg("scrm_bench_burst")
     bot_port, box_port = free_port(), free_port()
@@ -76,10 +86,24 @@ async def one_run(db: str, scans: int, seconds: float) -> dict[str, float]:
     env = bot_env(url, box_url)
     scrm = str(ROOT / ".venv/bin/scrm-bot")
     subprocess.run([scrm, "migrate"], env=env, cwd=tmp, check=True, capture_output=True)
+    journey_at = None
+    if args.with_load and args.load_journey and db == "postgres":
+        journey_at = await _load.seed_journey(url, box_url, env, args.load_journey, MEMBERS)
     bot = subprocess.Popen([scrm, "up", "--port", str(bot_port)], env=env, cwd=tmp)
     try:
         wait_port(bot_port)
-        return await drive(bot_url, box_url, scans, seconds)
+        load: asyncio.Task[float] | None = None
+        if args.with_load:
+            if journey_at is not None:  # the journey's sends fall due mid-burst
+                await _load.wait_until(journey_at - timedelta(seconds=seconds / 2))
+            load = asyncio.create_task(_load.lead_burst(bot_url, ADMIN, args.load_leads))
+        out = await drive(bot_url, box_url, scans, seconds)
+        if load is not None:
+            out["lead_pushes_per_s"] = await load
+        if journey_at is not None:
+            out["journey_sends"] = await _load.journey_sends(url)
+        out.update(await _load.breakdown(url, env["SCRM_REDIS_URL"]))
+        return out
     finally:
         for proc in (bot, sandbox):
             proc.terminate()
@@ -127,10 +151,17 @@ async def drive(bot_url: str, box_url: str, scans: int, seconds: float) -> dict[
             await asyncio.sleep(0.5)
             async with http.get(f"{box_url}/sandbox/records", params={"kind": "welcome"}) as r:
                 welcomes = {w["data"]["external_userid"]: w for w in (await r.json())["records"]}
-        async with http.get(
-            f"{bot_url}/api/v1/livecodes/{code['id']}/stats?days=1", headers=auth
-        ) as r:
-            stats = await r.json()
+        # The adds are recorded by the inbox jobs, which run after the welcomes (decision
+        # 0024): wait for them (a minute at most) before calling the missing ones lost.
+        deadline = time.time() + 60
+        while True:
+            async with http.get(
+                f"{bot_url}/api/v1/livecodes/{code['id']}/stats?days=1", headers=auth
+            ) as r:
+                stats = await r.json()
+            if stats["days"][0]["adds"] >= scans or time.time() > deadline:
+                break
+            await asyncio.sleep(1)
     latency = sorted((w["at"] - started_at[e]) * 1000 for e, w in welcomes.items())
     counts = Counter(chosen)
     violations = sum(max(0, n - QUOTA) for u, n in counts.items() if u != f"u{MEMBERS - 1}")
@@ -146,16 +177,23 @@ async def drive(bot_url: str, box_url: str, scans: int, seconds: float) -> dict[
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = _report.parser(__doc__)
     parser.add_argument("--scans", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--with-load",
+        action="store_true",
+        help="a lead burst (and on PostgreSQL a journey burst) at the same time",
+    )
+    parser.add_argument("--load-leads", type=int, default=20_000, help="lead pushes beside")
+    parser.add_argument("--load-journey", type=int, default=20_000, help="journey customers")
+    args = _report.parse(parser, {"scans": 300, "seconds": 3.0, "runs": 1, "db": "postgres"})
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     rows = []
     for db in dbs:
-        runs = [await one_run(db, args.scans, args.seconds) for _ in range(args.runs)]
+        runs = [await one_run(db, args.scans, args.seconds, args) for _ in range(args.runs)]
         rows.append((db, {k: statistics.median(r[k] for r in runs) for k in runs[0]}))
     print(
         f"\nwelcome_burst: {args.scans} scans in {args.seconds:g} s, quota {QUOTA} × "
@@ -168,6 +206,36 @@ async def main() -> None:
             f"| {db} | {m['within_20s_pct']:.1f}% | {m['p50_ms']:.0f} | {m['p99_ms']:.0f} | "
             f"{m['quota_violations']:g} | {m['lost']:g} | {m['backup']:g} |"
         )
+    print("\nWhere the time went (ms, p50 / p99), from the inbox rows and arq's job results:\n")
+    print("| database | edge→stored | stored→enqueued | queue wait | job run | welcome_ms |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for db, m in rows:
+        cells = [
+            f"{m[k + '_p50_ms']:.0f} / {m[k + '_p99_ms']:.0f}"
+            for k in ("store", "to_queue", "queue_wait", "job")
+        ]
+        print(f"| {db} | {' | '.join(cells)} | {m['welcome_ms_p50']:.0f} / "
+              f"{m['welcome_ms_p99']:.0f} |")  # fmt: skip
+    if args.with_load:
+        for db, m in rows:
+            print(f"\n{db} load beside: lead pushes accepted/s {m['lead_pushes_per_s']:.0f}; "
+                  f"journey sends logged {m.get('journey_sends', 0):.0f}")  # fmt: skip
+    # The issue's targets: p99 < 500 ms on a quiet machine, < 2 s with bulk work beside it.
+    bound = "< 2000" if args.with_load else "< 500"
+    tag = " (with load)" if args.with_load else ""
+    measures = []
+    for db, m in rows:
+        measures += [
+            _report.Measure(f"{db}: welcomed ≤ 20 s", m["within_20s_pct"], "%", ">= 100"),
+            _report.Measure(f"{db}: scan→welcome p50{tag}", m["p50_ms"], "ms"),
+            _report.Measure(f"{db}: scan→welcome p99{tag}", m["p99_ms"], "ms", bound),
+            _report.Measure(
+                f"{db}: edge→welcome (welcome_ms) p99{tag}", m["welcome_ms_p99"], "ms"
+            ),
+            _report.Measure(f"{db}: quota violations", m["quota_violations"], "", "== 0"),
+            _report.Measure(f"{db}: lost customers", m["lost"], "", "== 0"),
+        ]
+    _report.emit(args, "welcome_burst", measures)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,12 @@ def _parser() -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--host", default=None, help="listen address (default: SCRM_HOST)")
         cmd.add_argument("--port", type=int, default=None, help="listen port (default: SCRM_PORT)")
-    sub.add_parser("worker", help="the arq worker only")
+    worker = sub.add_parser("worker", help="the arq worker only")
+    worker.add_argument(
+        "--welcome-only",
+        action="store_true",
+        help="only the welcome queue (what `up` and `worker` start as their child process)",
+    )
     sandbox = sub.add_parser("sandbox", help="run the WeCom sandbox (a stand-in for WeCom)")
     sandbox.add_argument("--host", default="127.0.0.1", help="listen address")
     sandbox.add_argument(
@@ -111,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 worker_on=args.command != "serve",
                 host=host,
                 port=port,
+                welcome_only=getattr(args, "welcome_only", False),
             )
         )
         return 0

@@ -141,7 +141,9 @@ async def run_demo(base: Settings, *, port: int, scans: int, once: bool) -> int:
     DEMO_DIR.mkdir(exist_ok=True)
     for old in DEMO_DIR.glob("scrm.db*"):
         old.unlink()
-    settings = demo_settings(base, port)
+    # Its settings live in this process only: a welcome child (reading SCRM_*) would not see
+    # them, so the demo runs the welcome worker in-process.
+    settings = demo_settings(base, port).model_copy(update={"welcome_process": False})
     fresh = Redis.from_url(settings.redis_url)
     try:
         await fresh.flushdb()

@@ -38,17 +38,30 @@ def inbox_key(corp_id: str, fields: dict[str, Any]) -> str:
     return hashlib.sha256(ident.encode()).hexdigest()
 
 
+def wants_welcome(fields: dict[str, Any]) -> bool:
+    """An add through a state (ours or not: the welcome job checks) carrying a WelcomeCode."""
+    return bool(
+        fields.get("ChangeType") == "add_external_contact"
+        and fields.get("WelcomeCode")
+        and fields.get("State")
+    )
+
+
 def event_kind(fields: dict[str, Any]) -> str:
     parts = [fields.get("Event") or fields.get("MsgType") or "unknown", fields.get("ChangeType")]
     return ".".join(str(p) for p in parts if p)[:96]
 
 
-async def store(corp_id: str, fields: dict[str, Any], payload: str) -> tuple[int, str, str] | None:
-    """Insert the event; (row id, kind), or None when it is already stored (a WeCom retry)."""
+async def store(
+    corp_id: str, fields: dict[str, Any], payload: str, arrived_at: datetime | None = None
+) -> tuple[int, str, str] | None:
+    """Insert the event; (row id, kind), or None when it is already stored (a WeCom retry).
+    `arrived_at` is when its request reached the edge (default: now)."""
     kind = event_kind(fields)
+    now = datetime.now(UTC)
     values = [
         inbox_key(corp_id, fields), corp_id, kind, payload, InboxStatus.PENDING.value, 0, 0, "",
-        datetime.now(UTC),
+        now, arrived_at or now,
     ]  # fmt: skip
     row_id = await inbox_writer.insert(values)
     return None if row_id is None else (row_id, kind, str(values[0]))

@@ -19,6 +19,7 @@ INBOX = Table(
         "replays",
         "last_error",
         "received_at",
+        "arrived_at",
     ),
     ("key",),
 )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 
 from aiohttp import web
 from arq.worker import Worker
 
-from bot import keys, metrics
+from bot import keys, metrics, welcome_child
 from bot.app import create_app
 from bot.logging import get_logger
 from bot.settings import Settings
@@ -76,12 +77,18 @@ async def _close_worker(worker: Worker, grace: float) -> None:
             await worker.on_shutdown(worker.ctx)
 
 
-async def supervise_worker(settings: Settings, stop: asyncio.Event, *, sweeper: bool) -> None:
-    """Keep one arq worker running; a Redis outage kills arq's loop, so restart it after."""
+async def supervise_worker(
+    settings: Settings, stop: asyncio.Event, *, sweeper: bool, welcome: bool = False
+) -> None:
+    """Keep one arq worker running; a Redis outage kills arq's loop, so restart it after.
+    With `welcome`, the worker is the welcome queue's (bot/welcome_worker.py)."""
+    from bot.welcome_worker import build_welcome_worker
     from bot.worker import build_worker  # handlers and the WeCom client: not needed by `serve`
 
     while not stop.is_set():
-        worker = build_worker(settings, sweeper=sweeper)
+        worker = (
+            build_welcome_worker(settings) if welcome else build_worker(settings, sweeper=sweeper)
+        )
         run_task = asyncio.create_task(worker.async_run())
         stop_task = asyncio.create_task(stop.wait())
         await asyncio.wait({run_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
@@ -107,6 +114,7 @@ async def run(
     host: str,
     port: int,
     stop: asyncio.Event | None = None,
+    welcome_only: bool = False,
 ) -> None:
     """Serve until `stop` (SIGTERM/SIGINT by default). Accepted events are in the DB before
     their ack, so stopping mid-stream loses nothing: unfinished jobs are re-run later."""
@@ -119,19 +127,35 @@ async def run(
     if worker_on and not web_on and settings.worker_metrics_port:
         from bot.worker_health import start_worker_health
 
-        probe = await start_worker_health(settings, host, settings.worker_metrics_port)
-    worker_task = (
-        asyncio.create_task(supervise_worker(settings, stop, sweeper=not web_on))
-        if worker_on
-        else None
-    )
+        # The welcome worker's child process has its own metrics (welcome latency lives
+        # there): it answers on the next port.
+        port_used = settings.worker_metrics_port + (1 if welcome_only else 0)
+        probe = await start_worker_health(settings, host, port_used)
+    worker_tasks = []
+    if worker_on and welcome_only:
+        worker_tasks.append(
+            asyncio.create_task(supervise_worker(settings, stop, sweeper=False, welcome=True))
+        )
+        if os.environ.get(welcome_child.PARENT_ENV):
+            worker_tasks.append(asyncio.create_task(welcome_child.orphan_watch(stop)))
+    elif worker_on:
+        worker_tasks.append(
+            asyncio.create_task(supervise_worker(settings, stop, sweeper=not web_on))
+        )
+        # Welcomes have a worker of their own, so bulk work never holds one back; in a child
+        # process by default, so bulk work cannot take its CPU either (decision 0024).
+        worker_tasks.append(
+            asyncio.create_task(welcome_child.supervise(settings, stop))
+            if settings.welcome_process
+            else asyncio.create_task(supervise_worker(settings, stop, sweeper=False, welcome=True))
+        )
     await stop.wait()
     log.info("shutdown.begin")
     if runner:
         await _drain(runner, settings.web_drain_seconds)
         await runner.cleanup()  # stops accepting, lets in-flight requests finish
-    if worker_task:
-        await worker_task
+    for task in worker_tasks:
+        await task
     if probe:
         await probe.cleanup()
     log.info("shutdown.done")

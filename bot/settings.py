@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     # On SIGTERM `serve`/`up` first answer /healthz with 503 for this long while still serving,
     # so a load balancer takes the process out before it stops accepting (rolling restarts).
     web_drain_seconds: float = Field(default=0.0, ge=0, le=120)
+    # The welcome worker (decision 0024) runs in a child process of `up` / `worker`, so CPU-heavy
+    # bulk work in the main worker cannot starve it; False runs it inside the worker's process.
+    welcome_process: bool = True
 
     # Hour (0–23, worker's local time) of the nightly reconcile with WeCom (scrm-bot sync).
     sync_hour: int = Field(default=3, ge=0, le=23)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from magic_filter import F
 from redis.asyncio import Redis
 from tortoise.exceptions import IntegrityError
 
-from bot import metrics
 from bot.dispatch import Router
 from bot.logging import get_logger
 from bot.settings import Settings
+from handlers.livecode_welcome import welcome_add
 from livecode import one_owner, service, welcome
 from livecode.allocation import Allocator
-from livecode.models import LiveCode, LiveCodeAdd, LiveCodeMember
-from livecode.welcome_flow import send_welcome
+from livecode.models import LiveCode, LiveCodeAdd
 from scrm.models import Corp, Customer
 from scrm.services import contacts, lead_sources
 from scrm.sop import journeys
@@ -42,33 +43,21 @@ async def on_live_code_add(
     wecom: WeComClient,
     redis: Redis | None = None,
     settings: Settings | None = None,
+    arrived_at: datetime | None = None,
 ) -> str:
-    local = service.local_now(corp, event.created_at)
-    member = await LiveCodeMember.get_or_none(code_id=code.id, userid=event.user_id)
-    # A returning customer under "one customer, one owner": their owner keeps them.
-    owner = (
-        await one_owner.existing_owner(corp, event.external_user_id, event.user_id)
-        if code.one_owner
-        else None
-    )
     # 1. The welcome: its code dies 20 s after the event, so nothing slow goes before it.
-    outcome = await send_welcome(
-        wecom,
+    # Usually the welcome job on its own queue has sent it already; then this only reads the
+    # recorded outcome (handlers/livecode_welcome.py, docs/decisions/0024).
+    done = await welcome_add(
+        event,
+        corp,
         code,
-        corp=corp,
-        userid=event.user_id,
-        external_userid=event.external_user_id,
-        welcome_code=event.welcome_code or "",
-        event_time=event.created_at.timestamp(),
-        local=local,
-        member=member,
-        text_override=code.one_owner_text if owner else None,
-        extra_values={"owner_name": owner[1]} if owner else None,
+        wecom,
+        redis,
+        arrived_at,
         base_url=settings.public_url if settings is not None else "",
     )
-    metrics.WELCOME_SENT.labels(outcome=outcome.outcome).inc()
-    if outcome.outcome == "sent":
-        metrics.WELCOME_LATENCY.observe(outcome.seconds)
+    outcome, member, owner, local = done.outcome, done.member, done.owner, done.local
     # 2. The facts for statistics, once per add even when the job runs twice.
     try:
         await LiveCodeAdd.create(
@@ -173,6 +162,7 @@ async def on_live_code_add(
         code=code.name,
         userid=event.user_id,
         welcome=outcome.outcome,
-        welcome_ms=round(outcome.seconds * 1000),
+        welcome_ms=round(outcome.seconds * 1000),  # from the edge arrival
+        since_create_ms=round(outcome.since_create * 1000),
     )
     return f"livecode:{outcome.outcome}"

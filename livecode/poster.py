@@ -13,12 +13,17 @@ import qrcode.image.svg
 from PIL import Image, ImageDraw, ImageFont
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from livecode import poster_fast
+
 # Installed by ./scripts/*.sh (Debian fonts-wqy-microhei); SCRM_POSTER_FONT overrides.
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
 )
+
+
+DEFAULT_AVATAR_Y = 300  # where the fast path (poster_fast) draws the avatar
 
 
 class PosterTemplate(BaseModel):
@@ -40,7 +45,7 @@ class PosterTemplate(BaseModel):
     # The designer's blocks, in poster pixels: the avatar's and the name's centres (None: the
     # classic layout — avatar centred at y 300, the name under it).
     avatar_x: int | None = Field(default=None, ge=0, le=2000)
-    avatar_y: int = Field(default=300, ge=0, le=3000)
+    avatar_y: int = Field(default=DEFAULT_AVATAR_Y, ge=0, le=3000)
     name_x: int | None = Field(default=None, ge=0, le=2000)
     name_y: int | None = Field(default=None, ge=0, le=3000)
 
@@ -99,6 +104,16 @@ def _centred_at(
     _centred(draw, 2 * cx, y, text, size, fill)
 
 
+def _default_places(template: PosterTemplate) -> bool:
+    """The avatar and name where the fast path draws them (no block dragged elsewhere)."""
+    return (
+        template.avatar_x is None
+        and template.avatar_y == DEFAULT_AVATAR_Y
+        and template.name_x is None
+        and template.name_y is None
+    )
+
+
 def render(
     template: PosterTemplate,
     *,
@@ -110,6 +125,20 @@ def render(
 ) -> bytes:
     """A PNG poster: the QR either from a payload (our landing URL) or WeCom's own QR image;
     `background` is the uploaded image (stretched to the poster's size)."""
+    if background is None and _default_places(template):  # the palette path (poster_fast)
+        layout = poster_fast.Layout(
+            template.width, template.height, template.background.upper(),
+            template.accent.upper(), template.subtitle, template.qr_x, template.qr_y,
+            template.qr_size, font_path(),
+        )  # fmt: skip
+        return poster_fast.render(
+            layout,
+            title=template.title or title,
+            staff_name=staff_name,
+            show_staff=template.show_staff,
+            qr_payload=qr_payload,
+            qr_png=qr_png,
+        )
     if background:
         poster = Image.open(io.BytesIO(background)).convert("RGB")
         poster = poster.resize((template.width, template.height))

@@ -24,7 +24,8 @@ WELCOME_DEADLINE_SECONDS = 18.0
 @dataclass
 class WelcomeOutcome:
     outcome: str  # sent | spent | expired | skipped | none (no welcome code) | failed
-    seconds: float
+    seconds: float  # since the callback arrived at our edge (welcome_ms, the latency metric)
+    since_create: float = 0.0  # since the event's whole-second CreateTime (WeCom's 20 s)
 
 
 def choose(
@@ -55,23 +56,34 @@ async def send_welcome(
     welcome_code: str,
     event_time: float,
     local: datetime,
+    arrived_at: float | None = None,
     member: LiveCodeMember | None = None,
     text_override: str | None = None,
     extra_values: dict[str, str] | None = None,
     base_url: str = "",
 ) -> WelcomeOutcome:
-    """Send the welcome now. Only the nickname may be fetched first, and only when used."""
+    """Send the welcome now. Only the nickname may be fetched first, and only when used.
+
+    `arrived_at` (epoch seconds) is when the callback reached our edge: the outcome's
+    `seconds` count from it (from `event_time` when unknown); the deadline counts from
+    `event_time`, WeCom's CreateTime, because WeCom's 20 s do."""
+    start = event_time if arrived_at is None else arrived_at
+
+    def done(outcome: str) -> WelcomeOutcome:
+        now = time.time()
+        return WelcomeOutcome(outcome, max(now - start, 0.0), now - event_time)
+
     age = time.time() - event_time
     if not welcome_code:
-        return WelcomeOutcome("none", age)  # the admin console owns this member's welcome
+        return done("none")  # the admin console owns this member's welcome
     text, attachments = choose(code, member, local)
     refs = list(code.welcome_material_ids or [])
     if text_override is not None:
         text, attachments, refs = text_override, [], []
     if not text and not attachments and not refs:
-        return WelcomeOutcome("skipped", age)
+        return done("skipped")
     if age > WELCOME_DEADLINE_SECONDS:
-        return WelcomeOutcome("expired", age)
+        return done("expired")
     staff = await Staff.get_or_none(corp_id=corp.id, userid=userid)
     values = {
         "staff_name": staff.name if staff and staff.name else userid,
@@ -96,7 +108,7 @@ async def send_welcome(
         await client.send_welcome_msg(message)
     except errors.WelcomeCodeSpent:
         # Already welcomed (a redelivery, a replay, another app) or the customer spoke first.
-        return WelcomeOutcome("spent", time.time() - event_time)
+        return done("spent")
     except errors.WeComError:
-        return WelcomeOutcome("failed", time.time() - event_time)
-    return WelcomeOutcome("sent", time.time() - event_time)
+        return done("failed")
+    return done("sent")

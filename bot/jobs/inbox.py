@@ -28,7 +28,7 @@ async def process_inbox(ctx: dict[str, Any], inbox_id: int) -> str:
         return "missing"
     if row.status in (InboxStatus.HANDLED, InboxStatus.DEAD):
         return row.status.value
-    corp = await _corp(ctx, row.corp_id)
+    corp = await load_corp(row.corp_id)
     started = time.perf_counter()
     try:
         if corp is None:
@@ -39,6 +39,7 @@ async def process_inbox(ctx: dict[str, Any], inbox_id: int) -> str:
             event,
             corp=corp,
             inbox_id=row.id,
+            arrived_at=row.arrived_at or row.received_at,
             settings=settings,
             redis=ctx["redis"],
             wecom=ctx["clients"].for_corp(corp),
@@ -67,7 +68,7 @@ async def process_inbox(ctx: dict[str, Any], inbox_id: int) -> str:
 _corps: TtlCache[str, Corp | None] = TtlCache(30.0, miss_ttl=0.0)
 
 
-async def _corp(ctx: dict[str, Any], corp_id: str) -> Corp | None:
+async def load_corp(corp_id: str) -> Corp | None:
     return await _corps.get_or_load(corp_id, lambda: Corp.get_or_none(corp_id=corp_id))
 
 

@@ -1,6 +1,10 @@
 """Job-name constants: producers and the worker agree on these strings."""
 
 PROCESS_INBOX = "process_inbox"
+# An add's welcome has a queue and worker slots of its own (docs/decisions/0024).
+WELCOME_FIRST = "welcome_first"
+WELCOME_QUEUE = "arq:welcome"
+WELCOME_TIMEOUT = 30
 DRAIN_LEAD_EVENTS = "drain_lead_events"
 COMPLIANCE_ARCHIVE = "compliance_archive"
 COMPLIANCE_REPLY_TIMEOUTS = "compliance_reply_timeouts"
@@ -23,3 +27,8 @@ def inbox_job_id(inbox_key: str, attempt: int, replay: int = 0) -> str:
     comes from the event's idempotency key, not the row id: row ids restart with a fresh
     database while Redis remembers old results (a demo re-run, a restored backup)."""
     return f"inbox:{inbox_key[:32]}:{replay}:{attempt}"
+
+
+def welcome_job_id(inbox_key: str, attempt: int, replay: int = 0) -> str:
+    """The welcome job's id: the inbox job's, on the welcome queue (the same dedup rule)."""
+    return "welcome:" + inbox_job_id(inbox_key, attempt, replay)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 from aiohttp import web
 
@@ -74,6 +75,7 @@ async def verify_url(request: web.Request) -> web.Response:
 @routes.post("/wecom/callback/{corp_id}")
 async def receive(request: web.Request) -> web.Response:
     started = time.perf_counter()
+    arrived_at = datetime.now(UTC)  # the welcome's latency starts here (Inbox.arrived_at)
     settings = request.app[keys.SETTINGS]
     corp_id, corp = await _corp(request)
     params = _query(request, "msg_signature", "timestamp", "nonce")
@@ -117,7 +119,7 @@ async def receive(request: web.Request) -> web.Response:
         return _refuse(403, "foreign_corp", corp_id)
 
     try:
-        stored = await inbox.store(corp_id, fields, payload)
+        stored = await inbox.store(corp_id, fields, payload, arrived_at)
     except Exception as exc:
         # Not stored means not accepted: a non-200 makes WeCom deliver it again.
         log.error("callback.store_failed", corp_id=corp_id, error=type(exc).__name__)
@@ -130,6 +132,6 @@ async def receive(request: web.Request) -> web.Response:
         metrics.CALLBACKS_RECEIVED.labels(kind=kind).inc()
         # The event is durable now; enqueueing after the ack (batched with other requests')
         # keeps Redis off the ack path, and the sweeper covers a process that dies in between.
-        request.app[keys.ENQUEUER].submit(row_id, key)
+        request.app[keys.ENQUEUER].submit(row_id, key, welcome=inbox.wants_welcome(fields))
     metrics.ACK_LATENCY.observe(time.perf_counter() - started)
     return web.Response(status=200)

@@ -22,6 +22,10 @@ class Inbox(Model):
     replays = fields.IntField(default=0)  # operator replays; part of the job id, see jobs.names
     last_error = fields.TextField(default="")
     received_at = fields.DatetimeField(auto_now_add=True)
+    # When the request reached our edge, before signature, decrypt and the group-committed
+    # INSERT: the welcome's latency is measured from here (WeCom's CreateTime has whole
+    # seconds only). Null on rows stored before migration 0023.
+    arrived_at: datetime | None = fields.DatetimeField(null=True)
     next_attempt_at: datetime | None = fields.DatetimeField(null=True)
     handled_at: datetime | None = fields.DatetimeField(null=True)
 

@@ -30,9 +30,7 @@ async def live_code(client: WeComClient, users: list[str], **extra: Any) -> Live
     return await service.create_live_code(corp, client, spec)
 
 
-async def test_scan_to_welcome_end_to_end(
-    linked: Linked
-) -> None:
+async def test_scan_to_welcome_end_to_end(linked: Linked) -> None:
     bot, sandbox, client = linked.bot, linked.sandbox, linked.client
     from wecom.client.models.tags import AddCorpTag, NewTag
 
@@ -70,9 +68,7 @@ async def test_scan_to_welcome_end_to_end(
     assert len(await sandbox.records("welcome")) == 2
 
 
-async def test_welcome_is_skipped_when_the_window_has_passed(
-    linked: Linked
-) -> None:
+async def test_welcome_is_skipped_when_the_window_has_passed(linked: Linked) -> None:
     sandbox, client = linked.sandbox, linked.client
     code = await live_code(client, ["wangwu"])
     scan = await sandbox.control("scan", {"config_id": code.config_id})
@@ -91,9 +87,7 @@ async def test_welcome_is_skipped_when_the_window_has_passed(
     assert await sandbox.records("welcome") == []
 
 
-async def test_spent_welcome_code_is_final_not_an_error(
-    linked: Linked
-) -> None:
+async def test_spent_welcome_code_is_final_not_an_error(linked: Linked) -> None:
     sandbox, client = linked.sandbox, linked.client
     code = await live_code(client, ["wangwu"])
     scan = await sandbox.control("scan", {"config_id": code.config_id, "name": "周杰"})
