@@ -106,6 +106,9 @@ async def supervise_worker(
             await asyncio.wait_for(stop.wait(), WORKER_RESTART_SECONDS)
 
 
+WELCOME_PORT_OFFSET = 1000  # the welcome child's /metrics: the worker's port + this
+
+
 async def run(
     settings: Settings,
     *,
@@ -128,8 +131,8 @@ async def run(
         from bot.worker_health import start_worker_health
 
         # The welcome worker's child process has its own metrics (welcome latency lives
-        # there): it answers on the next port.
-        port_used = settings.worker_metrics_port + (1 if welcome_only else 0)
+        # there): it answers 1000 ports up, clear of consecutive worker ports (9101, 9102…).
+        port_used = settings.worker_metrics_port + (WELCOME_PORT_OFFSET if welcome_only else 0)
         probe = await start_worker_health(settings, host, port_used)
     worker_tasks = []
     if worker_on and welcome_only:
