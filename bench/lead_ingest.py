@@ -49,7 +49,10 @@ def pushes(n: int, dup: float) -> tuple[list[tuple[bytes, dict[str, str]]], Coun
         phone = f"139{person:08d}"
         shown = phone if sent[phone] % 2 == 0 else f"+86 {phone[:3]}-{phone[3:7]}-{phone[7:]}"
         sent[phone] += 1
-        raw = json.dumps({"name": f"客户{person}", "phone": shown, "city": "上海"}).encode()
+        # Each submission carries its own id, as real forms do: an identical body is a replay,
+        # which the webhook drops by its digest (issue 14, finding 10), not a new touch.
+        body = {"name": f"客户{person}", "phone": shown, "city": "上海", "submission_id": f"s{i}"}
+        raw = json.dumps(body).encode()
         sig = hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
         out.append((raw, {"X-Signature": sig, "X-Request-Id": f"r{i}"}))
     return out, sent
