@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
 from tortoise.functions import Count
 
 from livecode import schedule as sched
 from livecode.models import LiveCode, LiveCodeAdd, LiveCodeMember
+from scrm.enums import InboxStatus
+from scrm.models import Corp, Inbox
+from wecom.events import AddExternalContact, parse_event
 
 STRATEGIES = ("native", "round_robin", "weighted", "least_loaded")
 
@@ -118,6 +122,8 @@ class Allocator:
             .values_list("userid", "n")
         )
         added = dict(rows)
+        for userid, n in (await _adds_in_flight(code, day, [u for _, u in missing])).items():
+            added[userid] = int(added.get(userid, 0)) + n
         async with self.redis.pipeline(transaction=False) as pipe:
             for key, userid in missing:  # NX: a claim another process made meanwhile stands
                 pipe.set(key, int(added.get(userid, 0)), nx=True, ex=172800)
@@ -137,3 +143,30 @@ class Allocator:
             pipe.expire(key, 172800)
             used, _ = await pipe.execute()
         return int(used)
+
+
+async def _adds_in_flight(code: LiveCode, day: str, userids: list[str]) -> dict[str, int]:
+    """Adds through this code that reached our edge today but whose inbox job has not yet
+    recorded them (the welcome goes first, the add fact follows): counted too, so a counter
+    seeded after a Redis loss does not hand those members a second quota. A row counted
+    twice (recorded, not yet marked handled) errs towards the quota, never past it."""
+    corp = await Corp.get_or_none(id=code.corp_id)  # type: ignore[attr-defined]
+    if corp is None:
+        return {}
+    zone = ZoneInfo(corp.timezone or "Asia/Shanghai")
+    start = datetime.combine(date.fromisoformat(day), time.min, zone)
+    rows = await Inbox.filter(
+        corp_id=corp.corp_id,
+        kind="change_external_contact.add_external_contact",
+        status__in=(InboxStatus.PENDING, InboxStatus.ENQUEUED, InboxStatus.FAILED),
+        received_at__gte=start,
+        payload__contains=code.state,
+    ).values_list("payload", flat=True)
+    counts: dict[str, int] = {}
+    for payload in rows:
+        event = parse_event(str(payload).encode())
+        if not isinstance(event, AddExternalContact) or event.state != code.state:
+            continue
+        if event.user_id in userids:
+            counts[event.user_id] = counts.get(event.user_id, 0) + 1
+    return counts

@@ -24,8 +24,8 @@ PANELS: list[tuple[str, str, list[tuple[str, str]]]] = [
                 "sum by (le) (rate(scrm_callback_ack_seconds_bucket[5m])))"),
     ]),
     ("欢迎语时延 Welcome latency", "s", [
-        ("p50", "histogram_quantile(0.5, sum by (le) (rate(scrm_welcome_seconds_bucket[5m])))"),
-        ("p99", "histogram_quantile(0.99, sum by (le) (rate(scrm_welcome_seconds_bucket[5m])))"),
+        ("p50", "histogram_quantile(0.5, sum by (le) (rate(scrm_welcome_latency_seconds_bucket[5m])))"),
+        ("p99", "histogram_quantile(0.99, sum by (le) (rate(scrm_welcome_latency_seconds_bucket[5m])))"),
     ]),
     ("欢迎语结果 Welcome outcomes", "ops", [
         ("{{outcome}}", "sum by (outcome) (rate(scrm_welcome_total[5m]))"),

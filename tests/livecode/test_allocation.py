@@ -118,3 +118,47 @@ async def test_a_redis_that_lost_its_counters_does_not_hand_out_a_second_quota(
     await redis_client.flushdb()  # the restart
     after = [await allocator.allocate(code, members, NOON) for _ in range(2)]
     assert [c.userid for c in after if c] == ["bk", "bk"]  # a's quota is still used up
+
+
+ADD_XML = (
+    "<xml><ToUserName><![CDATA[{corp}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>"
+    "<CreateTime>1795000000</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+    "<Event><![CDATA[change_external_contact]]></Event>"
+    "<ChangeType><![CDATA[add_external_contact]]></ChangeType><UserID><![CDATA[{user}]]></UserID>"
+    "<ExternalUserID><![CDATA[{ext}]]></ExternalUserID><State><![CDATA[{state}]]></State>"
+    "<WelcomeCode><![CDATA[wc-{ext}]]></WelcomeCode></xml>"
+)
+
+
+async def test_adds_still_in_the_inbox_count_when_a_lost_counter_is_seeded(
+    db: Settings, redis_client: aioredis.Redis
+) -> None:
+    """The welcome goes first and the add fact follows from the inbox job: an add stored at
+    the edge but not yet recorded still uses the member's quota after a Redis restart."""
+    from livecode.models import LiveCodeAdd
+    from scrm.enums import InboxStatus
+    from scrm.models import Inbox
+
+    code, members = await make_code(
+        "round_robin", [{"userid": "a", "daily_quota": 3}, {"userid": "bk", "backup": True}]
+    )
+    allocator = Allocator(redis_client)
+    assert [(await allocator.allocate(code, members, NOON)).userid for _ in range(3)] == ["a"] * 3
+    for i in range(2):  # two adds recorded, the third still waiting in the inbox
+        await LiveCodeAdd.create(
+            corp_id=code.corp_id, code_id=code.id, userid="a", external_userid=f"wm{i}",
+            added_at=NOON, day=NOON.date(),
+        )  # fmt: skip
+    xml = ADD_XML.format(corp=CORP_ID, user="a", ext="wm2", state=code.state)
+    await Inbox.create(
+        key="k-wm2", corp_id=CORP_ID, kind="change_external_contact.add_external_contact",
+        payload=xml, status=InboxStatus.ENQUEUED,
+    )  # fmt: skip
+    other = ADD_XML.format(corp=CORP_ID, user="a", ext="wm9", state="another-code")
+    await Inbox.create(
+        key="k-wm9", corp_id=CORP_ID, kind="change_external_contact.add_external_contact",
+        payload=other, status=InboxStatus.PENDING,
+    )  # fmt: skip
+    await redis_client.flushdb()  # the restart
+    after = [await allocator.allocate(code, members, NOON) for _ in range(2)]
+    assert [c.userid for c in after if c] == ["bk", "bk"]  # 2 recorded + 1 in flight = 3

@@ -54,10 +54,12 @@ def test_fixed_layer_is_drawn_once_per_template() -> None:
     assert poster_fast.fixed_layer.cache_info().misses == 2
 
 
-def test_background_image_keeps_true_colour(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    photo = tmp_path / "bg.png"
-    Image.radial_gradient("L").convert("RGB").resize((750, 1334)).save(photo)
-    template = poster.PosterTemplate(background_image=str(photo))
-    png = poster.render(template, title="门店", qr_payload="https://x/l/1")
+def test_background_image_keeps_true_colour() -> None:
+    buf = io.BytesIO()
+    Image.radial_gradient("L").convert("RGB").resize((750, 1334)).save(buf, format="PNG")
+    template = poster.PosterTemplate()
+    png = poster.render(
+        template, title="门店", qr_payload="https://x/l/1", background=buf.getvalue()
+    )
     assert Image.open(io.BytesIO(png)).mode == "RGB"
     assert decode(png) == ["https://x/l/1"]
