@@ -61,7 +61,8 @@ async def test_a_drain_in_flight_finishes_its_batch_and_stops_cleanly(
     # timeout); the drain then stopped instead of working through the backlog.
     assert "processing" not in statuses
     assert 1 <= statuses.count("done") <= 2 and statuses.count("pending") >= 10
-    assert took < 5  # a batch boundary, not the whole backlog nor the full grace
+    # Well under the 20 s grace: it stopped at a batch boundary (5 s was flaky at load 12+).
+    assert took < 15
 
 
 async def test_inbox_jobs_of_a_killed_worker_are_rerun_without_waiting_half_an_hour(
