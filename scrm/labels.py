@@ -133,6 +133,14 @@ ALERT_STATUS = {
     "false_positive": "误报",
 }
 ROLES = {"staff": "员工", "manager": "主管", "ops": "运营", "admin": "管理员"}
+# Forecast categories (seeds, 预测管理): Pipeline / Best case / Commit / Closed.
+FORECAST = {
+    "pipeline": "管道",
+    "best_case": "最佳情况",
+    "commit": "承诺",
+    "closed": "已成交",
+    "omitted": "已排除",
+}
 TABLES: dict[str, dict[str, str]] = {
     "stage": STAGES,
     "lead_status": LEAD_STATUS,
@@ -145,6 +153,7 @@ TABLES: dict[str, dict[str, str]] = {
     "quote_status": QUOTE_STATUS,
     "approval": APPROVAL_LEVELS,
     "alert_status": ALERT_STATUS,
+    "forecast": FORECAST,
 }
 
 

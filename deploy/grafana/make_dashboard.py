@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 
 DS = {"type": "prometheus", "uid": "${DS_PROMETHEUS}"}
+# Welcome latency from the callback's arrival at our edge (bot/metrics.py WELCOME_LATENCY).
+WELCOME_BUCKETS = "sum by (le) (rate(scrm_welcome_latency_seconds_bucket[5m]))"
 
 # (title, unit, [(legend, PromQL)]) — gauges filled from the DB at scrape are the same in
 # every process: max(), never sum().
@@ -24,8 +26,8 @@ PANELS: list[tuple[str, str, list[tuple[str, str]]]] = [
                 "sum by (le) (rate(scrm_callback_ack_seconds_bucket[5m])))"),
     ]),
     ("欢迎语时延 Welcome latency", "s", [
-        ("p50", "histogram_quantile(0.5, sum by (le) (rate(scrm_welcome_latency_seconds_bucket[5m])))"),
-        ("p99", "histogram_quantile(0.99, sum by (le) (rate(scrm_welcome_latency_seconds_bucket[5m])))"),
+        ("p50", f"histogram_quantile(0.5, {WELCOME_BUCKETS})"),
+        ("p99", f"histogram_quantile(0.99, {WELCOME_BUCKETS})"),
     ]),
     ("欢迎语结果 Welcome outcomes", "ops", [
         ("{{outcome}}", "sum by (outcome) (rate(scrm_welcome_total[5m]))"),

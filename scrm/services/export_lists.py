@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
+from scrm import labels
 from scrm.models import Alert, Customer, Lead, Opportunity
 from scrm.services import display_names, reports_display
 from scrm.services.reports_common import NOBODY, Scope
@@ -24,19 +25,8 @@ LISTS = {
 }
 PHONE_ROLES = ("admin",)  # who sees whole phone numbers in an export (decision 0019)
 BATCH = 2_000
-LEAD_STATUS = {
-    "new": "新线索",
-    "mql": "MQL",
-    "sql": "SQL",
-    "converted": "已转化",
-    "lost": "已流失",
-}
-ALERT_STATUS = {
-    "open": "未处理",
-    "acknowledged": "已确认",
-    "resolved": "已解决",
-    "false_positive": "误报",
-}
+LEAD_STATUS = labels.LEAD_STATUS
+ALERT_STATUS = labels.ALERT_STATUS
 
 
 @dataclass(frozen=True)
@@ -143,13 +133,7 @@ HEADERS: dict[str, tuple[tuple[str, str], ...]] = {
         ("发生时间", "text"),
     ),
 }
-FORECAST = {
-    "pipeline": "管道",
-    "best_case": "最佳情况",
-    "commit": "承诺",
-    "closed": "已成交",
-    "omitted": "已排除",
-}
+FORECAST = labels.FORECAST
 ALERT_KIND = {"word": "敏感词", "action": "敏感行为", "reply_timeout": "回复超时"}
 SEVERITY = {"low": "低", "medium": "中", "high": "高", "critical": "严重"}
 

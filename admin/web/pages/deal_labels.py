@@ -35,15 +35,9 @@ LOST = {
     "no_budget": "没有预算",
     "other": "其他",
 }
-QUOTE_STATUS = {"pending_approval": "待审批", "approved": "已批准", "rejected": "已驳回"}
-LEVELS = {"self": "无需审批", "manager": "主管审批", "director": "总监审批"}
-FORECAST = {
-    "pipeline": "管道",
-    "best_case": "最佳情况",
-    "commit": "承诺",
-    "closed": "已成交",
-    "omitted": "已排除",
-}
+QUOTE_STATUS = labels.QUOTE_STATUS
+LEVELS = labels.APPROVAL_LEVELS
+FORECAST = labels.FORECAST
 CONTRACT_STATUS = {"signed": "已签署", "paid": "已回款"}
 
 
