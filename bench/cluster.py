@@ -13,7 +13,6 @@ SQLite is one file for one host. tests/cluster/test_cluster_harness.py runs it s
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import hashlib
 import hmac
@@ -32,6 +31,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import _report  # noqa: E402
 from bench._procs import start_sandbox, wait_port  # noqa: E402
 from bench.fault_intake import Redis  # noqa: E402
 from bench.welcome_burst import bot_env, fresh_pg  # noqa: E402
@@ -278,17 +278,42 @@ async def drive(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = _report.parser(__doc__)
     parser.add_argument("--scans", type=int, default=300)
     parser.add_argument("--leads", type=int, default=600)
     parser.add_argument("--rate", type=float, default=60.0, help="scans + pushes per second")
     parser.add_argument("--port-base", type=int, default=20800)
     parser.add_argument("--settle", type=float, default=180.0)
-    args = parser.parse_args()
+    args = _report.parse(parser, {"scans": 60, "leads": 120, "settle": 60.0})
     result = asyncio.run(run(args.scans, args.leads, args.rate, args.port_base, args.settle))
     print("\n| " + " | ".join(result) + " |")
     print("|" + "---:|" * len(result))
     print("| " + " | ".join(str(v) for v in result.values()) + " |")
+    counts = {k: float(v) for k, v in result.items() if isinstance(v, int | float)}
+    _report.emit(
+        args,
+        "cluster",
+        [
+            _report.Measure(
+                "welcomed / scanned",
+                counts["welcomed"] / max(counts["scans"], 1) * 100,
+                "%",
+                ">= 100",
+            ),
+            _report.Measure("welcomed twice", counts["welcomed_twice"], "", "== 0"),
+            _report.Measure("welcomes after 20 s", counts["welcome_late"], "", "== 0"),
+            _report.Measure("members past quota", counts["quota_over"], "", "== 0"),
+            _report.Measure(
+                "live leads − people", counts["leads"] - counts["lead_people"], "", "== 0"
+            ),
+            _report.Measure(
+                "events left unprocessed",
+                counts["inbox_left"] + counts["lead_events_left"],
+                "",
+                "== 0",
+            ),
+        ],
+    )
 
 
 if __name__ == "__main__":
