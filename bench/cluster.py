@@ -284,7 +284,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=60.0, help="scans + pushes per second")
     parser.add_argument("--port-base", type=int, default=20800)
     parser.add_argument("--settle", type=float, default=180.0)
-    args = _report.parse(parser, {"scans": 60, "leads": 120, "settle": 60.0})
+    args = _report.parse(parser, {"scans": 60, "leads": 120, "settle": 150.0})
     result = asyncio.run(run(args.scans, args.leads, args.rate, args.port_base, args.settle))
     print("\n| " + " | ".join(result) + " |")
     print("|" + "---:|" * len(result))
