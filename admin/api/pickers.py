@@ -72,6 +72,9 @@ async def departments(
     for s in staff:
         for d in s["department_ids"] or []:
             by_dept.setdefault(int(d), []).append(s["name"] or s["userid"])
+    for i in ids:  # a form's id nobody is in any more is still named, 「部门 12」
+        if i.isdigit() and len(i) < 10:
+            by_dept.setdefault(int(i), [])
     out: list[Row] = []
     for dept, people in sorted(by_dept.items()):
         label = department_names.label(dept, known)

@@ -62,8 +62,8 @@ async def test_names_by_search_and_scope_by_role(linked: Linked) -> None:
     by_name = await linked.api("GET", "/api/v1/pickers/departments?q=研发")
     by_member = await linked.api("GET", "/api/v1/pickers/departments?q=李四")
     assert [d["id"] for d in by_name] == ["7"] and [d["id"] for d in by_member] == ["7", "9"]
-    named = await linked.api("GET", "/api/v1/pickers/departments?ids=11,9")
-    assert [d["label"] for d in named] == ["部门 9", "空部门"]
+    named = await linked.api("GET", "/api/v1/pickers/departments?ids=11,9,12,x")
+    assert [d["label"] for d in named] == ["部门 9", "空部门", "部门 12"]
 
     # Staff see their own customers and leads, none of anyone else's; no ops-only kinds.
     zs = await token(linked, "staff", "zhangsan")
