@@ -16,6 +16,7 @@ from admin.api.openapi import API
 from bot import keys
 from bot.jobs.staff_sync import STAFF_SYNC, run_sync
 from scrm.models import Staff
+from scrm.services import department_names
 
 TAG = "settings"
 
@@ -25,6 +26,7 @@ class StaffOut(BaseModel):
     userid: str
     name: str
     department_ids: list[int]
+    departments: list[str] = []  # the same departments by name (「部门 7」 before a sync)
     manager_userid: str
     has_contact_permission: bool
     active: bool
@@ -38,9 +40,11 @@ class StaffPage(BaseModel):
     offset: int
 
 
-def staff_out(row: Staff) -> dict[str, Any]:
+def staff_out(row: Staff, known: dict[int, str]) -> dict[str, Any]:
     # mode="json": an RFC 3339 date-time, as the document declares (str() would put a space).
-    return StaffOut.model_validate(row, from_attributes=True).model_dump(mode="json")
+    out = StaffOut.model_validate(row, from_attributes=True)
+    out.departments = [department_names.label(d, known) for d in out.department_ids]
+    return out.model_dump(mode="json")
 
 
 @API.route(
@@ -66,8 +70,14 @@ async def list_staff(request: web.Request) -> web.Response:
     offset = query_int(request, "offset", 0, 0, 10**9)
     total = await q.count()
     rows = await q.order_by("-active", "userid").offset(offset).limit(limit)
+    known = await department_names.names(corp.id, {d for r in rows for d in r.department_ids})
     return ok(
-        {"items": [staff_out(r) for r in rows], "total": total, "limit": limit, "offset": offset}
+        {
+            "items": [staff_out(r, known) for r in rows],
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+        }
     )
 
 

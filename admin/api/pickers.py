@@ -20,7 +20,7 @@ from admin.api.openapi import API
 from livecode.models import LiveCode
 from scrm import phones
 from scrm.models import Corp, Customer, FollowRelation, Lead, Material, Staff, Tag
-from scrm.services import display_names
+from scrm.services import department_names, display_names
 from scrm.services import leads as lead_service
 
 TAG = "pickers"
@@ -58,28 +58,33 @@ async def members(
 async def departments(
     request: web.Request, corp: Corp, q: str, ids: list[str], limit: int
 ) -> list[Row]:
-    """WeCom keeps department names out of the contact sync we mirror, so a department is
-    shown by the members in it: 部门 3（张三、李四 等 5 人）; `q` matches a member's name."""
+    """Departments by their WeCom names (mirrored by the staff sync; 「部门 3」 until then),
+    with the members in each as the hint; `q` matches a name, an id or a member's name.
+    Listed: every named department and every department a member is in."""
     require(request, "ops")
     staff = (
         await Staff.filter(corp_id=corp.id, active=True)
         .order_by("name")
         .values("name", "userid", "department_ids")
     )
-    by_dept: dict[int, list[str]] = {}
+    known = await department_names.names(corp.id)
+    by_dept: dict[int, list[str]] = {d: [] for d in known}
     for s in staff:
         for d in s["department_ids"] or []:
             by_dept.setdefault(int(d), []).append(s["name"] or s["userid"])
+    for i in ids:  # a form's id nobody is in any more is still named, 「部门 12」
+        if i.isdigit() and len(i) < 10:
+            by_dept.setdefault(int(i), [])
     out: list[Row] = []
-    for dept, names in sorted(by_dept.items()):
+    for dept, people in sorted(by_dept.items()):
+        label = department_names.label(dept, known)
         if ids and str(dept) not in ids:
             continue
-        if q and not ids and q != str(dept) and not any(q in n for n in names):
+        if q and not ids and q != str(dept) and q not in label and not any(q in n for n in people):
             continue
-        more = f" 等 {len(names)} 人" if len(names) > 3 else ""
-        out.append(
-            _row(dept, f"部门 {dept}（{'、'.join(names[:3])}{more}）", f"{len(names)} 名成员")
-        )
+        more = f" 等 {len(people)} 人" if len(people) > 3 else ""
+        hint = f"{len(people)} 名成员" + (f"：{'、'.join(people[:3])}{more}" if people else "")
+        out.append(_row(dept, label, hint))
     return out[:limit]
 
 

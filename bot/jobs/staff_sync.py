@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 from bot import progress
 from bot.logging import get_logger
 from scrm.models import Corp, Staff
+from scrm.sync.departments import write_departments
 from wecom import errors
 from wecom.client import WeComClient
 
@@ -89,8 +90,21 @@ async def sync_staff(corp: Corp, client: WeComClient, redis: Redis, op_id: str) 
     if gone:
         counts["deactivated"] = await Staff.filter(id__in=gone).update(active=False)
     counts["members"] = len(found)
+    counts["departments"] = await _departments(corp, client)
     log.info("staff_sync.done", corp_id=corp.corp_id, **counts)
     return counts
+
+
+async def _departments(corp: Corp, client: WeComClient) -> int:
+    """Department names for the pickers and pages; a corp whose app may not read
+    department/list keeps its members synced and its departments shown by number."""
+    try:
+        listed = (await client.list_departments()).department
+    except errors.WeComError as exc:
+        log.warning("staff_sync.departments_failed", corp_id=corp.corp_id, errcode=exc.errcode)
+        return 0
+    written = await write_departments(corp.id, listed)
+    return written["added"] + written["updated"]
 
 
 async def run_sync(corp_pk: int, client: WeComClient, redis: Redis, op_id: str) -> None:

@@ -48,7 +48,7 @@ from scrm.models.lead import (
     ScoringRule,
 )
 from scrm.models.sop import Journey, JourneyLog, JourneyRun, JourneyTask, SopPlan, SopRun
-from scrm.models.staff import Staff
+from scrm.models.staff import Department, Staff
 from scrm.models.sync import SyncCursor, SyncRun
 from scrm.models.tag import Tag, TagGroup
 from scrm.models.transfer import (
@@ -110,6 +110,7 @@ __all__ = [
     "GroupChat",
     "GroupMember",
     "Inbox",
+    "Department",
     "Staff",
     "SyncCursor",
     "SyncRun",

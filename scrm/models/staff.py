@@ -18,3 +18,17 @@ class Staff(CorpScopedModel):
     class Meta:
         table = "staff"
         unique_together = (("corp", "userid"),)
+
+
+class Department(CorpScopedModel):
+    """A WeCom department's name, mirrored by the staff sync (department/list) so pickers and
+    pages show 销售部 rather than a number."""
+
+    dept_id = fields.IntField()
+    name = fields.CharField(max_length=64, default="")
+    parent_id = fields.IntField(default=0)
+    order = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "department"
+        unique_together = (("corp", "dept_id"),)

@@ -3,7 +3,7 @@ resolved back to names, bounded input, and the ops-only kinds refused to staff."
 
 from __future__ import annotations
 
-from scrm.models import Corp, Customer, FollowRelation, Lead, Staff, Tag, TagGroup
+from scrm.models import Corp, Customer, Department, FollowRelation, Lead, Staff, Tag, TagGroup
 from tests.leads.test_access_and_work import call, token
 from tests.livecode.conftest import AUTH, Linked
 
@@ -50,9 +50,20 @@ async def test_names_by_search_and_scope_by_role(linked: Linked) -> None:
     ]
     assert "13800138002" not in str(by_phone)
 
+    # Departments by their synced names; one nobody named yet is 「部门 9」; members as hint.
+    await Department.create(corp_id=corp.id, dept_id=7, name="广州研发中心")
+    await Department.create(corp_id=corp.id, dept_id=11, name="空部门")
     depts = await linked.api("GET", "/api/v1/pickers/departments")
-    assert [d["id"] for d in depts] == ["7", "9"] and depts[0]["hint"] == "2 名成员"
-    assert "张三" in depts[0]["label"] and "李四" in depts[0]["label"]
+    assert [(d["id"], d["label"]) for d in depts] == [
+        ("7", "广州研发中心"), ("9", "部门 9"), ("11", "空部门")
+    ]  # fmt: skip
+    assert depts[0]["hint"].startswith("2 名成员：") and "张三" in depts[0]["hint"]
+    assert depts[2]["hint"] == "0 名成员"
+    by_name = await linked.api("GET", "/api/v1/pickers/departments?q=研发")
+    by_member = await linked.api("GET", "/api/v1/pickers/departments?q=李四")
+    assert [d["id"] for d in by_name] == ["7"] and [d["id"] for d in by_member] == ["7", "9"]
+    named = await linked.api("GET", "/api/v1/pickers/departments?ids=11,9,12,x")
+    assert [d["label"] for d in named] == ["部门 9", "空部门", "部门 12"]
 
     # Staff see their own customers and leads, none of anyone else's; no ops-only kinds.
     zs = await token(linked, "staff", "zhangsan")

@@ -5,10 +5,11 @@ settings, statistics, and who may open these pages."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from playwright.async_api import Page
+from playwright.async_api import Page, expect
 
 from scrm.compliance.scan import ArchivedMessage, store_and_scan
 from scrm.models import (
@@ -18,11 +19,14 @@ from scrm.models import (
     ComplianceRule,
     ComplianceSettings,
     Corp,
+    Department,
     SensitiveWord,
+    Staff,
 )
 from tests.compliance.test_review import word_alert
 from tests.conftest import CORP_ID
 from tests.e2e.conftest import UI
+from tests.e2e.test_pickers import choose
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -204,6 +208,9 @@ async def test_false_positive_feeds_the_allow_list(ui: UI) -> None:
 
 
 async def test_word_library_add_edit_search_and_import(ui: UI) -> None:
+    corp = await Corp.get()
+    for dept_id, name in ((2, "销售部"), (5, "华南大区")):
+        await Department.create(corp_id=corp.id, dept_id=dept_id, name=name)
     page = await ui.login("admin")
     page.on("dialog", lambda dialog: dialog.accept())
     await page.goto(ui.url("/admin/compliance/words"))
@@ -212,11 +219,14 @@ async def test_word_library_add_edit_search_and_import(ui: UI) -> None:
     await page.select_option("#word-form select[name=severity]", "critical")
     await page.check("#word-form input[value=staff_to_customer]")
     await page.select_option("#word-form select[name=scope_userids]", ["lisi"])
-    await page.fill("#word-form input[name=scope_departments]", "2, 5")
+    # 适用部门 are picked by name (synced department names), sent as ids, listed by name.
+    await choose(page, "[data-testid=picker-word-departments]", "销售", "销售部")
+    await choose(page, "[data-testid=picker-word-departments]", "华南", "华南大区")
     await reload_after(page, "[data-testid=word-save]")
     row = page.locator("[data-testid=word-row][data-word=代开发票]")
     shown = await row.text_content() or ""
     assert "严重" in shown and "李四" in shown and "员工→客户" in shown
+    assert "销售部、华南大区" in shown
     word = await SensitiveWord.get(word="代开发票")
     assert (word.category, word.severity) == ("财务", "critical")
     assert word.directions == ["staff_to_customer"]
@@ -229,6 +239,9 @@ async def test_word_library_add_edit_search_and_import(ui: UI) -> None:
 
     await row.locator("[data-cx-edit]").click()
     assert await page.input_value("[data-testid=word-input]") == "代开发票"
+    await expect(page.locator("[data-testid=picker-word-departments] .pk-chip")).to_have_text(
+        [re.compile("销售部"), re.compile("华南大区")]
+    )
     assert await page.is_checked("#word-form input[value=staff_to_customer]")
     await page.select_option("#word-form select[name=severity]", "high")
     await page.uncheck("#word-form input[name=enabled]")
@@ -296,8 +309,14 @@ async def test_rules_show_api_errors_and_settings_save(ui: UI) -> None:
 async def test_statistics_charts(ui: UI) -> None:
     ids = await seed(ui)
     await ui.linked.api("POST", f"/api/v1/compliance/alerts/{ids['wangwu']}/false-positive")
+    corp = await Corp.get()
+    await Staff.filter(corp_id=corp.id, userid="zhangsan").update(department_ids=[2])
+    await Staff.filter(corp_id=corp.id, userid="lisi").update(department_ids=[9])
+    await Department.create(corp_id=corp.id, dept_id=2, name="销售部")
     page = await ui.login("admin")
     await page.goto(ui.url("/admin/compliance/stats"))
+    teams = await page.text_content("[data-testid=stats-team]") or ""
+    assert "销售部" in teams and "部门 9" in teams  # a department not synced yet: its number
     assert await page.text_content("[data-testid=stat-total]") == "3"
     assert await page.text_content("[data-testid=stat-false-positive]") == "1"
     for name in ("week", "staff", "word"):

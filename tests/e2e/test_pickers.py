@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from playwright.async_api import Locator, Page, expect
 
 from livecode.models import LiveCode
-from scrm.models import Corp, Customer, FollowRelation, Lead, Opportunity, Staff
+from scrm.models import Corp, Customer, Department, FollowRelation, Lead, Opportunity, Staff
 from tests.e2e.conftest import UI
 from tests.e2e.test_livecodes import _fill_member, _mirrored_tag
 
@@ -34,14 +34,15 @@ async def test_live_code_departments_and_tags_by_name(ui: UI) -> None:
     tag_id = await _mirrored_tag(ui)
     corp = await Corp.get()
     await Staff.filter(corp_id=corp.id, userid="lisi").update(department_ids=[5])
+    await Department.create(corp_id=corp.id, dept_id=5, name="华南销售部")
     page = await ui.login("ops")
     await page.goto(ui.url("/admin/livecodes/new"))
     text = await page.inner_text("[data-testid=lc-form]")
     assert "部门ID" not in text and "标签ID" not in text
     await page.fill("[data-testid=lc-name-input]", "门店海报")
     await _fill_member(page, 0, "zhangsan", 5)
-    # A department is found by a member in it and shown by them, never as a bare number.
-    await choose(page, "[data-testid=picker-lc-departments]", "李四", "部门 5（李四）")
+    # A department is found by a member in it and shown by its synced name, never a number.
+    await choose(page, "[data-testid=picker-lc-departments]", "李四", "华南销售部")
     await choose(page, "[data-testid=picker-lc-tag-search]", "地", "地铁")
     chips = await page.inner_text("[data-testid=picker-lc-tag-search]")
     assert "地铁" in chips and tag_id not in chips
@@ -53,7 +54,7 @@ async def test_live_code_departments_and_tags_by_name(ui: UI) -> None:
     # Editing shows the stored ids by name again.
     await page.goto(ui.url(f"/admin/livecodes/{code.id}/edit"))
     await expect(page.locator("[data-testid=picker-lc-departments] .pk-chip")).to_have_text(
-        re.compile(r"部门 5（李四）")
+        re.compile(r"华南销售部")
     )
 
 

@@ -85,6 +85,9 @@ async def test_staff_sync_shows_progress_and_new_members(ui: UI) -> None:
     assert "孙七" in (await sunqi.text_content() or "") and "在职" in (
         await sunqi.text_content() or ""
     )
+    # Departments by the names the same sync read from department/list.
+    assert "总部、销售部" in (await page.locator("[data-userid=zhaoliu]").text_content() or "")
+    assert "销售部" in (await sunqi.text_content() or "")
     await shot(ui, page, "settings-staff-sync")
 
 

@@ -11,7 +11,17 @@ from tortoise import connections
 from admin.api.auth import hash_token
 from admin.web.passwords import verify_password
 from bot import background
-from scrm.models import AdminUser, ApiToken, AuditLog, Corp, Lead, ScoringRule, Staff, Tag
+from scrm.models import (
+    AdminUser,
+    ApiToken,
+    AuditLog,
+    Corp,
+    Department,
+    Lead,
+    ScoringRule,
+    Staff,
+    Tag,
+)
 from tests.conftest import AES_KEY, CORP_ID, SECRET
 from tests.livecode.conftest import Linked, linked  # noqa: F401
 
@@ -99,15 +109,31 @@ async def test_staff_sync_upserts_deactivates_and_reports_progress(linked: Linke
         "unchanged": 0,
         "deactivated": 1,
         "members": 4,
+        "departments": 3,  # the sandbox's 总部, 销售部, 市场部 (department/list)
     }
     rows = {s.userid: s for s in await Staff.all()}
     assert rows["zhaoliu"].name == "赵六" and rows["zhaoliu"].department_ids == [1, 2]
     assert rows["sunqi"].active and not rows["wangwu"].active
+    stored = await Department.all().order_by("dept_id").values_list("dept_id", "name", "parent_id")
+    assert stored == [(1, "总部", 0), (2, "销售部", 1), (3, "市场部", 1)]
+
+    # Unchanged names are not written again; a renamed one is.
+    again = await finished(
+        linked, (await linked.api("POST", "/api/v1/staff/sync", status=202))["id"]
+    )
+    assert again["result"]["departments"] == 0
+    await linked.sandbox.control("departments", {"departments": {"2": "华南销售部"}})
+    third = await finished(
+        linked, (await linked.api("POST", "/api/v1/staff/sync", status=202))["id"]
+    )
+    assert third["result"]["departments"] == 1
+    assert (await Department.get(dept_id=2)).name == "华南销售部"
 
     page = await linked.api("GET", "/api/v1/staff?active=0")
     assert [s["userid"] for s in page["items"]] == ["wangwu"] and page["total"] == 1
     found = await linked.api("GET", "/api/v1/staff?q=赵")
     assert [s["userid"] for s in found["items"]] == ["zhaoliu"]
+    assert found["items"][0]["departments"] == ["总部", "华南销售部"]
 
 
 async def test_failed_sync_deactivates_nobody(linked: Linked) -> None:  # noqa: F811

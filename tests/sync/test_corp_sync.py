@@ -15,6 +15,7 @@ from scrm import vault
 from scrm.enums import GroupStatus, MemberType, RelationStatus
 from scrm.models import (
     Customer,
+    Department,
     FollowRelation,
     GroupChat,
     GroupMember,
@@ -56,6 +57,9 @@ async def test_full_sync_imports_the_world_by_name(
     assert run.counts["members"]["added"] == 4
     assert run.api_calls >= 6 and run.rows_written > 0
     assert await SyncCursor.all().count() == 0  # a finished run leaves nothing to resume
+    # The staff step names the departments (department/list) for the pickers and pages.
+    names = await Department.all().order_by("dept_id").values_list("name", flat=True)
+    assert names == ["总部", "销售部", "市场部"]
 
 
 async def test_a_second_run_with_nothing_changed_writes_nothing(

@@ -13,6 +13,7 @@ from aiohttp import web
 # Importing the API modules registers their handlers in wire.ROUTES.
 from wecom.sandbox import (  # noqa: F401
     api_contacts,
+    api_departments,
     api_groupmsg,
     api_groups,
     api_messages,

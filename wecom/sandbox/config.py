@@ -14,6 +14,10 @@ class SandboxStaff(BaseModel):
     customer_limit: int = 0  # takeovers past this many customers end in status 4; 0 = none
 
 
+# The departments every sandbox corp starts with (id → name); members default to 1, the root.
+DEFAULT_DEPARTMENTS: dict[int, str] = {1: "总部", 2: "销售部", 3: "市场部"}
+
+
 class SandboxCorp(BaseModel):
     corp_id: str
     secret: str
@@ -22,6 +26,7 @@ class SandboxCorp(BaseModel):
     agent_id: int = 1000002
     callback_url: str = ""
     staff: list[SandboxStaff] = []
+    departments: dict[int, str] = dict(DEFAULT_DEPARTMENTS)  # department/list names
 
 
 class SandboxConfig(BaseModel):

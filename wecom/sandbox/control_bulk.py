@@ -1,4 +1,4 @@
-"""`/sandbox/friends` and `/sandbox/world`: what a corp had before the bot was connected."""
+"""`/sandbox/friends`, `/world`, `/departments`: what a corp had before the bot was connected."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from wecom.sandbox.api_departments import department_names
 from wecom.sandbox.control import BadControl, _body, _corp
 from wecom.sandbox.gate import WORLD
 from wecom.sandbox.people import added_at, made_up_customer
@@ -83,3 +84,22 @@ async def add_world(request: web.Request) -> web.Response:
     made["elapsed_ms"] = round((time.perf_counter() - started) * 1000)
     world.record("world", corp.conf.corp_id, **made)
     return web.json_response(made)
+
+
+@routes.post("/sandbox/departments")
+async def name_departments(request: web.Request) -> web.Response:
+    """Add or rename departments: {"departments": {"2": "华南销售部", …}}; answers them all."""
+    world, body = request.app[WORLD], await _body(request)
+    corp = _corp(world, body)
+    given = body.get("departments")
+    if not isinstance(given, dict) or not 0 < len(given) <= 1000:
+        raise BadControl("departments must be an object of 1 to 1000 id: name pairs")
+    names = dict(department_names(corp))
+    for raw, name in given.items():
+        if not str(raw).isdigit() or not 0 < int(raw) < 2**31:
+            raise BadControl(f"department id {raw!r} must be a positive integer")
+        if not isinstance(name, str) or not 0 < len(name) <= 64:
+            raise BadControl("a department name is 1 to 64 characters")
+        names[int(raw)] = name
+    corp.conf.departments = names
+    return web.json_response({str(k): v for k, v in sorted(names.items())})

@@ -24,6 +24,7 @@ from admin.web.render import current, page
 from scrm.compliance import actions, stats
 from scrm.compliance.team_settings import settings_for
 from scrm.models import AllowPhrase, ComplianceRule, SensitiveWord
+from scrm.services import department_names
 
 routes = web.RouteTableDef()
 WORDS_PER_PAGE = 50
@@ -51,6 +52,9 @@ async def words(request: web.Request) -> dict[str, Any]:
         set(await SensitiveWord.filter(corp_id=corp.id).values_list("category", flat=True)) - {""}
     )
     keep = {k: v for k, v in (("q", search), ("category", category)) if v}
+    departments = await department_names.names(
+        corp.id, {d for r in rows for d in r.scope_departments}
+    )
     return {
         "tabs": tabs(current(request), "words"),
         "labels": LABELS,
@@ -66,6 +70,7 @@ async def words(request: web.Request) -> dict[str, Any]:
         "words": [
             {
                 "row": r,
+                "departments": department_names.labels(r.scope_departments, departments),
                 # What the edit button loads into the form (the API's own field names).
                 "spec": {
                     "id": r.id,
@@ -160,6 +165,9 @@ async def statistics(request: web.Request) -> dict[str, Any]:
     per_week = _weeks(got["by_week"], weeks, zone(corp))
     by_staff = got["by_staff"][:20]
     by_word = got["by_word"][:20]
+    departments = await department_names.names(
+        corp.id, [r["department_id"] for r in got["by_team"]]
+    )
     return {
         "tabs": tabs(who, "stats"),
         "weeks": weeks,
@@ -194,5 +202,8 @@ async def statistics(request: web.Request) -> dict[str, Any]:
         },
         "by_staff": got["by_staff"],
         "by_word": got["by_word"],
-        "by_team": got["by_team"],
+        "by_team": [
+            {**r, "department": department_names.label(r["department_id"], departments)}
+            for r in got["by_team"]
+        ],
     }

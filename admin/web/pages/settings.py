@@ -21,6 +21,7 @@ from admin.web.render import page
 from bot import keys
 from scrm.ints import parse_int
 from scrm.models import Corp, Staff, SyncRun
+from scrm.services import department_names
 
 __all__ = ["routes"]
 STAFF_PAGE = 100
@@ -88,6 +89,9 @@ async def staff(request: web.Request) -> dict[str, Any]:
     rows = (
         await q.order_by("-active", "userid").offset((number - 1) * STAFF_PAGE).limit(STAFF_PAGE)
     )
+    known = await department_names.names(
+        corp.id, {d for s in rows for d in s.department_ids or []}
+    )
     return base(
         "staff",
         corp,
@@ -95,7 +99,7 @@ async def staff(request: web.Request) -> dict[str, Any]:
             {
                 "userid": s.userid,
                 "name": s.name,
-                "departments": "、".join(str(d) for d in s.department_ids or []),
+                "departments": department_names.labels(s.department_ids or [], known),
                 "contact": s.has_contact_permission,
                 "active": s.active,
                 "updated": local(s.updated_at, corp),

@@ -79,6 +79,7 @@
       const key = (el.name || "").replace(/\[\]$/, "");
       if (!key || !(key in row)) { continue; }
       const value = row[key];
+      if (el.picker) { el.picker.set(value || []); continue; } // a picker draws its chips by name
       if (el.type === "checkbox") {
         el.checked = Array.isArray(value) ? value.includes(el.value) : Boolean(value);
       } else if (el.multiple) {
@@ -96,6 +97,8 @@
 
   function resetForm(form) {
     form.reset();
+    // reset() leaves hidden inputs as they are: a picker's ids are cleared by the picker.
+    form.querySelectorAll("input[data-picker]").forEach((el) => { if (el.picker) { el.picker.set([]); } });
     form.dataset.api = form.dataset.addApi;
     form.dataset.method = "POST";
     switchTitle(form, "add");

@@ -9,7 +9,7 @@
   const esc = (s) => String(s === undefined || s === null ? "" : s).replace(/[&<>"']/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
   const PLACEHOLDER = {
-    members: "输入成员姓名搜索", departments: "输入部门编号或成员姓名", tags: "输入标签名搜索",
+    members: "输入成员姓名搜索", departments: "输入部门名称、编号或成员姓名", tags: "输入标签名搜索",
     leads: "输入线索姓名或完整手机号", customers: "输入客户昵称或备注", livecodes: "输入活码名称",
     materials: "输入素材标题",
   };

@@ -26,6 +26,13 @@ class ContactsAPI(WeComCore):
             fetch_child=int(fetch_child),
         )
 
+    async def list_departments(self, department_id: int | None = None) -> m.Departments:
+        """department/list: every department the app can see (or `department_id` and those
+        under it), with names for a self-built app."""
+        if department_id is None:
+            return await self.get("department/list", m.Departments)
+        return await self.get("department/list", m.Departments, id=department_id)
+
     async def list_external_contacts(self, userid: str) -> m.ExternalContactIds:
         return await self.get("externalcontact/list", m.ExternalContactIds, userid=userid)
 

@@ -23,6 +23,21 @@ class DepartmentUsers(Response):
     userlist: list[DepartmentUser] = []
 
 
+class Department(Part):
+    """One department of department/list; third-party apps get no `name` (it stays "")."""
+
+    id: int
+    name: str = ""
+    name_en: str = ""
+    parentid: int = 0
+    order: int = 0
+    department_leader: list[str] = []
+
+
+class Departments(Response):
+    department: list[Department] = []
+
+
 class ExternalContactIds(Response):
     external_userid: list[str] = []
 
