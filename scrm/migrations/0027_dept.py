@@ -4,7 +4,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0025_ui_build')]
+    dependencies = [('models', '0026_perf')]
 
     initial = False
 
