@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.async_api import Dialog, Page
 
-from scrm.models import AdminUser, Corp
+from scrm.models import AdminUser, AssignmentRule, Corp
 from tests.conftest import AES_KEY, CORP_ID, SECRET, TOKEN
 from tests.e2e.conftest import UI
 
@@ -138,12 +138,15 @@ async def test_recycling_change_shows_in_the_audit_log(ui: UI) -> None:
     assign = page.locator("[data-testid=assignment-new]")
     await assign.locator("input[name=name]").fill("上海线索给李四")
     await assign.locator("select[name=members]").select_option(["lisi"])
-    await assign.locator("input[name=conditions]").fill('{"city": ["上海"]}')
+    await assign.locator("input[name='cond.city']").fill("上海")
+    await assign.locator("input[name='weights.lisi']").fill("3")
     await assign.locator("button[type=submit]").click()
     row = page.locator("[data-testid=assignment-rules] [data-rule=上海线索给李四]")
     await row.wait_for()
     assert "李四" in (await row.text_content() or "")
     assert await row.locator("[data-testid=rule-conditions]").inner_text() == "城市是 上海"
+    rule = await AssignmentRule.get(name="上海线索给李四")  # no JSON typed, no userid typed
+    assert (rule.conditions, rule.weights) == ({"city": ["上海"]}, {"lisi": 3})
 
     for city in ("上海", "北京"):
         await ui.linked.api("POST", "/api/v1/leads", {"name": "客户", "city": city}, 201)

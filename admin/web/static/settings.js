@@ -78,6 +78,12 @@
     try {
       body = SCRM.formJSON(form);
       if ("value" in body) { body.value = ruleValue(body.op, body.value); }
+      if (body.cond) {  // the assignment rule's condition fields: only those filled in
+        const conditions = {};
+        Object.entries(body.cond).forEach(([k, v]) => { if (Array.isArray(v) && v.length) { conditions[k] = v; } });
+        body.conditions = conditions;
+        delete body.cond;
+      }
     } catch (e) {
       SCRM.toast("格式错误：" + e.message, "error");
       return;
