@@ -8,6 +8,7 @@ from typing import Any
 
 from tortoise.queryset import QuerySet
 
+from scrm.ints import parse_id
 from scrm.models import GroupChat, LinkOpen, MassSend, MassSendRecipient
 from scrm.services.export_lists import BATCH, Page, Request, customer_names
 from scrm.services.reports_common import NOBODY
@@ -30,8 +31,8 @@ CREATED_BY = "_created_by"
 
 def query(req: Request) -> QuerySet[MassSendRecipient]:
     q = MassSendRecipient.filter(corp_id=req.scope.corp_id)
-    if req.params.get("send", "").isascii() and req.params.get("send", "").isdigit():
-        q = q.filter(send_id=int(req.params["send"]))
+    if (send_id := parse_id(req.params.get("send", ""))) is not None:
+        q = q.filter(send_id=send_id)
     if CREATED_BY in req.params:
         q = q.filter(task__send__created_by=req.params[CREATED_BY] or NOBODY)
     owners = req.scope.people()

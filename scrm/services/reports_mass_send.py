@@ -3,7 +3,7 @@ links, and how many customers deleted the sender within 7 days of receiving it."
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,22 +49,28 @@ async def mass_send_effect(scope: Scope) -> list[dict[str, Any]]:
         send_at__lt=scope.until,
         status__in=("sent", "cancelled"),
     ).order_by("-send_at", "-id")
+    ids = [s.id for s in sends]
+    rows_of: dict[int, list[tuple[str, str, int, datetime | None]]] = defaultdict(list)
+    opened_by: dict[int, set[str]] = defaultdict(set)
+    for i in range(0, len(ids), CHUNK):  # two queries for the whole window, not two a send
+        chunk = ids[i : i + CHUNK]
+        for send_id, sender, target, status, at in await MassSendRecipient.filter(
+            send_id__in=chunk, **owner_filter(scope.people(), "task__sender")
+        ).values_list("send_id", "task__sender", "target_id", "status", "sent_at"):
+            rows_of[int(send_id)].append((sender, target, int(status), at))
+        for source, target in await LinkOpen.filter(
+            corp_id=scope.corp_id, source__in=[f"mass:{x}" for x in chunk]
+        ).values_list("source", "target_id"):
+            opened_by[int(str(source).split(":", 1)[1])].add(str(target))
     out = []
     for send in sends:
-        rows = await MassSendRecipient.filter(
-            send_id=send.id, **owner_filter(scope.people(), "task__sender")
-        ).values_list("task__sender", "target_id", "status", "sent_at")
+        rows = rows_of[send.id]
         if not rows and scope.people() is not None:
             continue  # none of the scope's members took part
-        statuses = Counter(int(s) for _, _, s, _ in rows)
+        statuses = Counter(s for _, _, s, _ in rows)
         reached = statuses[REACHED]
         targets = {t for _, t, _, _ in rows}
-        openers = set(
-            await LinkOpen.filter(corp_id=scope.corp_id, source=f"mass:{send.id}").values_list(
-                "target_id", flat=True
-            )
-        )
-        opened = len(openers & targets)
+        opened = len(opened_by[send.id] & targets)
         received = [(u, t, at) for u, t, s, at in rows if s == REACHED and at is not None]
         deleted = None  # a group has no friend to delete
         if send.chat_type == "single":
