@@ -72,24 +72,29 @@ def _pct(values: list[float], q: float) -> float:
 
 
 async def breakdown(url: str, redis_url: str) -> dict[str, float]:
-    """Per add event, from the inbox rows and arq's job results (kept an hour): edge arrival
-    → stored → enqueued → job started → welcome answered (welcome_ms) → job finished."""
+    """Per add event, from the inbox rows and the welcome lane's timings (the last 5 000;
+    arq's job results for an add that went to the main queue): edge arrival → stored →
+    enqueued → welcome started → welcome answered (welcome_ms) → welcome finished."""
     from arq.connections import RedisSettings, create_pool
     from arq.jobs import Job
 
+    from bot import welcome_lane
     from bot.jobs.names import inbox_job_id
 
     rows = await _rows(url)
     redis = await create_pool(RedisSettings.from_dsn(redis_url))
     parts: dict[str, list[float]] = {k: [] for k in ("store", "to_queue", "queue_wait", "job")}
     try:
-        for key, arrived, received in rows:
-            info = None
-            for job_id in (f"welcome:{inbox_job_id(key, 0)}", inbox_job_id(key, 0)):
-                info = await Job(job_id, redis).result_info()
-                if info is not None:
-                    break
+        lane = await welcome_lane.timings(redis)
+        for row_id, key, arrived, received in rows:
             parts["store"].append((received - arrived).total_seconds() * 1000)
+            arrived_ms = arrived.timestamp() * 1000
+            if (t := lane.get(row_id)) is not None:
+                parts["to_queue"].append(t["enqueued"] - arrived_ms)
+                parts["queue_wait"].append(t["started"] - t["enqueued"])
+                parts["job"].append(t["done"] - t["started"])
+                continue
+            info = await Job(inbox_job_id(key, 0), redis).result_info()
             if info is None:
                 continue
             parts["to_queue"].append((info.enqueue_time - arrived).total_seconds() * 1000)
@@ -107,14 +112,14 @@ async def breakdown(url: str, redis_url: str) -> dict[str, float]:
     return out
 
 
-async def _rows(url: str) -> list[tuple[str, datetime, datetime]]:
-    sql = "SELECT key, arrived_at, received_at FROM inbox WHERE kind = '" + ADD_KIND + "'"
+async def _rows(url: str) -> list[tuple[int, str, datetime, datetime]]:
+    sql = "SELECT id, key, arrived_at, received_at FROM inbox WHERE kind = '" + ADD_KIND + "'"
     if url.startswith("sqlite"):
         import sqlite3
 
         with sqlite3.connect(url.removeprefix("sqlite://")) as db:
             got = db.execute(sql).fetchall()
-        return [(k, _dt(a), _dt(r)) for k, a, r in got]
+        return [(i, k, _dt(a), _dt(r)) for i, k, a, r in got]
     import asyncpg
 
     conn = await asyncpg.connect(url.replace("postgres://", "postgresql://"))

@@ -206,8 +206,8 @@ async def main() -> None:
             f"| {db} | {m['within_20s_pct']:.1f}% | {m['p50_ms']:.0f} | {m['p99_ms']:.0f} | "
             f"{m['quota_violations']:g} | {m['lost']:g} | {m['backup']:g} |"
         )
-    print("\nWhere the time went (ms, p50 / p99), from the inbox rows and arq's job results:\n")
-    print("| database | edge→stored | stored→enqueued | queue wait | job run | welcome_ms |")
+    print("\nWhere the time went (ms, p50 / p99), from the inbox rows and the lane's timings:\n")
+    print("| database | edge→stored | stored→enqueued | lane wait | welcome run | welcome_ms |")
     print("|---|---:|---:|---:|---:|---:|")
     for db, m in rows:
         cells = [

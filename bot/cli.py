@@ -20,7 +20,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="create or upgrade the schema at SCRM_DATABASE_URL")
     for name, text in (
-        ("up", "web + worker + scheduler in one process"),
+        ("up", "web + worker + scheduler on one machine"),
         ("serve", "the web half only (callbacks, webhooks, API)"),
     ):
         cmd = sub.add_parser(name, help=text)
@@ -31,6 +31,11 @@ def _parser() -> argparse.ArgumentParser:
         "--welcome-only",
         action="store_true",
         help="only the welcome queue (what `up` and `worker` start as their child process)",
+    )
+    worker.add_argument(
+        "--bulk-only",
+        action="store_true",
+        help="no welcome child, no sweeper, lower CPU priority (what `up` starts on PostgreSQL)",
     )
     sandbox = sub.add_parser("sandbox", help="run the WeCom sandbox (a stand-in for WeCom)")
     sandbox.add_argument("--host", default="127.0.0.1", help="listen address")
@@ -117,6 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 host=host,
                 port=port,
                 welcome_only=getattr(args, "welcome_only", False),
+                bulk_only=getattr(args, "bulk_only", False),
             )
         )
         return 0

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as migrate_api
 
 from bot.settings import Settings, get_settings
@@ -24,9 +25,25 @@ def _with_sqlite_pragmas(url: str) -> str:
     return url + ("&" if "?" in url else "?") + "synchronous=NORMAL"
 
 
+async def _keep_session(conn: Any) -> None:
+    """asyncpg's pool runs `RESET ALL` (and more) on every release: a round trip after each
+    query made outside a transaction, on the welcome's path too. Nothing here changes session
+    state (no SET, LISTEN or advisory locks; `SET LOCAL` ends with its transaction), so the
+    release keeps only asyncpg's own rollback of an open transaction (decision 0033)."""
+
+
+def _connection(database_url: str) -> str | dict[str, Any]:
+    if database_url.startswith("sqlite"):
+        return _with_sqlite_pragmas(database_url)
+    config = expand_db_url(database_url)
+    if config["engine"] == "tortoise.backends.asyncpg":
+        config["credentials"]["reset"] = _keep_session
+    return config
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
-        "connections": {"default": _with_sqlite_pragmas(database_url)},
+        "connections": {"default": _connection(database_url)},
         "apps": {
             "models": {
                 "models": MODEL_MODULES,

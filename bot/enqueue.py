@@ -18,14 +18,8 @@ from arq.constants import default_queue_name, expires_extra_ms, job_key_prefix, 
 from arq.jobs import serialize_job
 from redis.exceptions import RedisError
 
-from bot import metrics
-from bot.jobs.names import (
-    PROCESS_INBOX,
-    WELCOME_FIRST,
-    WELCOME_QUEUE,
-    inbox_job_id,
-    welcome_job_id,
-)
+from bot import metrics, welcome_lane
+from bot.jobs.names import PROCESS_INBOX, inbox_job_id
 from bot.logging import get_logger
 
 log = get_logger("bot.enqueue")
@@ -46,30 +40,24 @@ return added
 
 # (inbox_id, inbox key, attempt, replay)
 JobRef = tuple[int, str, int, int]
-# A job ref and whether it is an add's welcome job (queue arq:welcome).
+# A job ref and whether its add goes to the welcome lane first.
 WelcomeRef = tuple[int, str, int, int, bool]
 
 
-async def enqueue_inbox_jobs(
-    arq: ArqRedis, refs: Sequence[JobRef], *, welcome: bool = False
-) -> int:
-    """Enqueue process_inbox jobs (with `welcome`, welcome_first jobs on the welcome queue);
-    returns how many were new. Raises on Redis errors."""
+async def enqueue_inbox_jobs(arq: ArqRedis, refs: Sequence[JobRef]) -> int:
+    """Enqueue process_inbox jobs; returns how many were new. Raises on Redis errors."""
     if not refs:
         return 0
     now_ms = int(time.time() * 1000)
-    function, job_id = (
-        (WELCOME_FIRST, welcome_job_id) if welcome else (PROCESS_INBOX, inbox_job_id)
-    )
     argv: list[str | bytes | int] = [
-        WELCOME_QUEUE if welcome else default_queue_name,
+        default_queue_name,
         expires_extra_ms,
         job_key_prefix,
         result_key_prefix,
     ]
     for inbox_id, key, attempt, replay in refs:
-        job = serialize_job(function, (inbox_id,), {}, None, now_ms)
-        argv += [job_id(key, attempt, replay), now_ms, job]
+        job = serialize_job(PROCESS_INBOX, (inbox_id,), {}, None, now_ms)
+        argv += [inbox_job_id(key, attempt, replay), now_ms, job]
     # redis-py's stubs type eval's args as str and its result as sync-or-async.
     added = await arq.eval(_SCRIPT, 0, *argv)  # type: ignore[arg-type,misc]
     return int(added)
@@ -87,8 +75,8 @@ class BatchEnqueuer:
     def submit(
         self, inbox_id: int, key: str, attempt: int = 0, replay: int = 0, *, welcome: bool = False
     ) -> None:
-        """Queue the row's inbox job; with `welcome`, its welcome job instead (which queues
-        the inbox job when the welcome is out)."""
+        """Queue the row's inbox job; with `welcome`, the welcome lane instead (the welcome
+        worker queues the inbox job when the welcome is out)."""
         self.queue.put_nowait((inbox_id, key, attempt, replay, welcome))
 
     def start(self) -> None:
@@ -109,9 +97,9 @@ class BatchEnqueuer:
             while len(batch) < self.max_batch and not self.queue.empty():
                 batch.append(self.queue.get_nowait())
             try:
-                # An add with a welcome gets only its welcome job here: that job enqueues the
-                # inbox job once the welcome is out (the sweeper covers a lost one).
-                await enqueue_inbox_jobs(self.arq, [r[:4] for r in batch if r[4]], welcome=True)
+                # An add with a welcome goes only to the welcome lane here: the welcome worker
+                # enqueues its inbox job once the welcome is out (the sweeper covers a lost one).
+                await welcome_lane.push(self.arq, [r[0] for r in batch if r[4]])
                 await enqueue_inbox_jobs(self.arq, [r[:4] for r in batch if not r[4]])
             except (RedisError, OSError, TimeoutError) as exc:
                 # The rows stay pending in the inbox; the sweeper enqueues them later.

@@ -77,18 +77,32 @@ async def _close_worker(worker: Worker, grace: float) -> None:
             await worker.on_shutdown(worker.ctx)
 
 
-async def supervise_worker(
-    settings: Settings, stop: asyncio.Event, *, sweeper: bool, welcome: bool = False
-) -> None:
-    """Keep one arq worker running; a Redis outage kills arq's loop, so restart it after.
-    With `welcome`, the worker is the welcome queue's (bot/welcome_worker.py)."""
-    from bot.welcome_worker import build_welcome_worker
+async def supervise_welcome(settings: Settings, stop: asyncio.Event) -> None:
+    """Run the welcome worker (bot/welcome_worker.py) until `stop`; restart it if it fails."""
+    from bot.welcome_worker import WelcomeWorker  # the WeCom client: not needed by `serve`
+
+    while not stop.is_set():
+        worker = WelcomeWorker(settings)
+        try:
+            await worker.start()
+            await worker.run(stop)
+        except Exception as exc:
+            log.warning(
+                "welcome_worker.stopped", error=repr(exc), restart_in=WORKER_RESTART_SECONDS
+            )
+        finally:
+            await worker.close(settings.worker_shutdown_grace_seconds)
+        if not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), WORKER_RESTART_SECONDS)
+
+
+async def supervise_worker(settings: Settings, stop: asyncio.Event, *, sweeper: bool) -> None:
+    """Keep one arq worker running; a Redis outage kills arq's loop, so restart it after."""
     from bot.worker import build_worker  # handlers and the WeCom client: not needed by `serve`
 
     while not stop.is_set():
-        worker = (
-            build_welcome_worker(settings) if welcome else build_worker(settings, sweeper=sweeper)
-        )
+        worker = build_worker(settings, sweeper=sweeper)
         run_task = asyncio.create_task(worker.async_run())
         stop_task = asyncio.create_task(stop.wait())
         await asyncio.wait({run_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
@@ -109,6 +123,12 @@ async def supervise_worker(
 WELCOME_PORT_OFFSET = 1000  # the welcome child's /metrics: the worker's port + this
 
 
+def splits_bulk(settings: Settings) -> bool:
+    """Whether `up` runs its bulk worker in a child process: on PostgreSQL. A SQLite file has
+    one writer at a time, so there a second process would only queue on its lock."""
+    return settings.welcome_process and not settings.database_url.startswith("sqlite")
+
+
 async def run(
     settings: Settings,
     *,
@@ -118,6 +138,7 @@ async def run(
     port: int,
     stop: asyncio.Event | None = None,
     welcome_only: bool = False,
+    bulk_only: bool = False,
 ) -> None:
     """Serve until `stop` (SIGTERM/SIGINT by default). Accepted events are in the DB before
     their ack, so stopping mid-stream loses nothing: unfinished jobs are re-run later."""
@@ -125,6 +146,15 @@ async def run(
     metrics.PROCESS_INFO.labels(
         role="up" if web_on and worker_on else "web" if web_on else "worker"
     ).set(1)
+    worker_tasks = []
+    child = bool(os.environ.get(welcome_child.PARENT_ENV))
+    if worker_on and web_on and splits_bulk(settings):
+        # Children first, so the welcome is served from the first callback the web accepts.
+        worker_tasks += [
+            asyncio.create_task(welcome_child.supervise(settings, stop, "welcome")),
+            asyncio.create_task(welcome_child.supervise(settings, stop, "bulk")),
+        ]
+        worker_on = False
     runner = await start_web(settings, host, port) if web_on else None
     probe = None
     if worker_on and not web_on and settings.worker_metrics_port:
@@ -134,13 +164,12 @@ async def run(
         # there): it answers 1000 ports up, clear of consecutive worker ports (9101, 9102…).
         port_used = settings.worker_metrics_port + (WELCOME_PORT_OFFSET if welcome_only else 0)
         probe = await start_worker_health(settings, host, port_used)
-    worker_tasks = []
     if worker_on and welcome_only:
-        worker_tasks.append(
-            asyncio.create_task(supervise_worker(settings, stop, sweeper=False, welcome=True))
-        )
-        if os.environ.get(welcome_child.PARENT_ENV):
-            worker_tasks.append(asyncio.create_task(welcome_child.orphan_watch(stop)))
+        worker_tasks.append(asyncio.create_task(supervise_welcome(settings, stop)))
+    elif worker_on and bulk_only:
+        # `up`'s bulk half: its web process runs the sweeper, the welcome has its own child.
+        welcome_child.lower_priority(settings.bulk_nice)
+        worker_tasks.append(asyncio.create_task(supervise_worker(settings, stop, sweeper=False)))
     elif worker_on:
         worker_tasks.append(
             asyncio.create_task(supervise_worker(settings, stop, sweeper=not web_on))
@@ -150,8 +179,10 @@ async def run(
         worker_tasks.append(
             asyncio.create_task(welcome_child.supervise(settings, stop))
             if settings.welcome_process
-            else asyncio.create_task(supervise_worker(settings, stop, sweeper=False, welcome=True))
+            else asyncio.create_task(supervise_welcome(settings, stop))
         )
+    if worker_on and child:
+        worker_tasks.append(asyncio.create_task(welcome_child.orphan_watch(stop)))
     await stop.wait()
     log.info("shutdown.begin")
     if runner:

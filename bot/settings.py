@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # The welcome worker (decision 0024) runs in a child process of `up` / `worker`, so CPU-heavy
     # bulk work in the main worker cannot starve it; False runs it inside the worker's process.
     welcome_process: bool = True
+    # On PostgreSQL `up` runs its bulk worker in a child process at this `nice` (0–19), so the
+    # web edge and the welcome get the CPU first when a burst shares the machine (decision 0033).
+    bulk_nice: int = Field(default=10, ge=0, le=19)
 
     # Hour (0–23, worker's local time) of the nightly reconcile with WeCom (scrm-bot sync).
     sync_hour: int = Field(default=3, ge=0, le=23)

@@ -1,10 +1,12 @@
-"""The welcome worker's own process: started, restarted and stopped by `up` / `worker`.
+"""Child processes of `up` / `worker`: the welcome worker and, on PostgreSQL, the bulk worker.
 
-One event loop serves the web edge, the main worker and whatever bulk job runs: a lead
-drain's batch keeps it busy for hundreds of milliseconds at a time. In a process of its own,
-the welcome worker gets its share of the CPU from the OS whatever the main process is doing
-(decision 0024). The child is `scrm-bot worker --welcome-only`; it stops when told (SIGTERM),
-and by itself when its parent is gone (a SIGKILLed parent cannot tell it).
+One event loop cannot serve everything at once: a lead drain's batch or an add's follow-up
+(statistics, quota, tags, mirror, lead, journeys: ≈ 18 ms of CPU each) keeps it busy, and the
+landing page, the callback edge and the welcome then wait behind it. In processes of their own
+the OS shares the CPU out (decisions 0024 and 0033): the welcome child is
+`scrm-bot worker --welcome-only`; on PostgreSQL `up` also runs its bulk worker as
+`scrm-bot worker --bulk-only`, at a lower CPU priority (`SCRM_BULK_NICE`). A child stops when
+told (SIGTERM), and by itself when its parent is gone (a SIGKILLed parent cannot tell it).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import contextlib
 import os
 import sys
+from typing import Literal
 
 from bot.logging import get_logger
 from bot.settings import Settings
@@ -22,15 +25,18 @@ log = get_logger("bot.welcome_child")
 PARENT_ENV = "SCRM_WELCOME_PARENT"
 RESTART_SECONDS = 2.0
 
+Role = Literal["welcome", "bulk"]
+FLAGS: dict[Role, str] = {"welcome": "--welcome-only", "bulk": "--bulk-only"}
 
-async def supervise(settings: Settings, stop: asyncio.Event) -> None:
-    """Keep one welcome child running until `stop`; then SIGTERM it and wait its grace."""
+
+async def supervise(settings: Settings, stop: asyncio.Event, role: Role = "welcome") -> None:
+    """Keep one child of `role` running until `stop`; then SIGTERM it and wait its grace."""
     while not stop.is_set():
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "worker", "--welcome-only",
+            sys.executable, "-m", "bot.cli", "worker", FLAGS[role],
             env={**os.environ, PARENT_ENV: str(os.getpid())},
         )  # fmt: skip
-        log.info("welcome_child.started", pid=proc.pid)
+        log.info("child.started", role=role, pid=proc.pid)
         waiter = asyncio.create_task(proc.wait())
         stopper = asyncio.create_task(stop.wait())
         await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -44,9 +50,16 @@ async def supervise(settings: Settings, stop: asyncio.Event) -> None:
                     proc.kill()
                     await waiter
             return
-        log.warning("welcome_child.exited", code=proc.returncode, restart_in=RESTART_SECONDS)
+        log.warning("child.exited", role=role, code=proc.returncode, restart_in=RESTART_SECONDS)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), RESTART_SECONDS)
+
+
+def lower_priority(niceness: int) -> None:
+    """In the bulk child: yield the CPU to the web and welcome processes when they need it."""
+    if niceness > 0:
+        with contextlib.suppress(OSError):
+            os.nice(niceness)
 
 
 async def orphan_watch(stop: asyncio.Event) -> None:
@@ -54,7 +67,7 @@ async def orphan_watch(stop: asyncio.Event) -> None:
     parent = int(os.environ.get(PARENT_ENV, "0"))
     while not stop.is_set():
         if os.getppid() != parent:
-            log.warning("welcome_child.orphaned", parent=parent)
+            log.warning("child.orphaned", parent=parent)
             stop.set()
             return
         await asyncio.sleep(1.0)

@@ -1,9 +1,7 @@
 """Job-name constants: producers and the worker agree on these strings."""
 
 PROCESS_INBOX = "process_inbox"
-# An add's welcome has a queue and worker slots of its own (docs/decisions/0024).
-WELCOME_FIRST = "welcome_first"
-WELCOME_QUEUE = "arq:welcome"
+# An add's welcome has a lane and a worker of its own (decisions 0024, 0033): at most this long.
 WELCOME_TIMEOUT = 30
 DRAIN_LEAD_EVENTS = "drain_lead_events"
 COMPLIANCE_ARCHIVE = "compliance_archive"
@@ -28,7 +26,3 @@ def inbox_job_id(inbox_key: str, attempt: int, replay: int = 0) -> str:
     database while Redis remembers old results (a demo re-run, a restored backup)."""
     return f"inbox:{inbox_key[:32]}:{replay}:{attempt}"
 
-
-def welcome_job_id(inbox_key: str, attempt: int, replay: int = 0) -> str:
-    """The welcome job's id: the inbox job's, on the welcome queue (the same dedup rule)."""
-    return "welcome:" + inbox_job_id(inbox_key, attempt, replay)

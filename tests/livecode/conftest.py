@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from bot import keys
 from bot.app import create_app
 from bot.settings import Settings
-from bot.welcome_worker import build_welcome_worker
+from bot.welcome_worker import run_burst
 from bot.worker import build_worker
 from scrm.models import Corp, Staff
 from tests.conftest import CORP_ID
@@ -38,18 +38,16 @@ class Linked:
         return body
 
     async def drain(self) -> None:
-        """Run what the edge queued: welcome jobs first (they queue their adds' inbox jobs),
-        then the main queue, as the two workers of a worker process would."""
+        """Run what the edge queued: the welcome lane first (each welcome queues its add's
+        inbox job), then the main queue, as the two workers of a worker process would."""
         await self.bot.app[keys.ENQUEUER].stop()
         self.bot.app[keys.ENQUEUER].start()
-        for worker in (
-            build_welcome_worker(self.settings, burst=True),
-            build_worker(self.settings, burst=True, sweeper=False),
-        ):
-            try:
-                await worker.async_run()
-            finally:
-                await worker.close()
+        await run_burst(self.settings)
+        worker = build_worker(self.settings, burst=True, sweeper=False)
+        try:
+            await worker.async_run()
+        finally:
+            await worker.close()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The welcome on its own queue: sent before the rest of the add, never behind bulk work, once."""
+"""The welcome on its own lane: sent before the rest of the add, never behind bulk work, once."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot import inbox, keys
+from bot import inbox, keys, welcome_lane
 from bot.enqueue import enqueue_inbox_jobs
 from bot.inbox_admin import replay
-from bot.jobs.names import WELCOME_QUEUE
 from bot.jobs.welcome import welcome_first
-from bot.welcome_worker import build_welcome_worker
+from bot.welcome_worker import run_burst
 from livecode.models import LiveCodeAdd
 from livecode.welcome_once import outcome_key
 from scrm.enums import InboxStatus
@@ -29,11 +28,7 @@ ADD = "change_external_contact.add_external_contact"
 async def drain_welcomes(linked: Linked) -> None:
     await linked.bot.app[keys.ENQUEUER].stop()
     linked.bot.app[keys.ENQUEUER].start()
-    worker = build_welcome_worker(linked.settings, burst=True)
-    try:
-        await worker.async_run()
-    finally:
-        await worker.close()
+    await run_burst(linked.settings)
 
 
 async def test_welcome_goes_out_before_the_rest_of_the_add(linked: Linked) -> None:
@@ -65,7 +60,7 @@ async def test_welcome_is_not_queued_behind_bulk_work(linked: Linked) -> None:
     # The welcome worker touched none of the backlog; the welcome job queued the add's own
     # inbox job behind it.
     assert await arq.zcard("arq:queue") == 301
-    assert await arq.zcard(WELCOME_QUEUE) == 0
+    assert await arq.llen(welcome_lane.LANE) == 0
 
 
 async def test_only_adds_with_a_state_and_a_welcome_code_get_a_welcome_job(
@@ -84,7 +79,7 @@ async def test_only_adds_with_a_state_and_a_welcome_code_get_a_welcome_job(
         assert (await linked.bot.post(url, params=params, data=body)).status == 200
     await linked.bot.app[keys.ENQUEUER].stop()
     arq = linked.bot.app[keys.ARQ]
-    assert await arq.zcard(WELCOME_QUEUE) == 0
+    assert await arq.llen(welcome_lane.LANE) == 0
     assert await arq.zcard("arq:queue") == 2
 
 
@@ -102,7 +97,7 @@ async def test_racing_jobs_retries_and_replays_welcome_once(linked: Linked) -> N
     assert len(await linked.sandbox.records("welcome")) == 1
     await linked.drain()  # the inbox job: the recorded outcome, no send
     assert len(await linked.sandbox.records("welcome")) == 1
-    # An operator replay runs the whole add again (fresh job ids on both queues).
+    # An operator replay runs the whole add again (a fresh inbox job id).
     assert await replay(linked.bot.app[keys.ARQ], [row.id], []) == 1
     await drain_welcomes(linked)
     await linked.drain()
@@ -118,7 +113,7 @@ async def test_inbox_job_alone_still_welcomes_and_records_it(linked: Linked) -> 
     scan = await linked.sandbox.control("scan", {"config_id": code.config_id})
     await linked.bot.app[keys.ENQUEUER].stop()
     arq = linked.bot.app[keys.ARQ]
-    await arq.delete(WELCOME_QUEUE)
+    await arq.delete(welcome_lane.LANE)
     assert await inbox.sweep_once(arq, now=datetime.now(UTC) + timedelta(minutes=1)) == 1
     await linked.drain()
     assert len(await linked.sandbox.records("welcome")) == 1
