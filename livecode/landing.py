@@ -5,8 +5,10 @@ from __future__ import annotations
 from html import escape
 
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from bot import keys
+from bot.logging import get_logger
 from livecode import service
 from livecode.allocation import Allocator
 from livecode.models import LiveCode
@@ -15,6 +17,9 @@ from scrm.cache import TtlCache
 from scrm.models import Corp, Staff
 
 routes = web.RouteTableDef()
+log = get_logger("livecode.landing")
+
+RETRY_SECONDS = 5
 
 _PAGE = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>{title}</title>
@@ -52,8 +57,20 @@ async def landing(request: web.Request) -> web.Response:
     local = service.local_now(corp)
     redis = request.app[keys.ARQ]
     members = await service.members_of(code)
-    choice = await Allocator(redis).allocate(code, members, local)
-    await redis.incr(scans_key(code.id, local.date().isoformat()))
+    try:
+        choice = await Allocator(redis).allocate(code, members, local)
+        await redis.incr(scans_key(code.id, local.date().isoformat()))
+    except (RedisError, OSError) as exc:
+        # Quotas live in Redis: without it no member can be chosen safely. A scanning
+        # customer gets a page that says to try again, not a bare 500.
+        log.warning("landing.redis_down", code_id=code.id, error=type(exc).__name__)
+        headers = {"Retry-After": str(RETRY_SECONDS)}
+        if wants_json:
+            body = {"error": "unavailable", "message": "服务繁忙，请稍后再试"}
+            return web.json_response(body, status=503, headers=headers)
+        page = _page(code.name, "<p>服务繁忙，请稍后再扫码。</p>", status=503)
+        page.headers.update(headers)
+        return page
     if choice is None:
         if wants_json:
             return web.json_response({"error": "exhausted", "status": code.status}, status=410)

@@ -234,3 +234,27 @@ async def test_one_customer_one_owner_routes_a_returning_customer_back(linked: L
     assert (
         notes[-1]["data"]["touser"] == ["zhangsan"] and "一客一主" in notes[-1]["data"]["content"]
     )
+
+
+async def test_landing_without_redis_says_try_again_and_takes_no_quota(linked: Linked) -> None:
+    body = await linked.api("POST", "/api/v1/livecodes", SPEC, status=201)
+    redis = linked.bot.app[keys.ARQ]
+    pool = redis.connection_pool
+    port = pool.connection_kwargs["port"]
+    # Redis goes away: every new connection is refused (a port nothing listens on).
+    await pool.disconnect()
+    pool.connection_kwargs["port"] = 1
+    pool.reset()  # forget the connections made to the real port
+    try:
+        resp = await linked.bot.get(f"/l/{body['id']}")
+        assert resp.status == 503 and resp.headers["Retry-After"] == "5"
+        assert "请稍后再扫码" in await resp.text()
+        resp = await linked.bot.get(f"/l/{body['id']}", params={"format": "json"})
+        assert resp.status == 503 and (await resp.json())["error"] == "unavailable"
+    finally:
+        await pool.disconnect()
+        pool.connection_kwargs["port"] = port
+        pool.reset()
+    # Back up: the next scan is allocated as usual, the failed ones took nothing.
+    resp = await linked.bot.get(f"/l/{body['id']}", params={"format": "json"})
+    assert resp.status == 200 and (await resp.json())["userid"] == "zhangsan"
