@@ -121,6 +121,7 @@ async def supervise_worker(settings: Settings, stop: asyncio.Event, *, sweeper: 
 
 
 WELCOME_PORT_OFFSET = 1000  # the welcome child's /metrics: the worker's port + this
+CHILD_READY_SECONDS = 30.0  # `up` opens its port without the welcome child after this long
 
 
 def splits_bulk(settings: Settings) -> bool:
@@ -149,12 +150,18 @@ async def run(
     worker_tasks = []
     child = bool(os.environ.get(welcome_child.PARENT_ENV))
     if worker_on and web_on and splits_bulk(settings):
-        # Children first, so the welcome is served from the first callback the web accepts.
+        ready = asyncio.Event()
         worker_tasks += [
-            asyncio.create_task(welcome_child.supervise(settings, stop, "welcome")),
+            asyncio.create_task(welcome_child.supervise(settings, stop, "welcome", ready)),
             asyncio.create_task(welcome_child.supervise(settings, stop, "bulk")),
         ]
         worker_on = False
+        # The welcome child first: a poster burst that starts with the web would otherwise
+        # queue its first welcomes behind the child's start-up (seconds on a busy machine).
+        try:
+            await asyncio.wait_for(ready.wait(), CHILD_READY_SECONDS)
+        except TimeoutError:
+            log.warning("welcome_child.not_ready", waited=CHILD_READY_SECONDS)
     runner = await start_web(settings, host, port) if web_on else None
     probe = None
     if worker_on and not web_on and settings.worker_metrics_port:

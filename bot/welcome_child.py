@@ -15,6 +15,8 @@ import asyncio
 import contextlib
 import os
 import sys
+import tempfile
+from pathlib import Path
 from typing import Literal
 
 from bot.logging import get_logger
@@ -23,24 +25,38 @@ from bot.settings import Settings
 log = get_logger("bot.welcome_child")
 
 PARENT_ENV = "SCRM_WELCOME_PARENT"
+READY_ENV = "SCRM_CHILD_READY_FILE"  # the child creates this file once it can take work
 RESTART_SECONDS = 2.0
+READY_POLL_SECONDS = 0.05
 
 Role = Literal["welcome", "bulk"]
 FLAGS: dict[Role, str] = {"welcome": "--welcome-only", "bulk": "--bulk-only"}
 
 
-async def supervise(settings: Settings, stop: asyncio.Event, role: Role = "welcome") -> None:
-    """Keep one child of `role` running until `stop`; then SIGTERM it and wait its grace."""
+async def supervise(
+    settings: Settings,
+    stop: asyncio.Event,
+    role: Role = "welcome",
+    ready: asyncio.Event | None = None,
+) -> None:
+    """Keep one child of `role` running until `stop`; then SIGTERM it and wait its grace.
+    `ready` is set once the first child says it can take work (see `mark_ready`)."""
     while not stop.is_set():
+        marker = Path(tempfile.gettempdir()) / f"scrm-child-{os.getpid()}-{role}.ready"
+        marker.unlink(missing_ok=True)
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.cli", "worker", FLAGS[role],
-            env={**os.environ, PARENT_ENV: str(os.getpid())},
+            env={**os.environ, PARENT_ENV: str(os.getpid()), READY_ENV: str(marker)},
         )  # fmt: skip
         log.info("child.started", role=role, pid=proc.pid)
+        watcher = asyncio.create_task(_watch_ready(marker, ready)) if ready else None
         waiter = asyncio.create_task(proc.wait())
         stopper = asyncio.create_task(stop.wait())
         await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
         stopper.cancel()
+        if watcher is not None:
+            watcher.cancel()
+        marker.unlink(missing_ok=True)
         if stop.is_set():
             if proc.returncode is None:
                 proc.terminate()
@@ -53,6 +69,20 @@ async def supervise(settings: Settings, stop: asyncio.Event, role: Role = "welco
         log.warning("child.exited", role=role, code=proc.returncode, restart_in=RESTART_SECONDS)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), RESTART_SECONDS)
+
+
+async def _watch_ready(marker: Path, ready: asyncio.Event) -> None:
+    while not marker.exists():
+        await asyncio.sleep(READY_POLL_SECONDS)
+    ready.set()
+
+
+def mark_ready() -> None:
+    """In the child: tell the parent this process can take work now."""
+    path = os.environ.get(READY_ENV)
+    if path:
+        with contextlib.suppress(OSError):
+            Path(path).touch()
 
 
 def lower_priority(niceness: int) -> None:

@@ -16,7 +16,7 @@ import aiohttp
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from redis.exceptions import RedisError
 
-from bot import welcome_lane
+from bot import welcome_child, welcome_lane
 from bot.clients import WeComClients
 from bot.db import close_db, init_db
 from bot.jobs.names import WELCOME_TIMEOUT
@@ -52,6 +52,7 @@ class WelcomeWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Take and send until `stop`; Redis errors pause the loop, never end it."""
+        welcome_child.mark_ready()
         while not stop.is_set():
             # Take no more than can start at once: the rest stay for another worker process.
             free = max(self.settings.worker_max_jobs - len(self.tasks), 1)
