@@ -45,18 +45,19 @@ EXCEPTION WHEN OTHERS THEN
 END $$;
 """
 
-# A lead's opportunity flags now (the direct query's join in reports.py).
+# A lead's opportunity flags now (the direct query's join in reports.py): a probe per lead.
 FLAGS_NOW = """
-SELECT COUNT(*) > 0 AS has, COALESCE(BOOL_OR(st.is_won), false) AS won
-FROM opportunity op JOIN stage st ON st.id = op.stage_id
-WHERE op.corp_id = r.corp_id AND op.lead_id = r.id
-"""
+CROSS JOIN LATERAL (
+    SELECT COUNT(*) > 0 AS has, COALESCE(BOOL_OR(st.is_won), false) AS won
+    FROM opportunity op JOIN stage st ON st.id = op.stage_id
+    WHERE op.corp_id = r.corp_id AND op.lead_id = r.id
+) x"""
 
-# ... and before an opportunity statement (`before`: a CTE of the flags it replaced).
+# ... and before an opportunity statement (`before`: a CTE of the flags it replaced), joined
+# by hash: a statement can carry tens of thousands of opportunities (COPY, imports).
 FLAGS_BEFORE = """
-SELECT b.lead_id IS NOT NULL AS has, COALESCE(b.won, false) AS won
-FROM (SELECT 1) one LEFT JOIN before b ON b.lead_id = r.id AND b.corp_id = r.corp_id
-"""
+LEFT JOIN before b ON b.lead_id = r.id AND b.corp_id = r.corp_id
+CROSS JOIN LATERAL (SELECT b.lead_id IS NOT NULL AS has, COALESCE(b.won, false) AS won) x"""
 
 # What each lead row of relation {rows} contributes, signed: the same counts as the direct
 # query (an opportunity implies MQL and SQL; MQL also by status or score ≥ the threshold).
@@ -69,7 +70,7 @@ SELECT {sign} AS sign, r.corp_id, (r.created_at AT TIME ZONE z.zone)::date AS da
 FROM {rows} r
 JOIN (SELECT id, funnel_zone(timezone) AS zone FROM corp) z ON z.id = r.corp_id
 LEFT JOIN lead_settings s ON s.corp_id = r.corp_id
-CROSS JOIN LATERAL ({flags}) x
+{flags}
 WHERE r.merged_into_id IS NULL
 """
 
