@@ -113,7 +113,7 @@ async def explain(url: str, since: datetime, until: datetime) -> str:
     out += [r[0] for r in await conn.fetch(direct, 1, since, until, 40)]
     b = await conn.fetchrow(reports_pg._BOUNDS_SQL, 1, since, until)
     rolled = "EXPLAIN (ANALYZE, BUFFERS) " + reports_pg._FUNNEL_SQL.format(
-        by="channel", f_filter="", l_filter=""
+        by="channel", grain=1, f_filter="", l_filter=""
     )
     out += ["", "roll-up (funnel_day + the edge hours from lead):"]
     args = (1, b["d0"], b["d1"], since, min(b["m0"], until), b["m1"], until, 40)
@@ -131,7 +131,15 @@ async def loaded(url: str, n: int) -> bool:
     except asyncpg.InvalidCatalogNameError:
         return False
     try:
-        return bool(await conn.fetchval("SELECT COUNT(*) = $1 FROM lead", n))
+        # A finished load: every lead, every opportunity, and vacuumed (the last step).
+        return bool(
+            await conn.fetchval(
+                "SELECT (SELECT COUNT(*) FROM lead) = $1 AND (SELECT COUNT(*) FROM opportunity)"
+                " = $1 / 20 AND (SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables "
+                "WHERE relname = 'opportunity')",
+                n,
+            )
+        )
     except asyncpg.UndefinedTableError:
         return False
     finally:

@@ -5,12 +5,16 @@ from typing import Any
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 
-# One row per corp, local day (the corp's time zone) and lead dimensions: the funnel counts of
-# the leads created that day, not merged away. No foreign key to corp: a corp's deletion
-# cascades into lead, whose trigger then brings these rows to zero and removes them.
+# The funnel counts of the leads created on a local day (the corp's time zone), not merged
+# away, at three grains: 0 every dimension; 1 all but campaign (grouping by channel, owner or
+# platform, any filter); 2 campaign and channel only (grouping by campaign for the whole
+# corp). A dimension a grain leaves out is '' (in_pool false). Rows a write emptied stay at
+# zero until a rebuild; readers skip groups without leads. No foreign key to corp: a corp's
+# deletion cascades into lead, whose trigger then brings its rows to zero.
 TABLE = """
 CREATE TABLE IF NOT EXISTS funnel_day (
     corp_id BIGINT NOT NULL,
+    grain SMALLINT NOT NULL,
     day DATE NOT NULL,
     channel VARCHAR(64) NOT NULL,
     campaign VARCHAR(64) NOT NULL,
@@ -22,7 +26,7 @@ CREATE TABLE IF NOT EXISTS funnel_day (
     sql_ INT NOT NULL,
     opportunities INT NOT NULL,
     won INT NOT NULL,
-    PRIMARY KEY (corp_id, day, channel, campaign, owner_userid, platform, in_pool)
+    PRIMARY KEY (corp_id, grain, day, channel, campaign, owner_userid, platform, in_pool)
 );
 COMMENT ON TABLE funnel_day IS 'Funnel counts per corp, local day and lead dimensions, kept by '
     'triggers on lead, opportunity, stage, corp and lead_settings (decision 0031)';
@@ -79,33 +83,35 @@ def contribution(sign: int, rows: str, flags: str = FLAGS_NOW) -> str:
     return CONTRIBUTION.format(sign=sign, rows=rows, flags=flags)
 
 
-KEY = "corp_id, day, channel, campaign, owner_userid, platform, in_pool"
+KEY = "corp_id, grain, day, channel, campaign, owner_userid, platform, in_pool"
+SUMS = """SUM(sign), SUM(sign * mql), SUM(sign * sql_), SUM(sign * opportunities),
+    SUM(sign * won)"""
+NONZERO = """HAVING SUM(sign) <> 0 OR SUM(sign * mql) <> 0 OR SUM(sign * sql_) <> 0
+    OR SUM(sign * opportunities) <> 0 OR SUM(sign * won) <> 0"""
 
 
-def upsert(*parts: str) -> str:
-    """Add the signed contributions; sorted by key so that two concurrent statements lock the
-    roll-up rows they share in the same order (no deadlock)."""
+def upsert(*parts: str, ctes: str = "") -> str:
+    """Add the signed contributions at every grain; sorted by key so that two concurrent
+    statements lock the roll-up rows they share in the same order (no deadlock)."""
     return f"""
+WITH {ctes}d AS ({" UNION ALL ".join(parts)}),
+g AS (
+    SELECT corp_id, 0 AS grain, day, channel, campaign, owner_userid, platform, in_pool,
+        {SUMS} FROM d
+    GROUP BY corp_id, day, channel, campaign, owner_userid, platform, in_pool {NONZERO}
+    UNION ALL
+    SELECT corp_id, 1, day, channel, '', owner_userid, platform, in_pool, {SUMS} FROM d
+    GROUP BY corp_id, day, channel, owner_userid, platform, in_pool {NONZERO}
+    UNION ALL
+    SELECT corp_id, 2, day, channel, campaign, '', '', false, {SUMS} FROM d
+    GROUP BY corp_id, day, channel, campaign {NONZERO}
+)
 INSERT INTO funnel_day AS f ({KEY}, leads, mql, sql_, opportunities, won)
-SELECT {KEY}, SUM(sign), SUM(sign * mql), SUM(sign * sql_), SUM(sign * opportunities),
-    SUM(sign * won)
-FROM ({" UNION ALL ".join(parts)}) d
-GROUP BY {KEY}
-HAVING SUM(sign) <> 0 OR SUM(sign * mql) <> 0 OR SUM(sign * sql_) <> 0
-    OR SUM(sign * opportunities) <> 0 OR SUM(sign * won) <> 0
-ORDER BY {KEY}
+SELECT * FROM g ORDER BY {KEY}
 ON CONFLICT ({KEY}) DO UPDATE SET leads = f.leads + EXCLUDED.leads,
     mql = f.mql + EXCLUDED.mql, sql_ = f.sql_ + EXCLUDED.sql_,
     opportunities = f.opportunities + EXCLUDED.opportunities, won = f.won + EXCLUDED.won"""
 
-
-# Rows a statement emptied (an owner moved away, a lead deleted) are removed.
-PRUNE = """
-DELETE FROM funnel_day f WHERE f.leads = 0
-    AND (f.corp_id, f.day, f.channel, f.campaign, f.owner_userid, f.platform, f.in_pool) IN (
-        SELECT o.corp_id, (o.created_at AT TIME ZONE funnel_zone(c.timezone))::date,
-               o.channel, o.campaign, o.owner_userid, o.platform, o.in_pool
-        FROM old_rows o JOIN corp c ON c.id = o.corp_id)"""
 
 # Writers share the corp's advisory lock; a rebuild takes it alone (funnel_day_rebuild).
 SHARE = "PERFORM pg_advisory_xact_lock_shared(7531, c::int) FROM ({corps} ORDER BY 1) s"
@@ -120,7 +126,6 @@ BEGIN
     ELSIF TG_OP = 'DELETE' THEN
         {SHARE.format(corps="SELECT DISTINCT corp_id AS c FROM old_rows")};
         {upsert(contribution(-1, "old_rows"))};
-        {PRUNE};
     ELSE
         -- Most lead updates (touches, follow-up times, decayed scores) move nothing the
         -- funnel counts: leave before any work.
@@ -136,7 +141,6 @@ BEGIN
         END IF;
         {SHARE.format(corps="SELECT corp_id AS c FROM new_rows UNION SELECT corp_id FROM old_rows")};
         {upsert(contribution(1, "new_rows"), contribution(-1, "old_rows"))};
-        {PRUNE};
     END IF;
     RETURN NULL;
 END $$;
@@ -164,12 +168,8 @@ def opportunity_function(event: str) -> str:
         RETURN NULL;
     END IF;"""
     leads = "(SELECT * FROM lead WHERE id IN (SELECT lead_id FROM touched))"
-    return f"""
-CREATE OR REPLACE FUNCTION funnel_day_opportunity_{event}() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN{changed}
-    {SHARE.format(corps=f"SELECT DISTINCT corp_id AS c FROM lead WHERE id IN ({touched})")};
-    WITH touched AS ({touched}),
+    ctes = f"""
+    touched AS ({touched}),
     before AS (
         SELECT ops.lead_id, ops.corp_id, BOOL_OR(st.is_won) AS won
         FROM (SELECT op.lead_id, op.corp_id, op.stage_id FROM opportunity op
@@ -180,8 +180,13 @@ BEGIN{changed}
               WHERE o.lead_id IS NOT NULL) ops
         JOIN stage st ON st.id = ops.stage_id
         GROUP BY ops.lead_id, ops.corp_id
-    )
-    {upsert(contribution(1, leads), contribution(-1, leads, FLAGS_BEFORE))};
+    ),"""
+    return f"""
+CREATE OR REPLACE FUNCTION funnel_day_opportunity_{event}() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN{changed}
+    {SHARE.format(corps=f"SELECT DISTINCT corp_id AS c FROM lead WHERE id IN ({touched})")};
+    {upsert(contribution(1, leads), contribution(-1, leads, FLAGS_BEFORE), ctes=ctes)};
     RETURN NULL;
 END $$;
 """

@@ -24,14 +24,15 @@ FROM d
 """
 
 # The roll-up's rows for the whole days, plus the leads of the partial days before and after
-# them counted as the direct query does (reports.py), summed per group.
+# them counted as the direct query does (reports.py), summed per group. Rows a write emptied
+# stay at zero (decision 0031): a group without leads is no row, as in the direct query.
 _FUNNEL_SQL = """
 SELECT grp, SUM(leads) AS leads, SUM(mql) AS mql, SUM(sql_) AS sql_,
     SUM(opportunities) AS opportunities, SUM(won) AS won
 FROM (
     SELECT f.{by} AS grp, f.leads, f.mql, f.sql_, f.opportunities, f.won
     FROM funnel_day f
-    WHERE f.corp_id = $1 AND f.day >= $2 AND f.day < $3{f_filter}
+    WHERE f.corp_id = $1 AND f.grain = {grain} AND f.day >= $2 AND f.day < $3{f_filter}
     UNION ALL
     SELECT l.{by}, 1,
         (x.has OR l.status IN ('mql', 'sql') OR l.score >= $8)::int,
@@ -46,7 +47,7 @@ FROM (
       AND ((l.created_at >= $4 AND l.created_at < $5)
            OR (l.created_at >= $6 AND l.created_at < $7)){l_filter}
 ) t
-GROUP BY grp ORDER BY grp
+GROUP BY grp HAVING SUM(leads) > 0 ORDER BY grp
 """
 
 
@@ -61,6 +62,14 @@ def _filter(alias: str, owners: list[str] | None, pool: bool, channel: str) -> s
     if channel:
         clause += f" AND {alias}.channel = ${10 if owners is not None else 9}"
     return clause
+
+
+def grain(by: str, owners: list[str] | None) -> int:
+    """The smallest roll-up grain that holds the grouping and the filters (migration 0029):
+    1 has channel, owner, platform and pool; 2 campaign and channel; 0 everything."""
+    if by != "campaign":
+        return 1
+    return 2 if owners is None else 0
 
 
 async def funnel_rows(
@@ -84,6 +93,7 @@ async def funnel_rows(
     edge_before = min(b["m0"], until)
     sql = _FUNNEL_SQL.format(
         by=by,
+        grain=grain(by, owners),
         f_filter=_filter("f", owners, pool, channel),
         l_filter=_filter("l", owners, pool, channel),
     )
