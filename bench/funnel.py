@@ -101,7 +101,9 @@ async def load(url: str, n: int) -> None:
 async def explain(url: str, since: datetime, until: datetime) -> str:
     """EXPLAIN (ANALYZE, BUFFERS) of the funnel by channel, directly and from the roll-up."""
     import asyncpg
+    from tortoise import Tortoise, connections
 
+    from bot.db import tortoise_config
     from scrm.services import reports_pg
     from scrm.services.reports import _FUNNEL_SQL
 
@@ -111,13 +113,15 @@ async def explain(url: str, since: datetime, until: datetime) -> str:
     await conn.execute("SET jit = off")  # as the reports run (reports_common.planned)
     out = ["direct (lead ⋈ opportunity):"]
     out += [r[0] for r in await conn.fetch(direct, 1, since, until, 40)]
-    b = await conn.fetchrow(reports_pg._BOUNDS_SQL, 1, since, until)
-    rolled = "EXPLAIN (ANALYZE, BUFFERS) " + reports_pg._FUNNEL_SQL.format(
-        by="channel", grain=1, f_filter="", l_filter=""
-    )
-    out += ["", "roll-up (funnel_day + the edge hours from lead):"]
-    args = (1, b["d0"], b["d1"], since, min(b["m0"], until), b["m1"], until, 40)
-    out += [r[0] for r in await conn.fetch(rolled, *args)]
+    await Tortoise.init(config=tortoise_config(url))
+    found = await reports_pg.funnel_query(
+        connections.get("default"), 1, "channel", since, until, 40,
+        owners=None, pool=False, channel="",
+    )  # fmt: skip
+    await Tortoise.close_connections()
+    assert found is not None
+    out += ["", "roll-up (funnel_day, funnel_hour for the edge days, lead for the minutes):"]
+    out += [r[0] for r in await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + found[0], *found[1])]
     await conn.close()
     return "\n".join(out)
 
@@ -176,36 +180,46 @@ async def main() -> None:
     from scrm.services import reports
 
     await Tortoise.init(config=tortoise_config(url))
-    since, until = datetime.now(UTC) - timedelta(days=30), datetime.now(UTC) + timedelta(days=1)
+    # Two windows: to tomorrow (today's leads fall on whole local days), and to now, as the
+    # API's default asks (today is a partial day: its leads are read from lead).
+    now = datetime.now(UTC)
+    windows = {"to tomorrow": now + timedelta(days=1), "to now": now + timedelta(seconds=1)}
+    since = now - timedelta(days=30)
     results = {}
-    for by in ("channel", "campaign", "owner_userid"):
-        times: dict[bool, list[float]] = {False: [], True: []}
-        rows: dict[bool, list[dict[str, Any]]] = {}
-        for _ in range(args.runs):
-            for direct in (False, True):  # interleaved: the same conditions for both
-                t0 = time.perf_counter()
-                rows[direct] = await reports.funnel(1, by, since, until, direct=direct)
-                times[direct].append(time.perf_counter() - t0)
-        assert rows[False] == rows[True], "the roll-up and the direct query disagree"
-        assert sum(r["leads"] for r in rows[False]) == args.leads
-        results[by] = (
-            statistics.median(times[False]),
-            max(times[False]),
-            statistics.median(times[True]),
-            len(rows[False]),
-        )
+    for label, until in windows.items():
+        for by in ("channel", "campaign", "owner_userid"):
+            times: dict[bool, list[float]] = {False: [], True: []}
+            rows: dict[bool, list[dict[str, Any]]] = {}
+            for _ in range(args.runs):
+                for direct in (False, True):  # interleaved: the same conditions for both
+                    t0 = time.perf_counter()
+                    rows[direct] = await reports.funnel(1, by, since, until, direct=direct)
+                    times[direct].append(time.perf_counter() - t0)
+            assert rows[False] == rows[True], "the roll-up and the direct query disagree"
+            assert sum(r["leads"] for r in rows[False]) == args.leads
+            results[label, by] = (
+                statistics.median(times[False]),
+                max(times[False]),
+                statistics.median(times[True]),
+                len(rows[False]),
+            )
     await Tortoise.close_connections()
     if args.explain:
-        print("\n" + await explain(url, since, until))
+        for label, until in windows.items():
+            print(f"\n### window {label}\n" + await explain(url, since, until))
     print(
         f"\nfunnel: {args.leads} leads, {args.leads // 20} opportunities, PostgreSQL "
-        f"({'reused' if reuse else f'loaded in {load_s:.0f} s'}); {args.runs} runs each\n"
+        f"({'reused' if reuse else f'loaded in {load_s:.0f} s'}); last 30 days; "
+        f"{args.runs} runs each\n"
     )
-    print("| group by | groups | roll-up median s | max s | direct median s | ratio |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for by, (med, worst, direct_med, groups) in results.items():
+    print("| window | group by | groups | roll-up median s | max s | direct median s | ratio |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for (label, by), (med, worst, direct_med, groups) in results.items():
         ratio = direct_med / med if med else 0
-        print(f"| {by} | {groups} | {med:.3f} | {worst:.3f} | {direct_med:.3f} | {ratio:.1f}× |")
+        print(
+            f"| {label} | {by} | {groups} | {med:.3f} | {worst:.3f} | {direct_med:.3f} "
+            f"| {ratio:.1f}× |"
+        )
     # The target is set at 1 M leads: at smaller sizes the figure is shown, not judged.
     judged = args.leads >= 1_000_000
     _report.emit(
@@ -213,9 +227,13 @@ async def main() -> None:
         "funnel",
         [
             _report.Measure(
-                f"{args.leads:,} leads by {by}: median", med * 1000, "ms", "< 200", not judged
+                f"{args.leads:,} leads by {by}, {label}: median",
+                med * 1000,
+                "ms",
+                "< 200",
+                not judged,
             )
-            for by, (med, _, _, _) in results.items()
+            for (label, by), (med, _, _, _) in results.items()
         ],
     )
 

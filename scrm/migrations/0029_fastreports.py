@@ -28,6 +28,25 @@ CREATE TABLE IF NOT EXISTS funnel_day (
     won INT NOT NULL,
     PRIMARY KEY (corp_id, grain, day, channel, campaign, owner_userid, platform, in_pool)
 );
+-- The same counts per UTC hour at grains 1 and 2: a window's partial edge days read their
+-- whole hours here and only the minutes at either end from lead.
+CREATE TABLE IF NOT EXISTS funnel_hour (
+    corp_id BIGINT NOT NULL,
+    grain SMALLINT NOT NULL,
+    hour TIMESTAMPTZ NOT NULL,
+    channel VARCHAR(64) NOT NULL,
+    campaign VARCHAR(64) NOT NULL,
+    owner_userid VARCHAR(64) NOT NULL,
+    platform VARCHAR(16) NOT NULL,
+    in_pool BOOLEAN NOT NULL,
+    leads INT NOT NULL,
+    mql INT NOT NULL,
+    sql_ INT NOT NULL,
+    opportunities INT NOT NULL,
+    won INT NOT NULL,
+    PRIMARY KEY (corp_id, grain, hour, channel, campaign, owner_userid, platform, in_pool)
+);
+COMMENT ON TABLE funnel_hour IS 'funnel_day per UTC hour at grains 1 and 2 (decision 0031)';
 COMMENT ON TABLE funnel_day IS 'Funnel counts per corp, local day and lead dimensions, kept by '
     'triggers on lead, opportunity, stage, corp and lead_settings (decision 0031)';
 -- The funnel's partial edge days read lead by creation time.
@@ -66,7 +85,8 @@ CROSS JOIN LATERAL (SELECT b.lead_id IS NOT NULL AS has, COALESCE(b.won, false) 
 # What each lead row of relation {rows} contributes, signed: the same counts as the direct
 # query (an opportunity implies MQL and SQL; MQL also by status or score ≥ the threshold).
 CONTRIBUTION = """
-SELECT {sign} AS sign, r.corp_id, (r.created_at AT TIME ZONE z.zone)::date AS day, r.channel,
+SELECT {sign} AS sign, r.corp_id, (r.created_at AT TIME ZONE z.zone)::date AS day,
+    date_trunc('hour', r.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS hour, r.channel,
     r.campaign, r.owner_userid, r.platform, r.in_pool,
     (x.has OR r.status IN ('mql', 'sql') OR r.score >= COALESCE(s.mql_threshold, 40))::int
         AS mql,
@@ -84,15 +104,19 @@ def contribution(sign: int, rows: str, flags: str = FLAGS_NOW) -> str:
 
 
 KEY = "corp_id, grain, day, channel, campaign, owner_userid, platform, in_pool"
+HOUR_KEY = "corp_id, grain, hour, channel, campaign, owner_userid, platform, in_pool"
 SUMS = """SUM(sign), SUM(sign * mql), SUM(sign * sql_), SUM(sign * opportunities),
     SUM(sign * won)"""
 NONZERO = """HAVING SUM(sign) <> 0 OR SUM(sign * mql) <> 0 OR SUM(sign * sql_) <> 0
     OR SUM(sign * opportunities) <> 0 OR SUM(sign * won) <> 0"""
+ADD = """leads = f.leads + EXCLUDED.leads, mql = f.mql + EXCLUDED.mql,
+    sql_ = f.sql_ + EXCLUDED.sql_, opportunities = f.opportunities + EXCLUDED.opportunities,
+    won = f.won + EXCLUDED.won"""
 
 
 def upsert(*parts: str, ctes: str = "") -> str:
-    """Add the signed contributions at every grain; sorted by key so that two concurrent
-    statements lock the roll-up rows they share in the same order (no deadlock)."""
+    """Add the signed contributions at every grain, by day and by hour; sorted by key so that
+    two concurrent statements lock the roll-up rows they share in the same order."""
     return f"""
 WITH {ctes}d AS ({" UNION ALL ".join(parts)}),
 g AS (
@@ -105,12 +129,23 @@ g AS (
     UNION ALL
     SELECT corp_id, 2, day, channel, campaign, '', '', false, {SUMS} FROM d
     GROUP BY corp_id, day, channel, campaign {NONZERO}
+),
+h AS (
+    SELECT corp_id, 1 AS grain, hour, channel, '' AS campaign, owner_userid, platform, in_pool,
+        {SUMS} FROM d
+    GROUP BY corp_id, hour, channel, owner_userid, platform, in_pool {NONZERO}
+    UNION ALL
+    SELECT corp_id, 2, hour, channel, campaign, '', '', false, {SUMS} FROM d
+    GROUP BY corp_id, hour, channel, campaign {NONZERO}
+),
+days AS (
+    INSERT INTO funnel_day AS f ({KEY}, leads, mql, sql_, opportunities, won)
+    SELECT * FROM g ORDER BY {KEY}
+    ON CONFLICT ({KEY}) DO UPDATE SET {ADD}
 )
-INSERT INTO funnel_day AS f ({KEY}, leads, mql, sql_, opportunities, won)
-SELECT * FROM g ORDER BY {KEY}
-ON CONFLICT ({KEY}) DO UPDATE SET leads = f.leads + EXCLUDED.leads,
-    mql = f.mql + EXCLUDED.mql, sql_ = f.sql_ + EXCLUDED.sql_,
-    opportunities = f.opportunities + EXCLUDED.opportunities, won = f.won + EXCLUDED.won"""
+INSERT INTO funnel_hour AS f ({HOUR_KEY}, leads, mql, sql_, opportunities, won)
+SELECT * FROM h ORDER BY {HOUR_KEY}
+ON CONFLICT ({HOUR_KEY}) DO UPDATE SET {ADD}"""
 
 
 # Writers share the corp's advisory lock; a rebuild takes it alone (funnel_day_rebuild).
@@ -200,6 +235,7 @@ LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7531, target::int);
     DELETE FROM funnel_day WHERE corp_id = target;
+    DELETE FROM funnel_hour WHERE corp_id = target;
     {upsert(contribution(1, "(SELECT * FROM lead WHERE corp_id = target)"))};
 END $$;
 """
@@ -260,6 +296,7 @@ DROP TRIGGER IF EXISTS funnel_day_corp ON corp;
 DROP TRIGGER IF EXISTS funnel_day_lead_settings ON lead_settings;
 DROP TRIGGER IF EXISTS funnel_day_stage ON stage;
 DROP TABLE IF EXISTS funnel_day;
+DROP TABLE IF EXISTS funnel_hour;
 DROP INDEX IF EXISTS lead_corp_created;
 """
 

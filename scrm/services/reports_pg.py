@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -23,9 +23,10 @@ SELECT d0, GREATEST(d0, du) AS d1, (d0::timestamp AT TIME ZONE z) AS m0,
 FROM d
 """
 
-# The roll-up's rows for the whole days, plus the leads of the partial days before and after
-# them counted as the direct query does (reports.py), summed per group. Rows a write emptied
-# stay at zero (decision 0031): a group without leads is no row, as in the direct query.
+# The roll-up's rows for the whole days ($2 ≤ day < $3), the whole UTC hours of the partial
+# edge days ($4–$7: two ranges), and the leads of the minutes left over ($8–$15: four ranges)
+# counted as the direct query does (reports.py), summed per group. Rows a write emptied stay
+# at zero (decision 0031): a group without leads is no row, as in the direct query.
 _FUNNEL_SQL = """
 SELECT grp, SUM(leads) AS leads, SUM(mql) AS mql, SUM(sql_) AS sql_,
     SUM(opportunities) AS opportunities, SUM(won) AS won
@@ -34,8 +35,13 @@ FROM (
     FROM funnel_day f
     WHERE f.corp_id = $1 AND f.grain = {grain} AND f.day >= $2 AND f.day < $3{f_filter}
     UNION ALL
+    SELECT f.{by}, f.leads, f.mql, f.sql_, f.opportunities, f.won
+    FROM funnel_hour f
+    WHERE f.corp_id = $1 AND f.grain = {grain}
+      AND ((f.hour >= $4 AND f.hour < $5) OR (f.hour >= $6 AND f.hour < $7)){f_filter}
+    UNION ALL
     SELECT l.{by}, 1,
-        (x.has OR l.status IN ('mql', 'sql') OR l.score >= $8)::int,
+        (x.has OR l.status IN ('mql', 'sql') OR l.score >= $16)::int,
         (x.has OR l.status = 'sql')::int, x.has::int, x.won::int
     FROM lead l
     CROSS JOIN LATERAL (
@@ -44,23 +50,37 @@ FROM (
         WHERE op.corp_id = $1 AND op.lead_id = l.id
     ) x
     WHERE l.corp_id = $1 AND l.merged_into_id IS NULL
-      AND ((l.created_at >= $4 AND l.created_at < $5)
-           OR (l.created_at >= $6 AND l.created_at < $7)){l_filter}
+      AND ((l.created_at >= $8 AND l.created_at < $9)
+           OR (l.created_at >= $10 AND l.created_at < $11)
+           OR (l.created_at >= $12 AND l.created_at < $13)
+           OR (l.created_at >= $14 AND l.created_at < $15)){l_filter}
 ) t
 GROUP BY grp HAVING SUM(leads) > 0 ORDER BY grp
 """
+HOUR = timedelta(hours=1)
+
+
+def _hours(start: datetime, end: datetime, hourly: bool) -> tuple[datetime, datetime]:
+    """The whole UTC hours inside [start, end) (an empty range when there are none)."""
+    if not hourly or start >= end:
+        return start, start
+    first = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    if first < start:
+        first += HOUR
+    last = end.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return (first, last) if first < last else (start, start)
 
 
 def _filter(alias: str, owners: list[str] | None, pool: bool, channel: str) -> str:
     """The same filters as the direct query, on the roll-up (f) or lead (l): the owners are
-    parameter $9, the channel the next one."""
+    parameter $17, the channel the next one."""
     clause = ""
     if owners is not None:
-        clause = f" AND {alias}.owner_userid = ANY($9::text[])"
+        clause = f" AND {alias}.owner_userid = ANY($17::text[])"
         if pool:  # as the lead list shows a manager: the team's and 公海
-            clause = f" AND ({alias}.owner_userid = ANY($9::text[]) OR {alias}.in_pool)"
+            clause = f" AND ({alias}.owner_userid = ANY($17::text[]) OR {alias}.in_pool)"
     if channel:
-        clause += f" AND {alias}.channel = ${10 if owners is not None else 9}"
+        clause += f" AND {alias}.channel = ${18 if owners is not None else 17}"
     return clause
 
 
@@ -70,6 +90,45 @@ def grain(by: str, owners: list[str] | None) -> int:
     if by != "campaign":
         return 1
     return 2 if owners is None else 0
+
+
+async def funnel_query(
+    conn: BaseDBAsyncClient,
+    corp_id: int,
+    by: str,
+    since: datetime,
+    until: datetime,
+    threshold: int,
+    *,
+    owners: list[str] | None,
+    pool: bool,
+    channel: str,
+) -> tuple[str, list[Any]] | None:
+    """The funnel's SQL and parameters for this window (None when the corp is unknown): the
+    window's bounds in the corp's zone come from PostgreSQL, as the triggers count them."""
+    found = await conn.execute_query_dict(_BOUNDS_SQL, [corp_id, since, until])
+    if not found:
+        return None
+    b = found[0]
+    g = grain(by, owners)
+    # The edge days: before the whole days and after them (empty when until comes first).
+    edges = [(since, min(b["m0"], until)), (b["m1"], max(b["m1"], until))]
+    hours = [_hours(start, end, g != 0) for start, end in edges]  # grain 0 has no hours
+    minutes = []
+    for (start, end), (first, last) in zip(edges, hours, strict=True):
+        minutes += [start, first, last, end] if first < last else [start, end, end, end]
+    sql = _FUNNEL_SQL.format(
+        by=by,
+        grain=g,
+        f_filter=_filter("f", owners, pool, channel),
+        l_filter=_filter("l", owners, pool, channel),
+    )
+    params: list[Any] = [corp_id, b["d0"], b["d1"], *hours[0], *hours[1], *minutes, threshold]
+    if owners is not None:  # an empty team matches '' as the direct query does
+        params.append(list(owners or [""]))
+    if channel:
+        params.append(channel)
+    return sql, params
 
 
 async def funnel_rows(
@@ -86,20 +145,7 @@ async def funnel_rows(
 ) -> list[dict[str, Any]] | None:
     """Rows of (grp, leads, mql, sql_, opportunities, won) per group, as the direct query gives
     them; None when the corp is unknown. `by` must already be whitelisted."""
-    found = await conn.execute_query_dict(_BOUNDS_SQL, [corp_id, since, until])
-    if not found:
-        return None
-    b = found[0]
-    edge_before = min(b["m0"], until)
-    sql = _FUNNEL_SQL.format(
-        by=by,
-        grain=grain(by, owners),
-        f_filter=_filter("f", owners, pool, channel),
-        l_filter=_filter("l", owners, pool, channel),
+    found = await funnel_query(
+        conn, corp_id, by, since, until, threshold, owners=owners, pool=pool, channel=channel
     )
-    params: list[Any] = [corp_id, b["d0"], b["d1"], since, edge_before, b["m1"], until, threshold]
-    if owners is not None:  # an empty team matches '' as the direct query does
-        params.append(list(owners or [""]))
-    if channel:
-        params.append(channel)
-    return await conn.execute_query_dict(sql, params)
+    return None if found is None else await conn.execute_query_dict(*found)

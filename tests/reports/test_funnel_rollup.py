@@ -60,7 +60,9 @@ async def _seed(corp_id: int, n: int = 120) -> tuple[list[Lead], Stage, Stage]:
 WINDOWS = (
     (T0, T0 + timedelta(days=9)),  # whole days only
     (T0 + timedelta(hours=5), T0 + timedelta(days=6, hours=7)),  # cut mid-day at both ends
+    (T0 + timedelta(hours=5, minutes=17), T0 + timedelta(days=6, hours=7, minutes=43)),
     (T0 + timedelta(days=2, hours=3), T0 + timedelta(days=2, hours=20)),  # inside one day
+    (T0 + timedelta(days=2, minutes=1), T0 + timedelta(days=2, hours=1, minutes=59)),
     (T0 - timedelta(days=30), T0 + timedelta(days=30)),
 )
 
@@ -82,11 +84,12 @@ async def _same(corp_id: int) -> None:
                 assert rolled == direct, (since, until, by, extra)
 
 
-async def _rows() -> list[tuple[Any, ...]]:
+async def _rows(table: str = "funnel_day") -> list[tuple[Any, ...]]:
     conn = connections.get("default")
+    at = "day" if table == "funnel_day" else "hour"
     _, rows = await conn.execute_query(
-        "SELECT corp_id, grain, day, channel, campaign, owner_userid, platform, in_pool, leads, "
-        "mql, sql_, opportunities, won FROM funnel_day WHERE leads <> 0 "
+        f"SELECT corp_id, grain, {at}, channel, campaign, owner_userid, platform, in_pool, "
+        f"leads, mql, sql_, opportunities, won FROM {table} WHERE leads <> 0 "
         "ORDER BY 1, 2, 3, 4, 5, 6, 7, 8"
     )
     return [tuple(r.values()) for r in rows]
@@ -95,10 +98,12 @@ async def _rows() -> list[tuple[Any, ...]]:
 async def _matches_rebuild(corp_id: int) -> None:
     """What the triggers kept equals a recount from scratch, at every grain (rows emptied by
     a write stay at zero until then: _rows leaves them out)."""
-    kept = await _rows()
+    kept, hours = await _rows(), await _rows("funnel_hour")
     assert all(r[8] > 0 for r in kept) and {r[1] for r in kept} == {0, 1, 2}
+    assert all(r[8] > 0 for r in hours) and {r[1] for r in hours} == {1, 2}
     await connections.get("default").execute_query("SELECT funnel_day_rebuild($1)", [corp_id])
     assert await _rows() == kept
+    assert await _rows("funnel_hour") == hours
 
 
 @pytest.mark.usefixtures("db")
