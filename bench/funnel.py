@@ -32,8 +32,10 @@ from bench.welcome_burst import fresh_pg  # noqa: E402
 
 
 async def seed_leads(conn: Any, n: int, rng: random.Random, now: datetime, days: int) -> None:
-    """The bench corp and n leads by COPY, created over the last `days` days (shared with
-    bench/reports.py, which builds its opportunities on these)."""
+    """The bench corp and n leads by COPY, created at random instants over the last `days`
+    days (shared with bench/reports.py, which builds its opportunities on these). Until
+    2026-12-04 every lead of a day had the same instant, `now − k days`: a window ending now
+    then held a whole day's leads in its last, partial hour."""
     await conn.execute(
         "INSERT INTO corp (id, corp_id, name, token, aes_key, secret, agent_id, "
         "api_base, timezone, active, created_at, updated_at) VALUES (1, 'wwbench', "
@@ -44,7 +46,7 @@ async def seed_leads(conn: Any, n: int, rng: random.Random, now: datetime, days:
     rows = [
         (i + 1, 1, f"c{i}", f"ch{rng.randrange(12)}", f"camp{rng.randrange(40)}",
          f"u{rng.randrange(30)}", rng.choice(statuses), rng.randrange(100),
-         now - timedelta(days=rng.randrange(days)), now,
+         now - timedelta(seconds=rng.randrange(days * 86_400)), now,
          "", "", "form", "", "{}", "", "{}", 0, 0, "{}", "D", False, 1)
         for i in range(n)
     ]  # fmt: skip

@@ -209,7 +209,7 @@ def opportunity_function(event: str) -> str:
         SELECT ops.lead_id, ops.corp_id, BOOL_OR(st.is_won) AS won
         FROM (SELECT op.lead_id, op.corp_id, op.stage_id FROM opportunity op
               WHERE op.lead_id IN (SELECT lead_id FROM touched)
-                AND op.id NOT IN (SELECT n.id FROM {new} n)
+                AND NOT EXISTS (SELECT 1 FROM {new} n WHERE n.id = op.id)
               UNION ALL
               SELECT o.lead_id, o.corp_id, o.stage_id FROM {old} o
               WHERE o.lead_id IS NOT NULL) ops
