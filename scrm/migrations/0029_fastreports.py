@@ -202,6 +202,8 @@ def opportunity_function(event: str) -> str:
                          IS DISTINCT FROM (n.lead_id, n.stage_id, n.corp_id)) THEN
         RETURN NULL;
     END IF;"""
+    # An opportunity's corp is its lead's (the direct query joins on it): no read of lead.
+    corps = " UNION ".join(f"SELECT corp_id FROM {t}" for t in (new, old) if t != EMPTY)
     leads = "(SELECT * FROM lead WHERE id IN (SELECT lead_id FROM touched))"
     ctes = f"""
     touched AS ({touched}),
@@ -220,7 +222,7 @@ def opportunity_function(event: str) -> str:
 CREATE OR REPLACE FUNCTION funnel_day_opportunity_{event}() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN{changed}
-    {SHARE.format(corps=f"SELECT DISTINCT corp_id AS c FROM lead WHERE id IN ({touched})")};
+    {SHARE.format(corps=f"SELECT DISTINCT corp_id AS c FROM ({corps}) t")};
     {upsert(contribution(1, leads), contribution(-1, leads, FLAGS_BEFORE), ctes=ctes)};
     RETURN NULL;
 END $$;
