@@ -76,10 +76,11 @@ CROSS JOIN LATERAL (
     WHERE op.corp_id = r.corp_id AND op.lead_id = r.id
 ) x"""
 
-# ... and before an opportunity statement (`before`: a CTE of the flags it replaced), joined
-# by hash: a statement can carry tens of thousands of opportunities (COPY, imports).
-FLAGS_BEFORE = """
-LEFT JOIN before b ON b.lead_id = r.id AND b.corp_id = r.corp_id
+# ... and from a CTE of flags per lead (an opportunity statement's `before` and `after`),
+# joined by hash: a statement can carry 100 000 opportunities (COPY, imports), written into a
+# table whose statistics may still say it is empty — a probe per lead then became a scan.
+FLAGS_FROM = """
+LEFT JOIN {cte} b ON b.lead_id = r.id AND b.corp_id = r.corp_id
 CROSS JOIN LATERAL (SELECT b.lead_id IS NOT NULL AS has, COALESCE(b.won, false) AS won) x"""
 
 # What each lead row of relation {rows} contributes, signed: the same counts as the direct
@@ -186,8 +187,8 @@ EMPTY = "(SELECT * FROM opportunity WHERE false)"
 
 def opportunity_function(event: str) -> str:
     """The opportunity trigger for one event. A touched lead's opportunities before the
-    statement were the current ones less those it wrote plus those it replaced: the lead
-    counts out with those flags and in with the current ones. Leads no longer present
+    statement were the current ones less those it wrote plus those it replaced (counted with
+    signs, no anti-join): the lead counts out with those flags and in with the current ones. Leads no longer present
     (deleted in this transaction) are skipped: their delete took out what they counted."""
     new = "new_rows" if event in ("insert", "update") else EMPTY
     old = "old_rows" if event in ("update", "delete") else EMPTY
@@ -208,22 +209,32 @@ def opportunity_function(event: str) -> str:
     ctes = f"""
     touched AS ({touched}),
     before AS (
-        SELECT ops.lead_id, ops.corp_id, BOOL_OR(st.is_won) AS won
-        FROM (SELECT op.lead_id, op.corp_id, op.stage_id FROM opportunity op
+        SELECT lead_id, corp_id, SUM(sign * won::int) > 0 AS won
+        FROM (SELECT op.lead_id, op.corp_id, 1 AS sign, st.is_won AS won
+              FROM opportunity op JOIN stage st ON st.id = op.stage_id
               WHERE op.lead_id IN (SELECT lead_id FROM touched)
-                AND NOT EXISTS (SELECT 1 FROM {new} n WHERE n.id = op.id)
               UNION ALL
-              SELECT o.lead_id, o.corp_id, o.stage_id FROM {old} o
-              WHERE o.lead_id IS NOT NULL) ops
-        JOIN stage st ON st.id = ops.stage_id
-        GROUP BY ops.lead_id, ops.corp_id
+              SELECT n.lead_id, n.corp_id, -1, st.is_won
+              FROM {new} n JOIN stage st ON st.id = n.stage_id WHERE n.lead_id IS NOT NULL
+              UNION ALL
+              SELECT o.lead_id, o.corp_id, 1, st.is_won
+              FROM {old} o JOIN stage st ON st.id = o.stage_id WHERE o.lead_id IS NOT NULL) ops
+        GROUP BY lead_id, corp_id
+        HAVING SUM(sign) > 0
+    ),
+    after AS (
+        SELECT op.lead_id, op.corp_id, BOOL_OR(st.is_won) AS won
+        FROM opportunity op JOIN stage st ON st.id = op.stage_id
+        WHERE op.lead_id IN (SELECT lead_id FROM touched)
+        GROUP BY op.lead_id, op.corp_id
     ),"""
+    before, after = FLAGS_FROM.format(cte="before"), FLAGS_FROM.format(cte="after")
     return f"""
 CREATE OR REPLACE FUNCTION funnel_day_opportunity_{event}() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN{changed}
     {SHARE.format(corps=f"SELECT DISTINCT corp_id AS c FROM ({corps}) t")};
-    {upsert(contribution(1, leads), contribution(-1, leads, FLAGS_BEFORE), ctes=ctes)};
+    {upsert(contribution(1, leads, after), contribution(-1, leads, before), ctes=ctes)};
     RETURN NULL;
 END $$;
 """
