@@ -1,11 +1,15 @@
-"""The funnel on PostgreSQL: whole local days from the funnel_day roll-up, edge hours from lead."""
+"""Reports' PostgreSQL paths: the funnel from its roll-ups (funnel_day, funnel_hour, the edge
+minutes from lead) and the sales cycle's spans in one join."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+
+from scrm.services.reports_common import NOBODY, Scope
 
 # The window's whole days in the corp's zone (as the roll-up's triggers count them):
 # [d0, d1) starting at m0 and m1; d1 = d0 when the window holds no whole day.
@@ -149,3 +153,37 @@ async def funnel_rows(
         conn, corp_id, by, since, until, threshold, owners=owners, pool=pool, channel=channel
     )
     return None if found is None else await conn.execute_query_dict(*found)
+
+
+# Won deals closed in the window with the seconds from their creation, and from their lead's
+# creation (NULL without a lead), to the close; filters as reports_sales.won_deals.
+_SPANS_SQL = """
+SELECT EXTRACT(EPOCH FROM o.closed_at - o.created_at) AS opportunity_s,
+    EXTRACT(EPOCH FROM o.closed_at - l.created_at) AS lead_s
+FROM opportunity o
+JOIN stage st ON st.id = o.stage_id
+LEFT JOIN lead l ON l.id = o.lead_id
+WHERE o.corp_id = $1 AND st.is_won AND o.closed_at >= $2 AND o.closed_at < $3{filters}
+"""
+
+
+async def won_spans(scope: Scope) -> dict[str, list[float]]:
+    """The sales cycle's spans in days (rounded as reports_common.days rounds them)."""
+    params: list[Any] = [scope.corp_id, scope.since, scope.until]
+    filters = ""
+    people = scope.people()
+    if people is not None:
+        params.append(people or [NOBODY])
+        filters += f" AND o.owner_userid = ANY(${len(params)}::text[])"
+    if scope.channel:  # a deal without a lead has no channel
+        params.append(scope.channel)
+        filters += f" AND l.channel = ${len(params)}"
+    rows = await connections.get("default").execute_query_dict(
+        _SPANS_SQL.format(filters=filters), params
+    )
+    return {
+        "lead_to_won": [
+            round(float(r["lead_s"]) / 86400, 2) for r in rows if r["lead_s"] is not None
+        ],
+        "opportunity_to_won": [round(float(r["opportunity_s"]) / 86400, 2) for r in rows],
+    }
