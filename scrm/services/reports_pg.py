@@ -1,5 +1,5 @@
 """Reports' PostgreSQL paths: the funnel from its roll-ups (funnel_day, funnel_hour, the edge
-minutes from lead) and the sales cycle's spans in one join."""
+minutes from lead), the sales cycle's spans in one join, activity counted per week in SQL."""
 
 from __future__ import annotations
 
@@ -187,3 +187,28 @@ async def won_spans(scope: Scope) -> dict[str, list[float]]:
         ],
         "opportunity_to_won": [round(float(r["opportunity_s"]) / 86400, 2) for r in rows],
     }
+
+
+# Rows per person and ISO week in the corp's zone, as reports_activity.week_of names weeks.
+_WEEKS_SQL = """
+SELECT {who} AS who, to_char({at} AT TIME ZONE $4, 'IYYY-"W"IW') AS week, COUNT(*) AS n
+FROM {table}
+WHERE corp_id = $1 AND {at} >= $2 AND {at} < $3{filters}
+GROUP BY 1, 2
+"""
+WEEKLY = {"follow_up": ("userid", "at"), "task": ("assignee", "done_at")}
+
+
+async def week_counts(table: str, scope: Scope) -> list[tuple[str, str, int]]:
+    """(person, week, rows) of follow_up (by userid, at) or task (by assignee, done_at) in
+    the window and the scope's people."""
+    who, at = WEEKLY[table]
+    params: list[Any] = [scope.corp_id, scope.since, scope.until, scope.tz or "Asia/Shanghai"]
+    filters = ""
+    people = scope.people()
+    if people is not None:
+        params.append(people or [NOBODY])
+        filters = f" AND {who} = ANY($5::text[])"
+    sql = _WEEKS_SQL.format(who=who, at=at, table=table, filters=filters)
+    rows = await connections.get("default").execute_query_dict(sql, params)
+    return [(r["who"], r["week"], int(r["n"])) for r in rows]
