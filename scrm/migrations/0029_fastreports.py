@@ -77,8 +77,8 @@ CROSS JOIN LATERAL (
 ) x"""
 
 # ... and from a CTE of flags per lead (an opportunity statement's `before` and `after`),
-# joined by hash: a statement can carry 100 000 opportunities (COPY, imports), written into a
-# table whose statistics may still say it is empty — a probe per lead then became a scan.
+# joined by hash: a statement can carry 100 000 opportunities (COPY, imports), and a probe
+# per lead into such a set went quadratic.
 FLAGS_FROM = """
 LEFT JOIN {cte} b ON b.lead_id = r.id AND b.corp_id = r.corp_id
 CROSS JOIN LATERAL (SELECT b.lead_id IS NOT NULL AS has, COALESCE(b.won, false) AS won) x"""
@@ -187,9 +187,10 @@ EMPTY = "(SELECT * FROM opportunity WHERE false)"
 
 def opportunity_function(event: str) -> str:
     """The opportunity trigger for one event. A touched lead's opportunities before the
-    statement were the current ones less those it wrote plus those it replaced (counted with
-    signs, no anti-join): the lead counts out with those flags and in with the current ones. Leads no longer present
-    (deleted in this transaction) are skipped: their delete took out what they counted."""
+    statement were the current ones less those it wrote plus those it replaced (counted
+    with signs, no anti-join): the lead counts out with those flags and in with the current
+    ones. Leads no longer present (deleted in this transaction) are skipped: their delete
+    took out what they counted."""
     new = "new_rows" if event in ("insert", "update") else EMPTY
     old = "old_rows" if event in ("update", "delete") else EMPTY
     touched = " UNION ".join(
