@@ -214,7 +214,7 @@ SELECT to_stage AS stage, COUNT(*) AS exits,
 FROM (
   SELECT sc.to_stage, sc.at,
     LEAD(sc.at) OVER (PARTITION BY sc.opportunity_id ORDER BY sc.at, sc.id) AS next_at
-  FROM stage_change sc JOIN opportunity o ON o.id = sc.opportunity_id
+  FROM stage_change sc{join}
   WHERE sc.corp_id = $1 AND sc.at < $2{owners}
 ) t
 WHERE next_at >= $3 AND next_at < $2
@@ -230,12 +230,14 @@ async def stage_time(scope: Scope) -> list[dict[str, Any]]:
     if conn.capabilities.dialect == "postgres" and not scope.channel:
         people = scope.people()
         params: list[Any] = [scope.corp_id, scope.until, scope.since]
-        owners = ""
-        if people is not None:
+        owners = join = ""
+        if people is not None:  # the opportunity is only joined for its owner
             holes = ", ".join(f"${i}" for i in range(4, 4 + len(people or [NOBODY])))
+            join = " JOIN opportunity o ON o.id = sc.opportunity_id"
             owners = f" AND o.owner_userid IN ({holes})"
             params += people or [NOBODY]
-        found = await conn.execute_query_dict(_STAGE_TIME_PG.format(owners=owners), params)
+        sql = _STAGE_TIME_PG.format(join=join, owners=owners)
+        found = await conn.execute_query_dict(sql, params)
         return [
             {
                 "stage": r["stage"],

@@ -1,4 +1,4 @@
-"""Report queries run with JIT off on PostgreSQL, and only inside the report."""
+"""Report queries run with JIT off and 32 MB to sort on PostgreSQL, only inside the report."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ pytestmark = pytest.mark.skipif(BACKEND != "postgres", reason="JIT is PostgreSQL
 
 
 async def _jit() -> str:
-    _, rows = await connections.get("default").execute_query("SHOW jit")
-    return str(rows[0]["jit"])
+    conn = connections.get("default")
+    _, jit = await conn.execute_query("SHOW jit")
+    _, mem = await conn.execute_query("SHOW work_mem")
+    return f"{jit[0]['jit']} {mem[0]['work_mem']}"
 
 
 @pytest.mark.usefixtures("db")
@@ -37,10 +39,10 @@ async def test_every_catalog_report_plans_with_jit_off() -> None:
     )
     now = datetime.now(UTC)
     scope = Scope(corp_id=1, since=now - timedelta(days=1), until=now)
-    assert await _jit() == "on"  # the server's default, which the rest of the service keeps
+    assert await _jit() == "on 4MB"  # the server's defaults, which the rest of the service keeps
     assert await report.fetch(scope, {}) == []
     assert report.count is not None and await report.count(scope, {}) == 0
-    assert seen == ["off", "off"]
-    assert await _jit() == "on"
+    assert seen == ["off 32MB", "off 32MB"]
+    assert await _jit() == "on 4MB"
     # The catalog's own reports are the wrapped ones.
     assert all(r.fetch.__name__ == "planned_fetch" for r in reports_catalog.REPORTS.values())
