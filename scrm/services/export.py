@@ -7,7 +7,7 @@ import io
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
-from openpyxl import Workbook
+from scrm.services import xlsx
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -34,8 +34,8 @@ async def write(
     progress: Progress | None = None,
 ) -> bytes:
     """The whole file. XLSX keeps numbers as numbers (元 with two decimals, ratios as
-    fractions; a write-only sheet takes no per-cell style cheaply); CSV writes what the page
-    shows. `progress` hears the rows written after each batch."""
+    fractions; no styles), written as it streams in (scrm/services/xlsx.py); CSV writes what
+    the page shows. `progress` hears the rows written after each batch."""
     done = 0
     if fmt == "csv":
         buf = io.StringIO()
@@ -51,15 +51,11 @@ async def write(
         return "\ufeff".encode() + buf.getvalue().encode("utf-8")
     if fmt != "xlsx":
         raise ValueError("format must be csv or xlsx")
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31] or "导出")
-    sheet.append(list(headers))
+    sheet = xlsx.Sheet(title or "导出")
+    sheet.append_rows([headers])
     async for batch in batches:
-        for row in batch:
-            sheet.append(row)
+        sheet.append_rows(batch)
         done += len(batch)
         if progress:
             await progress(done)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return sheet.close()

@@ -4,7 +4,7 @@ The JSON API, the 报表 pages and the CSV/XLSX exports all read the same rows f
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +17,7 @@ from scrm.services import (
     reports_mass_send,
     reports_sales,
 )
-from scrm.services.reports_common import Scope
+from scrm.services.reports_common import Scope, planned
 
 Fetch = Callable[[Scope, dict[str, str]], Awaitable[list[dict[str, Any]]]]
 
@@ -331,3 +331,22 @@ REPORTS: dict[str, Report] = {
         ),
     )
 }
+
+
+def _planned(report: Report) -> Report:
+    """The report with its fetch and count run under reports_common.planned (JIT off)."""
+    fetch, count = report.fetch, report.count
+
+    async def planned_fetch(scope: Scope, params: dict[str, str]) -> list[dict[str, Any]]:
+        async with planned():
+            return await fetch(scope, params)
+
+    async def planned_count(scope: Scope, params: dict[str, str]) -> int:
+        assert count is not None
+        async with planned():
+            return await count(scope, params)
+
+    return replace(report, fetch=planned_fetch, count=planned_count if count else None)
+
+
+REPORTS = {key: _planned(report) for key, report in REPORTS.items()}

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from tortoise import connections
+from tortoise.transactions import in_transaction
 
 # Matches no owner: WeCom userids are ASCII (an empty scope must select nobody, not everyone).
 NOBODY = "∅"
@@ -73,3 +77,18 @@ def owner_filter(people: list[str] | None, field: str = "owner_userid") -> dict[
     if people is None:
         return {}
     return {f"{field}__in": people or [NOBODY]}
+
+
+@asynccontextmanager
+async def planned() -> AsyncIterator[None]:
+    """A report's queries on PostgreSQL: one read transaction with JIT off and room to sort
+    in memory. Report queries run for milliseconds; JIT compiled the larger plans for longer
+    than they ran, and stage time's sorts of the stage history spilled to disk at the 4 MB
+    default (issue 19)."""
+    if connections.get("default").capabilities.dialect != "postgres":
+        yield
+        return
+    async with in_transaction("default") as tx:
+        await tx.execute_query("SET LOCAL jit = off")
+        await tx.execute_query("SET LOCAL work_mem = '32MB'")
+        yield
