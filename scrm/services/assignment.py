@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 
 from redis.asyncio import Redis
+from tortoise.functions import Count
 
 from scrm.enums import RelationStatus
 from scrm.models import AssignmentRule, FollowRelation, Lead, LeadActivity
 from scrm.models.base import corp_pk
-from scrm.services import scoring
+from scrm.services import lead_rows, scoring
 from scrm.services.scoring import lead_values
 
 OPEN_STATUSES = ("new", "mql", "sql")
@@ -17,12 +19,21 @@ CAP_WARNING_RATIO = 0.9
 
 
 async def holdings(corp_id: int, userids: list[str]) -> dict[str, int]:
-    rows = await Lead.filter(
-        corp_id=corp_id, owner_userid__in=userids, status__in=OPEN_STATUSES, merged_into_id=None
-    ).values_list("owner_userid", flat=True)
+    """Open leads per member, counted by the database (not a row per lead brought back)."""
+    rows = (
+        await Lead.filter(
+            corp_id=corp_id,
+            owner_userid__in=userids,
+            status__in=OPEN_STATUSES,
+            merged_into_id=None,
+        )
+        .annotate(n=Count("id"))
+        .group_by("owner_userid")
+        .values_list("owner_userid", "n")
+    )
     counts = dict.fromkeys(userids, 0)
-    for userid in rows:
-        counts[str(userid)] += 1
+    for userid, n in rows:
+        counts[str(userid)] = int(n)
     return counts
 
 
@@ -111,13 +122,27 @@ async def _pick(
 
 
 async def assign_many(leads: list[Lead], redis: Redis, now: datetime | None = None) -> None:
-    """`assign` for a batch of new leads of one corp, with a handful of queries in all."""
+    """`assign` for a batch of new leads of one corp: decided in memory, written in two
+    statements. Holding the locks of every rule with members (in id order, as `assign`
+    takes one of them) from the holdings read to the write, so two drains never both give a
+    member the last place under the cap."""
     if not leads:
         return
-    now = now or datetime.now(UTC)
     corp_id = corp_pk(leads[0])
+    rules = await AssignmentRule.filter(corp_id=corp_id, active=True).order_by("id")
+    async with contextlib.AsyncExitStack() as stack:
+        for rule in rules:
+            if rule.members and rule.strategy != "pool":
+                lock = redis.lock(f"lead:assign:{rule.id}", timeout=10, blocking_timeout=10)
+                await stack.enter_async_context(lock)
+        rules.sort(key=lambda r: (r.priority, r.id))
+        await _assign_locked(corp_id, leads, rules, redis, now or datetime.now(UTC))
+
+
+async def _assign_locked(
+    corp_id: int, leads: list[Lead], rules: list[AssignmentRule], redis: Redis, now: datetime
+) -> None:
     settings = await scoring.settings_for(corp_id)
-    rules = await AssignmentRule.filter(corp_id=corp_id, active=True).order_by("priority", "id")
     customer_ids = [c for c in (getattr(x, "customer_id", None) for x in leads) if c]
     owner_of: dict[int, str] = {}
     if customer_ids:
@@ -164,5 +189,5 @@ async def assign_many(leads: list[Lead], redis: Redis, now: datetime | None = No
         activities.append(
             LeadActivity(corp_id=corp_id, lead_id=lead.id, kind="assign", data=data, at=now)
         )
-    await Lead.bulk_update(leads, fields=["owner_userid", "in_pool", "assigned_at"])
-    await LeadActivity.bulk_create(activities)
+    await lead_rows.update_leads(leads, lead_rows.LEAD_OWNER, now)
+    await lead_rows.insert_activities(activities, now)
