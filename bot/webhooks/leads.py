@@ -53,7 +53,8 @@ LEAD_EVENTS = Table(
     ("platform", "message_id"),
     any_conflict=True,  # (source_id, digest) too: a replay under a new message id
 )
-_events = per_loop(LEAD_EVENTS)
+# Two groups in flight: a push waits for one commit, not for the one before it as well.
+_events = per_loop(LEAD_EVENTS, in_flight=2)
 _last_kick = [0.0]
 
 
