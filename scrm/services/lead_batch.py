@@ -123,13 +123,14 @@ async def _ingest_corp(corp_id: int, events: list[dict[str, Any]], redis: Redis)
         # All of the batch's writes and its events' outcomes commit together: a failure
         # leaves nothing half-written (no lead made again on the retry).
         async with in_transaction():
-            result = await _merge(corp_id, taken, sources)
+            result = await _merge(corp_id, taken, sources, redis)
             for push in taken:
                 status_of[push.event["id"]] = "done"
                 lead_of[push.event["id"]] = result.lead_of[push.event["id"]].pk
             await finish_events(lead_of, status_of, reason_of)
         try:
-            await assignment.assign_many(result.new, redis)
+            if not result.assigned:
+                await assignment.assign_many(result.new, redis)
         except Exception as exc:  # the leads are stored; unassigned ones wait for an owner
             log.error("leads.assign_failed", leads=len(result.new), error=repr(exc)[:300])
     finally:
@@ -146,9 +147,12 @@ async def _ingest_corp(corp_id: int, events: list[dict[str, Any]], redis: Redis)
     )
 
 
-async def _merge(corp_id: int, pushes: list[Push], sources: dict[int, LeadSource]) -> Plan:
+async def _merge(
+    corp_id: int, pushes: list[Push], sources: dict[int, LeadSource], redis: Redis
+) -> Plan:
     """One SELECT of the people the batch names, merges decided in memory, then one
-    statement each for new leads, changed leads and the timeline."""
+    statement each for new leads, changed leads and the timeline. When no member's holdings
+    are at stake (`assignment.pool_only`), new leads are written with their pool place."""
     indexes = sorted({p.index for p in pushes if p.index})
     unions = sorted({p.fields.unionid for p in pushes if p.fields.unionid})
     existing: list[Lead] = []
@@ -163,8 +167,12 @@ async def _merge(corp_id: int, pushes: list[Push], sources: dict[int, LeadSource
     settings = await scoring.settings_for(corp_id)
     result = lead_merge.plan(corp_id, pushes, sources, existing, customers, rules, settings)
     now = datetime.now(UTC)
+    decided = await assignment.decide_unowned(corp_id, result.new, redis, now)
+    result.assigned = decided is not None
     await lead_rows.insert_leads(result.new, now)
     await lead_rows.update_leads(result.changed, lead_rows.LEAD_MERGE, now)
     await lead_rows.update_leads(result.phones_changed, lead_rows.LEAD_PHONES, now)
-    await lead_rows.insert_activities(lead_merge.activities(corp_id, pushes, result), now)
+    rows = lead_merge.activities(corp_id, pushes, result)
+    rows += assignment.timeline(corp_id, decided or [], now)
+    await lead_rows.insert_activities(rows, now)
     return result

@@ -97,6 +97,7 @@ class Plan:
     changed: list[Lead] = field(default_factory=list)
     phones_changed: list[Lead] = field(default_factory=list)
     lead_of: dict[int, Lead] = field(default_factory=dict)  # event id → lead
+    assigned: bool = False  # new leads' owner or pool place decided before they were written
 
 
 def plan(

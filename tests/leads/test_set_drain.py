@@ -47,6 +47,9 @@ async def test_duplicates_inside_one_batch_make_one_lead(
     assert leads["微信甲"].touches == 1
     kinds = Counter(await LeadActivity.filter(lead_id=first.id).values_list("kind", flat=True))
     assert (kinds["intake"], kinds["duplicate_intake"]) == (1, 2)
+    # No rule gives a member: the pool place is written with the lead (no UPDATE after it).
+    assert await Lead.filter(in_pool=True, owner_userid="").count() == 3
+    assert await LeadActivity.filter(kind="to_pool").count() == 3
     events = await LeadEvent.all().order_by("id").values_list("status", "lead_id")
     assert [s for s, _ in events] == ["done"] * 5
     assert [lead for _, lead in events] == [first.id, first.id, leads["微信甲"].id, first.id,
