@@ -12,6 +12,7 @@ from scrm.enums import RelationStatus
 from scrm.models import AssignmentRule, FollowRelation, Lead, LeadActivity
 from scrm.models.base import corp_pk
 from scrm.services import lead_rows, scoring
+from scrm.services.lead_merge import copy_activity
 from scrm.services.scoring import lead_values
 
 OPEN_STATUSES = ("new", "mql", "sql")
@@ -207,10 +208,8 @@ async def decide(
 
 def timeline(corp_id: int, decided: list[Decision], now: datetime) -> list[LeadActivity]:
     """The decisions' activity rows (once the leads have ids)."""
-    return [
-        LeadActivity(corp_id=corp_id, lead_id=lead.id, kind=kind, data=data, at=now)
-        for lead, kind, data in decided
-    ]
+    blank = LeadActivity(corp_id=corp_id, kind="assign", at=now)
+    return [copy_activity(blank, lead.id, kind, dict(data), now) for lead, kind, data in decided]
 
 
 def pool_only(rules: list[AssignmentRule], leads: list[Lead]) -> bool:
