@@ -161,7 +161,7 @@ async def _merge(
             Q(phone_index__in=indexes) | Q(unionid__in=unions),
             corp_id=corp_id,
             merged_into_id=None,
-        ).order_by("id")
+        ).order_by("-id")  # the oldest lead of a phone or unionid wins (last into the dicts)
     customers = await Customer.filter(corp_id=corp_id, phone_index__in=indexes) if indexes else []
     rules = await scoring.active_rules(corp_id)
     settings = await scoring.settings_for(corp_id)
