@@ -1,13 +1,15 @@
 """Benchmark: webhook leads with duplicates → leads/s end to end and merge accuracy.
 
 Run:  .venv/bin/python bench/lead_ingest.py [--leads 100000] [--dup 0.3] [--workers 2]
-                                           [--db postgres|sqlite]
+                                           [--db postgres|sqlite] [--split]
 
 `scrm-bot serve` plus `--workers` × `scrm-bot worker` (child processes) on a fresh database.
 Signed web-form pushes are posted over 64 connections: (1 − dup) × N distinct people and the
 rest repeats of them with another message id and another phone format. The clock stops when
 every push is processed into a lead. Accuracy: exactly one live lead per person, and each
-lead's touch count equals the pushes that person sent.
+lead's touch count equals the pushes that person sent. `--split` also prints where the time
+and the CPU go: the edge's accepting, the drain's tail after the last push, and the CPU
+seconds of serve, each worker, this load generator and PostgreSQL (the run's backends).
 """
 
 from __future__ import annotations
@@ -94,15 +96,47 @@ async def one_run(args: argparse.Namespace) -> dict[str, float]:
     procs += [subprocess.Popen([scrm, "worker"], env=env, cwd=tmp) for _ in range(args.workers)]
     try:
         wait_port(port)
+        cpu_before = {**_cpu(procs), "client": time.process_time()}
         out = await drive(
             f"http://127.0.0.1:{port}", env["SCRM_ADMIN_TOKEN"], args.leads, args.dup
         )
         out.update(await finish(db, args.leads, out))
+        cpu_after = {**_cpu(procs), "client": time.process_time()}
+        out.update({f"cpu:{k}": v - cpu_before[k] for k, v in cpu_after.items()})
+        if args.db == "postgres":
+            out["cpu:postgres (this database's backends)"] = await _pg_cpu(db.rsplit("/", 1)[1])
         return out
     finally:
         for proc in procs:
             proc.terminate()
             proc.wait()
+
+
+def _ticks(pid: int) -> float:
+    """CPU seconds (user + system) of one process so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(procs: list[subprocess.Popen[bytes]]) -> dict[str, float]:
+    names = ["serve"] + [f"worker {i + 1}" for i in range(len(procs) - 1)]
+    return {name: _ticks(p.pid) for name, p in zip(names, procs, strict=True)}
+
+
+async def _pg_cpu(name: str) -> float:
+    """The CPU of the backends serving the benchmark's fresh database (opened during the run;
+    the server's shared writers, WAL and checkpoints, are not counted)."""
+    import asyncpg
+
+    conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+    try:
+        pids = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", name)
+    finally:
+        await conn.close()
+    return sum(_ticks(int(r["pid"])) for r in pids)
 
 
 async def finish(db: str, n: int, out: dict[str, float]) -> dict[str, float]:
@@ -121,11 +155,14 @@ async def finish(db: str, n: int, out: dict[str, float]) -> dict[str, float]:
             break
         await asyncio.sleep(0.5)
     elapsed = time.perf_counter() - out["started"]
+    tail = elapsed - out["accepted_s"]
     leads = await conn.execute_query_dict("SELECT touches FROM lead WHERE merged_into_id IS NULL")
     touches = sum(int(r["touches"]) for r in leads)
     await Tortoise.close_connections()
     return {
         "leads_per_s": n / elapsed,
+        "elapsed_s": elapsed,
+        "tail_s": tail,
         "accept_per_s": n / out["accepted_s"],
         "leads": len(leads),
         "correct": float(len(leads) == out["people"] and touches == n),
@@ -138,6 +175,7 @@ async def main() -> None:
     parser.add_argument("--dup", type=float, default=0.3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--split", action="store_true", help="where the time and CPU go")
     args = _report.parse(parser, {"leads": 20_000})
     os.environ.setdefault("SCRM_SECRET_KEY", "bench-master-key-0123456789abcdef")
     r = await one_run(args)
@@ -151,6 +189,17 @@ async def main() -> None:
     print(f"| leads processed/s (end to end) | {r['leads_per_s']:.0f} |")
     print(f"| people / live leads | {r['people']:.0f} / {r['leads']:.0f} |")
     print(f"| merges correct | {'100 %' if r['correct'] else 'NO'} |")
+    if args.split:
+        print("\n| where the time goes | seconds |")
+        print("|---|---:|")
+        print(f"| edge accepting every push | {r['accepted_s']:.1f} |")
+        print(f"| drain tail after the last push | {r['tail_s']:.1f} |")
+        print(f"| end to end | {r['elapsed_s']:.1f} |")
+        print("\n| where the CPU goes | CPU s | per 1 000 pushes |")
+        print("|---|---:|---:|")
+        for key in (k for k in r if k.startswith("cpu:")):
+            print(f"| {key[4:]} | {r[key]:.1f} | {1000 * r[key] / args.leads:.2f} |")
+        print(f"| wall clock × 2 cores | {2 * r['elapsed_s']:.1f} | |")
     _report.emit(
         args,
         "lead_ingest",

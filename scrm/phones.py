@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -44,7 +45,14 @@ def normalize(raw: Any) -> str | None:
 def key(raw: Any) -> str | None:
     """What is stored and blind-indexed. Mainland numbers keep the 11 national digits the
     indexes were built from before E.164 (decision 0014); others are E.164 with the +."""
-    e164 = normalize(raw)
+    return _key(str(raw or ""))
+
+
+# Parsing with `phonenumbers` costs ~50 µs and a push's phone is keyed several times (the
+# named field, the scan for phones by value): remember the latest few thousand answers.
+@functools.lru_cache(maxsize=8192)
+def _key(text: str) -> str | None:
+    e164 = normalize(text)
     if e164 is None:
         return None
     return e164[3:] if e164.startswith("+86") else e164

@@ -88,6 +88,7 @@ async def _notify(ctx: dict[str, Any], corp: Corp, owner: str, due: list[Lead]) 
 
 DRAIN_SLOTS = 2  # concurrent drains in the whole deployment; more only fight over people
 SLOT_LEASE_MS = 60_000
+DEFER_PAUSE = 0.05  # seconds; a drain's batch holds its people for about this long
 
 
 async def drain_lead_events(ctx: dict[str, Any]) -> dict[str, int]:
@@ -126,6 +127,10 @@ async def drain_lead_events(ctx: dict[str, Any]) -> dict[str, int]:
             for key, value in counts.items():
                 totals[key] = totals.get(key, 0) + value
             await redis.pexpire(slot, SLOT_LEASE_MS)
+            if counts.get("deferred", 0) == len(events):
+                # Every push of the batch names people the other drain is writing: give it
+                # the moment its batch takes rather than claiming the same rows again at once.
+                await asyncio.sleep(DEFER_PAUSE)
     finally:
         await redis.delete(slot)
     return totals

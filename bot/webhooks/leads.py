@@ -1,6 +1,6 @@
 """`POST /webhooks/{platform}`: lead pushes from 抖音, 小红书, 快手 and web forms.
 
-Order as at the WeCom edge: size, source, signature on the raw bytes, parse, store (the raw
+Order as at the WeCom edge: size, source, signature on the raw bytes, message id, store (the raw
 body, once per platform message id), answer, then a job does the lead work."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from bot.jobs.names import DRAIN_LEAD_EVENTS
 from bot.logging import get_logger
 from scrm import storable, vault
 from scrm.cache import TtlCache
-from scrm.leads.platforms import PLATFORMS, LeadFields, Platform, Push, PushError
+from scrm.leads.platforms import PLATFORMS, Platform, Push, PushError
 from scrm.models import LeadSource
 from scrm.models.base import corp_pk
 from scrm.services.bulk import Table
@@ -53,7 +53,8 @@ LEAD_EVENTS = Table(
     ("platform", "message_id"),
     any_conflict=True,  # (source_id, digest) too: a replay under a new message id
 )
-_events = per_loop(LEAD_EVENTS)
+# Two groups in flight: a push waits for one commit, not for the one before it as well.
+_events = per_loop(LEAD_EVENTS, in_flight=2)
 _last_kick = [0.0]
 
 
@@ -82,22 +83,20 @@ async def _source(platform: str, key: str) -> LeadSource | None:
     )
 
 
-def _signed_push(
-    platform: Platform, secret: str, request: web.Request, raw: bytes
-) -> tuple[Push, LeadFields | None]:
+def _signed_push(platform: Platform, secret: str, request: web.Request, raw: bytes) -> Push:
     """The signature is checked on the raw bytes before anything parses them: unsigned junk is
     a 401 whatever its shape. Only a platform handshake (douyin's verify_webhook) is unsigned."""
     try:
         platform.verify(secret, request.headers, raw)
     except PushError as unsigned:
         try:
-            push, fields = platform.parse(request.headers, raw)
+            push = platform.identify(request.headers, raw)
         except PushError:
             raise unsigned from None
         if push.reply is None:
             raise
-        return push, fields
-    return platform.parse(request.headers, raw)
+        return push
+    return platform.identify(request.headers, raw)
 
 
 @routes.post("/webhooks/{platform}")
@@ -121,7 +120,7 @@ async def receive(request: web.Request) -> web.Response:
         log.warning("leads.unknown_source", platform=name, key=key[:64])
         return _answer(404, error="unknown source: pass ?key= as configured for this source")
     try:
-        push, fields = _signed_push(platform, source.secret, request, raw)
+        push = _signed_push(platform, source.secret, request, raw)
     except PushError as exc:
         log.warning("leads.refused", platform=name, status=exc.status, reason=str(exc))
         return _answer(exc.status, error=str(exc))

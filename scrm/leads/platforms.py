@@ -134,7 +134,9 @@ class Platform:
     def verify(self, secret: str, headers: Mapping[str, str], raw: bytes) -> None:
         raise NotImplementedError
 
-    def parse(self, headers: Mapping[str, str], raw: bytes) -> tuple[Push, LeadFields | None]:
+    def identify(self, headers: Mapping[str, str], raw: bytes) -> Push:
+        """What the edge needs of a signed push: its message id, or the handshake's reply.
+        The lead's fields are mapped by the drain, not here (the edge's CPU is the limit)."""
         raise NotImplementedError
 
     def fields(self, raw: bytes) -> LeadFields:
@@ -153,14 +155,14 @@ class Douyin(Platform):
         if not given or not _same(given, hashlib.sha1(secret.encode() + raw).hexdigest()):
             raise PushError(401, "X-Douyin-Signature does not match")
 
-    def parse(self, headers: Mapping[str, str], raw: bytes) -> tuple[Push, LeadFields | None]:
+    def identify(self, headers: Mapping[str, str], raw: bytes) -> Push:
         body, content = self._content(raw)
         if body.get("event") == "verify_webhook":
-            return Push("verify", reply={"challenge": content.get("challenge")}), None
+            return Push("verify", reply={"challenge": content.get("challenge")})
         msg_id = headers.get("Msg-Id") or ""
         if not msg_id:
             raise PushError(400, "Msg-Id header missing")
-        return Push(msg_id), self.fields(raw)
+        return Push(msg_id)
 
     def fields(self, raw: bytes) -> LeadFields:
         body, content = self._content(raw)
@@ -193,10 +195,10 @@ class Xiaohongshu(Platform):
         if not given or not _same(given, wanted):
             raise PushError(401, "X-Red-Signature does not match")
 
-    def parse(self, headers: Mapping[str, str], raw: bytes) -> tuple[Push, LeadFields | None]:
+    def identify(self, headers: Mapping[str, str], raw: bytes) -> Push:
         body = _json(raw)
         msg_id = str(body.get("leads_id") or body.get("lead_id") or body.get("id") or "")
-        return Push(msg_id or _digest_id(raw)), map_fields(body)
+        return Push(msg_id or _digest_id(raw))
 
 
 class Kuaishou(Platform):
@@ -209,11 +211,11 @@ class Kuaishou(Platform):
         if not given or not _same(given, hashlib.md5(raw + secret.encode()).hexdigest()):
             raise PushError(401, "kwaisign does not match")
 
-    def parse(self, headers: Mapping[str, str], raw: bytes) -> tuple[Push, LeadFields | None]:
+    def identify(self, headers: Mapping[str, str], raw: bytes) -> Push:
         body = _json(raw)
         data = self._data(body)
         msg_id = str(body.get("taskId") or data.get("clue_id") or data.get("lead_id") or "")
-        return Push(msg_id or _digest_id(raw)), map_fields(data)
+        return Push(msg_id or _digest_id(raw))
 
     def fields(self, raw: bytes) -> LeadFields:
         return map_fields(self._data(_json(raw)))
@@ -236,10 +238,10 @@ class Form(Platform):
         if not given or not _same(given, wanted):
             raise PushError(401, "X-Signature does not match")
 
-    def parse(self, headers: Mapping[str, str], raw: bytes) -> tuple[Push, LeadFields | None]:
+    def identify(self, headers: Mapping[str, str], raw: bytes) -> Push:
         body = _json(raw)
         msg_id = headers.get("X-Request-Id") or str(body.get("submission_id") or "")
-        return Push(msg_id or _digest_id(raw)), map_fields(body)
+        return Push(msg_id or _digest_id(raw))
 
 
 PLATFORMS: dict[str, Platform] = {p.name: p for p in (Douyin(), Xiaohongshu(), Kuaishou(), Form())}

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 
 from redis.asyncio import Redis
+from tortoise.functions import Count
 
 from scrm.enums import RelationStatus
 from scrm.models import AssignmentRule, FollowRelation, Lead, LeadActivity
 from scrm.models.base import corp_pk
-from scrm.services import scoring
+from scrm.services import lead_rows, scoring
+from scrm.services.lead_merge import copy_activity
 from scrm.services.scoring import lead_values
 
 OPEN_STATUSES = ("new", "mql", "sql")
@@ -17,12 +20,21 @@ CAP_WARNING_RATIO = 0.9
 
 
 async def holdings(corp_id: int, userids: list[str]) -> dict[str, int]:
-    rows = await Lead.filter(
-        corp_id=corp_id, owner_userid__in=userids, status__in=OPEN_STATUSES, merged_into_id=None
-    ).values_list("owner_userid", flat=True)
+    """Open leads per member, counted by the database (not a row per lead brought back)."""
+    rows = (
+        await Lead.filter(
+            corp_id=corp_id,
+            owner_userid__in=userids,
+            status__in=OPEN_STATUSES,
+            merged_into_id=None,
+        )
+        .annotate(n=Count("id"))
+        .group_by("owner_userid")
+        .values_list("owner_userid", "n")
+    )
     counts = dict.fromkeys(userids, 0)
-    for userid in rows:
-        counts[str(userid)] += 1
+    for userid, n in rows:
+        counts[str(userid)] = int(n)
     return counts
 
 
@@ -111,13 +123,27 @@ async def _pick(
 
 
 async def assign_many(leads: list[Lead], redis: Redis, now: datetime | None = None) -> None:
-    """`assign` for a batch of new leads of one corp, with a handful of queries in all."""
+    """`assign` for a batch of new leads of one corp: decided in memory, written in two
+    statements. Holding the locks of every rule with members (in id order, as `assign`
+    takes one of them) from the holdings read to the write, so two drains never both give a
+    member the last place under the cap."""
     if not leads:
         return
-    now = now or datetime.now(UTC)
     corp_id = corp_pk(leads[0])
+    rules = await AssignmentRule.filter(corp_id=corp_id, active=True).order_by("id")
+    async with contextlib.AsyncExitStack() as stack:
+        for rule in rules:
+            if rule.members and rule.strategy != "pool":
+                lock = redis.lock(f"lead:assign:{rule.id}", timeout=10, blocking_timeout=10)
+                await stack.enter_async_context(lock)
+        rules.sort(key=lambda r: (r.priority, r.id))
+        await _assign_locked(corp_id, leads, rules, redis, now or datetime.now(UTC))
+
+
+async def _assign_locked(
+    corp_id: int, leads: list[Lead], rules: list[AssignmentRule], redis: Redis, now: datetime
+) -> None:
     settings = await scoring.settings_for(corp_id)
-    rules = await AssignmentRule.filter(corp_id=corp_id, active=True).order_by("priority", "id")
     customer_ids = [c for c in (getattr(x, "customer_id", None) for x in leads) if c]
     owner_of: dict[int, str] = {}
     if customer_ids:
@@ -129,11 +155,30 @@ async def assign_many(leads: list[Lead], redis: Redis, now: datetime | None = No
         owner_of = {r["customer_id"]: r["staff__userid"] for r in relations}  # oldest wins
     members = sorted({m for r in rules for m in r.members} | set(owner_of.values()))
     held = await holdings(corp_id, members) if members else {}
-    activities = []
+    decided = await decide(leads, rules, held, owner_of, settings.holding_cap, redis, now)
+    await lead_rows.update_leads(leads, lead_rows.LEAD_OWNER, now)
+    await lead_rows.insert_activities(timeline(corp_id, decided, now), now)
+
+
+Decision = tuple[Lead, str, dict[str, object]]  # lead, activity kind, its data
+
+
+async def decide(
+    leads: list[Lead],
+    rules: list[AssignmentRule],
+    held: dict[str, int],
+    owner_of: dict[int, str],
+    cap: int,
+    redis: Redis,
+    now: datetime,
+) -> list[Decision]:
+    """Owner or pool of each lead, set in memory (`held` counts up as members take leads);
+    what its timeline will say."""
+    decided: list[Decision] = []
     for lead in leads:
         owner = owner_of.get(getattr(lead, "customer_id", None) or 0)
         how = "own_customer"
-        if owner is not None and held.get(owner, 0) >= settings.holding_cap:
+        if owner is not None and held.get(owner, 0) >= cap:
             owner = None
         if owner is None:
             owner, how = None, "no rule matched"
@@ -143,26 +188,45 @@ async def assign_many(leads: list[Lead], redis: Redis, now: datetime | None = No
                 if rule.strategy == "pool" or not rule.members:
                     how = f"rule {rule.name}: pool"
                     break
-                open_members = [m for m in rule.members if held.get(m, 0) < settings.holding_cap]
+                open_members = [m for m in rule.members if held.get(m, 0) < cap]
                 if open_members:
                     owner = await _pick(rule, open_members, held, redis)
                     how = f"rule {rule.name}: {rule.strategy}"
                     break
         if owner is None:
             lead.in_pool, lead.owner_userid = True, ""
-            activities.append(
-                LeadActivity(
-                    corp_id=corp_id, lead_id=lead.id, kind="to_pool", data={"reason": how}, at=now
-                )
-            )
+            decided.append((lead, "to_pool", {"reason": how}))
             continue
         held[owner] = held.get(owner, 0) + 1
         lead.owner_userid, lead.in_pool, lead.assigned_at = owner, False, now
         data: dict[str, object] = {"owner": owner, "how": how}
-        if held[owner] >= CAP_WARNING_RATIO * settings.holding_cap:
-            data["cap_warning"] = f"{held[owner]}/{settings.holding_cap}"
-        activities.append(
-            LeadActivity(corp_id=corp_id, lead_id=lead.id, kind="assign", data=data, at=now)
-        )
-    await Lead.bulk_update(leads, fields=["owner_userid", "in_pool", "assigned_at"])
-    await LeadActivity.bulk_create(activities)
+        if held[owner] >= CAP_WARNING_RATIO * cap:
+            data["cap_warning"] = f"{held[owner]}/{cap}"
+        decided.append((lead, "assign", data))
+    return decided
+
+
+def timeline(corp_id: int, decided: list[Decision], now: datetime) -> list[LeadActivity]:
+    """The decisions' activity rows (once the leads have ids)."""
+    blank = LeadActivity(corp_id=corp_id, kind="assign", at=now)
+    return [copy_activity(blank, lead.id, kind, dict(data), now) for lead, kind, data in decided]
+
+
+def pool_only(rules: list[AssignmentRule], leads: list[Lead]) -> bool:
+    """No rule can give these leads a member and none is a served customer's: where they go
+    depends on nobody's holdings, so no lock is needed and it is decided before they are
+    written (their owner columns go in with the INSERT, not in an UPDATE after it)."""
+    if any(getattr(x, "customer_id", None) for x in leads):
+        return False
+    return not any(r.members and r.strategy != "pool" for r in rules)
+
+
+async def decide_unowned(
+    corp_id: int, leads: list[Lead], redis: Redis, now: datetime
+) -> list[Decision] | None:
+    """`decide` for new leads when `pool_only`; None when members' holdings matter (then
+    `assign_many` runs after the leads are stored)."""
+    rules = await AssignmentRule.filter(corp_id=corp_id, active=True).order_by("priority", "id")
+    if not pool_only(rules, leads):
+        return None
+    return await decide(leads, rules, {}, {}, 0, redis, now)

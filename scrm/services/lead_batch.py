@@ -1,8 +1,7 @@
-"""Batch intake: claim pending pushes, merge them into people, write leads in a few queries."""
+"""Batch intake: claim pending pushes, merge them into people, write leads a batch at a time."""
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from typing import Any
@@ -10,15 +9,17 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from tortoise import connections
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from bot.logging import get_logger
 from scrm import phones, storable
-from scrm.leads.platforms import PLATFORMS, LeadFields, PushError
-from scrm.models import Customer, Lead, LeadActivity, LeadEvent, LeadSource
-from scrm.services import assignment, scoring
+from scrm.leads.platforms import PLATFORMS, PushError
+from scrm.models import Customer, Lead, LeadEvent, LeadSource
+from scrm.services import assignment, lead_merge, lead_rows, scoring
+from scrm.services.lead_merge import Plan, Push
 from scrm.services.lead_outcomes import finish_events, plain_body
-from scrm.services.leads import _absorb, new_lead, people_locked, phone_index
+from scrm.services.leads import phone_index
 
 BATCH = 500
 log = get_logger("scrm.services.lead_batch")
@@ -98,7 +99,8 @@ async def _ingest_corp(corp_id: int, events: list[dict[str, Any]], redis: Redis)
     status_of: dict[int, str] = {}
     reason_of: dict[int, str] = {}
     lead_of: dict[int, int | None] = {}
-    parsed: list[tuple[dict[str, Any], LeadFields, str | None]] = []
+    parsed: list[Push] = []
+    index_of: dict[str, str | None] = {}  # the batch's phones, normalised and indexed once
     for event in events:
         try:
             fields = PLATFORMS[event["platform"]].fields(str(event["body"]).encode())
@@ -106,123 +108,71 @@ async def _ingest_corp(corp_id: int, events: list[dict[str, Any]], redis: Redis)
             # Unreadable now means unreadable on every try: dead at once, with the reason.
             status_of[event["id"]], reason_of[event["id"]] = "dead", f"unreadable push: {exc}"
             continue
-        index = phone_index(fields.phone)
+        if fields.phone not in index_of:
+            index_of[fields.phone] = phone_index(fields.phone)
+        index = index_of[fields.phone]
         if not (index or fields.unionid):
             status_of[event["id"]] = "ignored"
             reason_of[event["id"]] = "no usable phone number or unionid"
             continue
-        parsed.append((event, fields, index))
-    keys = {k for _, f, index in parsed for k in (index, f.unionid) if k}
-    async with people_locked(redis, corp_id, keys):
+        parsed.append(Push(event, fields, index))
+    taken, left, held = await lead_merge.take_people(redis, corp_id, parsed)
+    for push in left:  # another drain holds these people: a later drain takes the pushes
+        status_of[push.event["id"]] = "pending"
+    try:
         # All of the batch's writes and its events' outcomes commit together: a failure
         # leaves nothing half-written (no lead made again on the retry).
         async with in_transaction():
-            new, touched = await _merge(corp_id, parsed, sources, lead_of)
-            for event, _, _ in parsed:
-                status_of[event["id"]] = "done"
+            result = await _merge(corp_id, taken, sources, redis)
+            for push in taken:
+                status_of[push.event["id"]] = "done"
+                lead_of[push.event["id"]] = result.lead_of[push.event["id"]].pk
             await finish_events(lead_of, status_of, reason_of)
         try:
-            await assignment.assign_many(new, redis)
+            if not result.assigned:
+                await assignment.assign_many(result.new, redis)
         except Exception as exc:  # the leads are stored; unassigned ones wait for an owner
-            log.error("leads.assign_failed", leads=len(new), error=repr(exc)[:300])
+            log.error("leads.assign_failed", leads=len(result.new), error=repr(exc)[:300])
+    finally:
+        if held:
+            await redis.delete(*held)
     return Counter(
         {
-            "created": len(new),
-            "merged": len(parsed) - len(new),
-            "touched": touched,
-            **Counter(s for s in status_of.values() if s != "done"),
+            "created": len(result.new),
+            "merged": len(taken) - len(result.new),
+            "touched": len(result.changed),
+            "deferred": len(left),
+            **Counter(s for s in status_of.values() if s not in ("done", "pending")),
         }
     )
 
 
 async def _merge(
-    corp_id: int,
-    parsed: list[tuple[dict[str, Any], LeadFields, str | None]],
-    sources: dict[int, LeadSource],
-    lead_of: dict[int, int | None],
-) -> tuple[list[Lead], int]:
-    indexes = {i for _, _, i in parsed if i}
-    unions = {f.unionid for _, f, _ in parsed if f.unionid}
-    existing = (
-        await Lead.filter(corp_id=corp_id, merged_into_id=None, phone_index__in=indexes)
-        if indexes
-        else []
-    )
-    if unions:
-        existing += await Lead.filter(corp_id=corp_id, merged_into_id=None, unionid__in=unions)
-    by_index = {x.phone_index: x for x in existing if x.phone_index}
-    by_union = {x.unionid: x for x in existing if x.unionid}
+    corp_id: int, pushes: list[Push], sources: dict[int, LeadSource], redis: Redis
+) -> Plan:
+    """One SELECT of the people the batch names, merges decided in memory, then one
+    statement each for new leads, changed leads and the timeline. When no member's holdings
+    are at stake (`assignment.pool_only`), new leads are written with their pool place."""
+    indexes = sorted({p.index for p in pushes if p.index})
+    unions = sorted({p.fields.unionid for p in pushes if p.fields.unionid})
+    existing: list[Lead] = []
+    if indexes or unions:
+        existing = await Lead.filter(
+            Q(phone_index__in=indexes) | Q(unionid__in=unions),
+            corp_id=corp_id,
+            merged_into_id=None,
+        ).order_by("-id")  # the oldest lead of a phone or unionid wins (last into the dicts)
     customers = await Customer.filter(corp_id=corp_id, phone_index__in=indexes) if indexes else []
-    customer_by_index = {c.phone_index: c for c in customers}
     rules = await scoring.active_rules(corp_id)
     settings = await scoring.settings_for(corp_id)
-    new: list[Lead] = []
-    changed: dict[int, Lead] = {}
-    owner: dict[int, Lead] = {}  # event id → lead (new leads get ids later)
-    for event, fields, index in parsed:
-        source = sources[event["source_id"]]
-        lead = (by_index.get(index) if index else None) or by_union.get(fields.unionid or "\0")
-        at = event["created_at"] or datetime.now(UTC)
-        if lead is None:
-            lead = new_lead(corp_id, source, fields, index)
-            if index and index in customer_by_index:
-                lead.customer = customer_by_index[index]
-            new.append(lead)
-        else:
-            lead.touches += 1
-        _absorb(lead, fields, index)
-        if index:
-            by_index[index] = lead
-        if lead.unionid:
-            by_union[lead.unionid] = lead
-        lead.last_activity_at = at
-        scoring.score_attributes(lead, rules)
-        scoring.add_behaviour(lead, rules, "intake")
-        scoring.finish(lead, settings)
-        owner[event["id"]] = lead
-        if lead.pk is not None:
-            changed[lead.pk] = lead
-    # New leads need ids for their activities: insert them concurrently (the pool's width).
-    new = [x for x in new if x.pk is None]
-    for start in range(0, len(new), 50):
-        await asyncio.gather(*(x.save() for x in new[start : start + 50]))
-    if changed:
-        await Lead.bulk_update(
-            list(changed.values()),
-            fields=[
-                "name",
-                "phone",
-                "phone_index",
-                "unionid",
-                "city",
-                "ad_id",
-                "utm",
-                "attributes",
-                "attr_score",
-                "behaviour_score",
-                "rule_points",
-                "score",
-                "grade",
-                "status",
-                "touches",
-                "last_activity_at",
-            ],
-        )
-    first_seen: set[int] = set()
-    activities = []
-    for event, _, _ in parsed:
-        lead = owner[event["id"]]
-        kind = "duplicate_intake" if (lead.pk in first_seen or lead not in new) else "intake"
-        first_seen.add(lead.pk)
-        lead_of[event["id"]] = lead.pk
-        activities.append(
-            LeadActivity(
-                corp_id=corp_id,
-                lead_id=lead.pk,
-                kind=kind,
-                at=event["created_at"],
-                data={"platform": event["platform"], "event_id": event["id"]},
-            )
-        )
-    await LeadActivity.bulk_create(activities)
-    return new, len(changed)
+    result = lead_merge.plan(corp_id, pushes, sources, existing, customers, rules, settings)
+    now = datetime.now(UTC)
+    decided = await assignment.decide_unowned(corp_id, result.new, redis, now)
+    result.assigned = decided is not None
+    await lead_rows.insert_leads(result.new, now)
+    await lead_rows.update_leads(result.changed, lead_rows.LEAD_MERGE, now)
+    await lead_rows.update_leads(result.phones_changed, lead_rows.LEAD_PHONES, now)
+    rows = lead_merge.activities(corp_id, pushes, result)
+    rows += assignment.timeline(corp_id, decided or [], now)
+    await lead_rows.insert_activities(rows, now)
+    return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import hashlib
 import json
 from collections.abc import AsyncIterator
@@ -53,15 +54,36 @@ async def people_locked(redis: Redis, corp_id: int, keys: set[str]) -> AsyncIter
             await redis.delete(*names)
 
 
-def new_lead(corp_id: int, source: LeadSource, fields: LeadFields, index: str | None) -> Lead:
-    """A first push: the source's platform, channel and campaign stay the lead's for good."""
-    return Lead(
-        corp_id=corp_id,
-        platform=source.platform,
-        channel=source.channel or source.platform,
-        campaign=fields.campaign or source.campaign,
-        phone_index=index,
+def new_lead(
+    corp_id: int,
+    source: LeadSource,
+    fields: LeadFields,
+    index: str | None,
+    blank: Lead | None = None,
+) -> Lead:
+    """A first push: the source's platform, channel and campaign stay the lead's for good.
+    A batch passes a `blank` lead of the corp to copy: `Model.__init__` costs ~0.2 ms (every
+    field's default, coroutine checks), a copy a tenth of that."""
+    platform, channel = source.platform, source.channel or source.platform
+    campaign = fields.campaign or source.campaign
+    if blank is None:
+        return Lead(
+            corp_id=corp_id,
+            platform=platform,
+            channel=channel,
+            campaign=campaign,
+            phone_index=index,
+        )
+    lead = copy.copy(blank)
+    lead.utm, lead.attributes, lead.rule_points = {}, {}, {}  # never shared between copies
+    lead._await_when_save = {}
+    lead.platform, lead.channel, lead.campaign, lead.phone_index = (
+        platform,
+        channel,
+        campaign,
+        index,
     )
+    return lead
 
 
 async def find_person(corp_id: int, index: str | None, unionid: str) -> Lead | None:

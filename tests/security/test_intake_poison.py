@@ -49,7 +49,7 @@ async def test_a_failing_event_is_retried_then_dead_and_never_holds_back_the_oth
     ):
         assert (await push_form(linked, body, f"r{n}"))[0] == 200
     bad_id = (await LeadEvent.get(message_id="r1")).id
-    real = lead_batch.LeadActivity.bulk_create
+    real = lead_batch.lead_rows.insert_activities
 
     async def fails_late(objs: list[Any], *args: Any, **kwargs: Any) -> Any:
         # A failure after the event's lead was inserted: the old drain left that lead behind
@@ -58,7 +58,7 @@ async def test_a_failing_event_is_retried_then_dead_and_never_holds_back_the_oth
             raise RuntimeError("行为写入失败 for 13900000099")
         return await real(objs, *args, **kwargs)
 
-    monkeypatch.setattr(lead_batch.LeadActivity, "bulk_create", fails_late)
+    monkeypatch.setattr(lead_batch.lead_rows, "insert_activities", fails_late)
     settings = linked.settings.model_copy(update={"inbox_max_attempts": 3})
     await drain(linked, settings)
     statuses = dict(await LeadEvent.all().values_list("message_id", "status"))
@@ -75,7 +75,7 @@ async def test_a_failing_event_is_retried_then_dead_and_never_holds_back_the_oth
     # The operator sees it with its reason, and a replay (bug fixed) makes exactly one lead.
     listed = cli(linked.settings, "leads", "events", "list", "--status", "dead")
     assert listed.startswith(f"{bad_id}\tdead\t3\tform\tr1\t") and "RuntimeError" in listed
-    monkeypatch.setattr(lead_batch.LeadActivity, "bulk_create", real)
+    monkeypatch.setattr(lead_batch.lead_rows, "insert_activities", real)
     assert "replayed 1" in cli(linked.settings, "leads", "events", "replay", str(bad_id))
     await drain(linked, settings)
     assert (await LeadEvent.get(id=bad_id)).status == "done"
