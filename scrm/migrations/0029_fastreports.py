@@ -346,7 +346,7 @@ async def backward(apps: Any, editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0027_dept")]
+    dependencies = [("models", "0028_leadfast")]
 
     initial = False
 
