@@ -9,8 +9,9 @@ import signal
 
 from aiohttp import web
 from arq.worker import Worker
+from redis.asyncio import Redis
 
-from bot import keys, metrics, welcome_child
+from bot import bulk_yield, keys, metrics, welcome_child
 from bot.app import create_app
 from bot.logging import get_logger
 from bot.settings import Settings
@@ -97,16 +98,26 @@ async def supervise_welcome(settings: Settings, stop: asyncio.Event) -> None:
                 await asyncio.wait_for(stop.wait(), WORKER_RESTART_SECONDS)
 
 
-async def supervise_worker(settings: Settings, stop: asyncio.Event, *, sweeper: bool) -> None:
-    """Keep one arq worker running; a Redis outage kills arq's loop, so restart it after."""
+async def supervise_worker(
+    settings: Settings, stop: asyncio.Event, *, sweeper: bool, yields: bool = False
+) -> None:
+    """Keep one arq worker running; a Redis outage kills arq's loop, so restart it after.
+    With `yields`, it starts no job while welcomes are in flight (bot/bulk_yield.py)."""
     from bot.worker import build_worker  # handlers and the WeCom client: not needed by `serve`
 
     while not stop.is_set():
         worker = build_worker(settings, sweeper=sweeper)
         run_task = asyncio.create_task(worker.async_run())
         stop_task = asyncio.create_task(stop.wait())
+        done_yielding = asyncio.Event()
+        yielder = (
+            asyncio.create_task(_yield(settings, worker, done_yielding)) if yields else None
+        )
         await asyncio.wait({run_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
         stop_task.cancel()
+        done_yielding.set()
+        if yielder is not None:
+            await yielder
         if stop.is_set():
             await _close_worker(worker, settings.worker_shutdown_grace_seconds)
             run_task.cancel()
@@ -118,6 +129,14 @@ async def supervise_worker(settings: Settings, stop: asyncio.Event, *, sweeper: 
         await _close_worker(worker, settings.worker_shutdown_grace_seconds)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), WORKER_RESTART_SECONDS)
+
+
+async def _yield(settings: Settings, worker: Worker, done: asyncio.Event) -> None:
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        await bulk_yield.yield_to_welcomes(worker, redis, done, settings.bulk_yield_seconds)
+    finally:
+        await redis.aclose()
 
 
 WELCOME_PORT_OFFSET = 1000  # the welcome child's /metrics: the worker's port + this
@@ -176,7 +195,9 @@ async def run(
     elif worker_on and bulk_only:
         # `up`'s bulk half: its web process runs the sweeper, the welcome has its own child.
         welcome_child.lower_priority(settings.bulk_nice)
-        worker_tasks.append(asyncio.create_task(supervise_worker(settings, stop, sweeper=False)))
+        worker_tasks.append(
+            asyncio.create_task(supervise_worker(settings, stop, sweeper=False, yields=True))
+        )
     elif worker_on:
         worker_tasks.append(
             asyncio.create_task(supervise_worker(settings, stop, sweeper=not web_on))

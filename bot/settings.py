@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # On PostgreSQL `up` runs its bulk worker in a child process at this `nice` (0–19), so the
     # web edge and the welcome get the CPU first when a burst shares the machine (decision 0033).
     bulk_nice: int = Field(default=10, ge=0, le=19)
+    # …and starts no job while welcomes are in flight, for at most this long at a time (then it
+    # runs a second before it may wait again): crons and drains are delayed, never starved.
+    bulk_yield_seconds: float = Field(default=15.0, ge=0, le=120)
 
     # Hour (0–23, worker's local time) of the nightly reconcile with WeCom (scrm-bot sync).
     sync_hour: int = Field(default=3, ge=0, le=23)

@@ -20,6 +20,9 @@ from redis.asyncio import Redis
 LANE = "scrm:welcome:lane"
 TIMINGS = "scrm:welcome:timings"
 KEEP = 5000
+# Set while welcomes are being taken (bot/bulk_yield.py): `up`'s bulk worker waits for it to lapse.
+BUSY = "scrm:welcome:busy"
+BUSY_MS = 500
 
 Item = tuple[int, int]  # (inbox id, enqueued at, ms since the epoch)
 
@@ -54,6 +57,8 @@ async def take(redis: Redis, limit: int, wait: float) -> list[Item]:
         raws = []
     rest = await redis.lpop(LANE, limit - len(raws)) if limit > len(raws) else None  # type: ignore[misc]
     raws += rest or []
+    if raws:
+        await redis.set(BUSY, b"1", px=BUSY_MS)
     return [item for raw in raws if (item := _parse(raw)) is not None]
 
 
