@@ -168,15 +168,20 @@ async def run(
     ).set(1)
     worker_tasks = []
     child = bool(os.environ.get(welcome_child.PARENT_ENV))
-    if worker_on and web_on and splits_bulk(settings):
+    welcome_started = False
+    if worker_on and web_on and settings.welcome_process:
+        # `up`: the welcome child first, and the port opens once it can take work; a poster
+        # burst that starts with the web would otherwise queue its first welcomes behind the
+        # child's start-up (seconds on a busy machine).
         ready = asyncio.Event()
-        worker_tasks += [
-            asyncio.create_task(welcome_child.supervise(settings, stop, "welcome", ready)),
-            asyncio.create_task(welcome_child.supervise(settings, stop, "bulk")),
-        ]
-        worker_on = False
-        # The welcome child first: a poster burst that starts with the web would otherwise
-        # queue its first welcomes behind the child's start-up (seconds on a busy machine).
+        worker_tasks.append(
+            asyncio.create_task(welcome_child.supervise(settings, stop, "welcome", ready))
+        )
+        welcome_started = True
+        if splits_bulk(settings):
+            bulk = welcome_child.supervise(settings, stop, "bulk")
+            worker_tasks.append(asyncio.create_task(bulk))
+            worker_on = False
         try:
             await asyncio.wait_for(ready.wait(), CHILD_READY_SECONDS)
         except TimeoutError:
@@ -199,16 +204,21 @@ async def run(
             asyncio.create_task(supervise_worker(settings, stop, sweeper=False, yields=True))
         )
     elif worker_on:
+        # `up` on SQLite keeps the bulk worker here; it too yields to welcomes in flight.
+        yields = web_on and settings.welcome_process
         worker_tasks.append(
-            asyncio.create_task(supervise_worker(settings, stop, sweeper=not web_on))
+            asyncio.create_task(
+                supervise_worker(settings, stop, sweeper=not web_on, yields=yields)
+            )
         )
         # Welcomes have a worker of their own, so bulk work never holds one back; in a child
         # process by default, so bulk work cannot take its CPU either (decision 0024).
-        worker_tasks.append(
-            asyncio.create_task(welcome_child.supervise(settings, stop))
-            if settings.welcome_process
-            else asyncio.create_task(supervise_welcome(settings, stop))
-        )
+        if not welcome_started:
+            worker_tasks.append(
+                asyncio.create_task(welcome_child.supervise(settings, stop))
+                if settings.welcome_process
+                else asyncio.create_task(supervise_welcome(settings, stop))
+            )
     if worker_on and child:
         worker_tasks.append(asyncio.create_task(welcome_child.orphan_watch(stop)))
     await stop.wait()

@@ -46,9 +46,9 @@ async def test_up_runs_its_workers_as_children_and_stops_them(db: Settings) -> N
     try:
         assert (await wait_http(f"http://127.0.0.1:{port}/healthz", timeout=60)).status == 200
         postgres = db.database_url.startswith("postgres")
-        if postgres:  # the web opened its port only once the welcome child could take work
-            marker = Path(tempfile.gettempdir()) / f"scrm-child-{proc.pid}-welcome.ready"
-            assert marker.exists()
+        # The web opened its port only once the welcome child could take work.
+        marker = Path(tempfile.gettempdir()) / f"scrm-child-{proc.pid}-welcome.ready"
+        assert marker.exists()
         found = await wait_children(proc.pid, 2 if postgres else 1)
         flags = sorted(cmd.split()[-1] for cmd in found.values())
         # A SQLite file has one writer: there the bulk worker stays in the web's process.
