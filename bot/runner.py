@@ -182,9 +182,13 @@ async def run(
             bulk = welcome_child.supervise(settings, stop, "bulk")
             worker_tasks.append(asyncio.create_task(bulk))
             worker_on = False
-        try:
-            await asyncio.wait_for(ready.wait(), CHILD_READY_SECONDS)
-        except TimeoutError:
+        waits = {asyncio.create_task(ready.wait()), asyncio.create_task(stop.wait())}
+        _, pending = await asyncio.wait(
+            waits, timeout=CHILD_READY_SECONDS, return_when=asyncio.FIRST_COMPLETED
+        )
+        for waiting in pending:
+            waiting.cancel()
+        if not ready.is_set() and not stop.is_set():
             log.warning("welcome_child.not_ready", waited=CHILD_READY_SECONDS)
     runner = await start_web(settings, host, port) if web_on else None
     probe = None
