@@ -26,6 +26,9 @@ async def test_journey_from_the_builder_with_json_import(ui: UI) -> None:
     await page.click("[data-testid=new-journey]")
     # The builder opens on the template: one card per node, no JSON in sight.
     nodes = page.locator("[data-testid=jb-node]")
+    # count() does not wait: let the builder's script draw the cards first (a busy CI box
+    # once counted 0 right after the click).
+    await nodes.nth(len(TEMPLATE["nodes"]) - 1).wait_for()
     assert await nodes.count() == len(TEMPLATE["nodes"])
     assert await page.locator("[data-testid=journey-json]").is_hidden()
     assert await page.input_value("[data-testid=journey-name]") == TEMPLATE["name"]
