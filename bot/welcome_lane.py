@@ -17,6 +17,10 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from bot.logging import get_logger
+
+log = get_logger("bot.welcome_lane")
+
 LANE = "scrm:welcome:lane"
 TIMINGS = "scrm:welcome:timings"
 KEEP = 5000
@@ -42,7 +46,8 @@ def _parse(raw: bytes | str) -> Item | None:
     text = raw.decode() if isinstance(raw, bytes) else raw
     head, _, stamp = text.partition(":")
     if not head.isdigit() or not stamp.isdigit():
-        return None  # not ours: dropped rather than jamming the lane
+        log.warning("welcome_lane.junk_dropped", item=text[:64])  # not jamming the lane
+        return None
     return int(head), int(stamp)
 
 

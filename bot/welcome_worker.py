@@ -33,7 +33,6 @@ RETRY_SECONDS = 1.0  # after a Redis error
 class WelcomeWorker:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.slots = asyncio.Semaphore(settings.worker_max_jobs)
         self.tasks: set[asyncio.Task[None]] = set()
         self.ctx: dict[str, Any] = {}
         self.db_open = False
@@ -55,7 +54,10 @@ class WelcomeWorker:
         welcome_child.mark_ready()
         while not stop.is_set():
             # Take no more than can start at once: the rest stay for another worker process.
-            free = max(self.settings.worker_max_jobs - len(self.tasks), 1)
+            free = self.settings.worker_max_jobs - len(self.tasks)
+            if free <= 0:
+                await asyncio.wait(set(self.tasks), return_when=asyncio.FIRST_COMPLETED)
+                continue
             try:
                 items = await welcome_lane.take(self.ctx["redis"], free, WAIT_SECONDS)
             except (RedisError, OSError) as exc:
@@ -64,7 +66,6 @@ class WelcomeWorker:
                     await asyncio.wait_for(stop.wait(), RETRY_SECONDS)
                 continue
             for item in items:
-                await self.slots.acquire()
                 task = asyncio.create_task(self._one(*item))
                 self.tasks.add(task)
                 task.add_done_callback(self.tasks.discard)
@@ -73,11 +74,11 @@ class WelcomeWorker:
         """Send every welcome in the lane now, then return how many (tests and the demo)."""
         done = 0
         while items := await welcome_lane.take(self.ctx["redis"], 100, 0):
-            await asyncio.gather(*(self._one(*item, slot=False) for item in items))
+            await asyncio.gather(*(self._one(*item) for item in items))
             done += len(items)
         return done
 
-    async def _one(self, inbox_id: int, enqueued: int, *, slot: bool = True) -> None:
+    async def _one(self, inbox_id: int, enqueued: int) -> None:
         started = welcome_lane.now_ms()
         outcome = "error"
         try:
@@ -85,9 +86,6 @@ class WelcomeWorker:
         except Exception:
             # One try: the inbox job that follows retries the welcome inside the same 20 s.
             log.exception("welcome.failed", inbox_id=inbox_id)
-        finally:
-            if slot:
-                self.slots.release()
         with contextlib.suppress(RedisError, OSError):
             await welcome_lane.record(self.ctx["redis"], inbox_id, enqueued, started, outcome)
 
