@@ -20,7 +20,7 @@ from admin.audit import audit_writes
 from admin.web import setup_web
 from admin.web.errors import error_pages
 from admin.web.guard import guard
-from bot import background, health, inbox, keys
+from bot import background, health, inbox, keys, priority_gate
 from bot.clients import WeComClients
 from bot.corps import CorpRegistry, bootstrap_corp
 from bot.db import close_db, init_db
@@ -72,8 +72,13 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
 
 def create_app(settings: Settings, *, run_sweeper: bool = True) -> web.Application:
     # The body limit is enforced per route (64 KiB on the callback); this bounds everything else.
-    app = web.Application(middlewares=[request_context], client_max_size=1024 * 1024)
+    gate = priority_gate.PriorityGate(settings.webhook_yield_seconds)
+    app = web.Application(
+        middlewares=[request_context, priority_gate.middleware(gate)],
+        client_max_size=1024 * 1024,
+    )
     app[keys.SETTINGS] = settings
+    app[keys.GATE] = gate
     # Order matters: the session is read by the page guard and by the API's auth, and the
     # audit log needs to know who is acting before it lets a write through.
     app.middlewares.extend(
@@ -116,7 +121,9 @@ def create_app(settings: Settings, *, run_sweeper: bool = True) -> web.Applicati
         yield
         await background.shutdown()  # before Redis and the database close under them
 
-    app.cleanup_ctx.extend([database, redis, http, operations])
+    app.cleanup_ctx.extend(
+        [database, redis, http, priority_gate.lifetime(gate, lambda: app[keys.ARQ]), operations]
+    )
     if run_sweeper:
         app.cleanup_ctx.append(sweeper)
     app.add_routes(wecom_webhook.routes)

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bot.clients import WeComClients
     from bot.corps import CorpRegistry
     from bot.enqueue import BatchEnqueuer
+    from bot.priority_gate import PriorityGate
     from bot.settings import Settings
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
@@ -25,3 +26,5 @@ CLIENTS: web.AppKey[WeComClients] = web.AppKey("clients")
 # Set on SIGTERM when SCRM_WEB_DRAIN_SECONDS > 0: /healthz answers 503 so the load balancer
 # stops sending while the process still serves what it is sent.
 DRAINING: web.AppKey[asyncio.Event] = web.AppKey("draining")
+# Scans and welcomes ahead of lead webhooks (bot/priority_gate.py): the edge holds it on an add.
+GATE: web.AppKey[PriorityGate] = web.AppKey("priority_gate")

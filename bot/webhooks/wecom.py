@@ -10,6 +10,7 @@ from aiohttp import web
 from bot import inbox, keys, metrics
 from bot.corps import CorpEntry
 from bot.logging import get_logger
+from bot.priority_gate import LINGER_SECONDS
 from scrm import storable
 from wecom.crypto import CryptoError, ReceiveIdError, SignatureError
 from wecom.xmlparse import XmlError, parse_xml
@@ -132,6 +133,9 @@ async def receive(request: web.Request) -> web.Response:
         metrics.CALLBACKS_RECEIVED.labels(kind=kind).inc()
         # The event is durable now; enqueueing after the ack (batched with other requests')
         # keeps Redis off the ack path, and the sweeper covers a process that dies in between.
-        request.app[keys.ENQUEUER].submit(row_id, key, welcome=inbox.wants_welcome(fields))
+        welcome = inbox.wants_welcome(fields)
+        if welcome:  # lead webhooks wait while it goes through (bot/priority_gate.py)
+            request.app[keys.GATE].hold(LINGER_SECONDS)
+        request.app[keys.ENQUEUER].submit(row_id, key, welcome=welcome)
     metrics.ACK_LATENCY.observe(time.perf_counter() - started)
     return web.Response(status=200)
