@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
 from bot import lead_events_cmd, sync_cmd, users_cmd
 from bot.logging import setup_logging
@@ -99,6 +100,20 @@ async def _inbox(settings: Settings, args: argparse.Namespace) -> int:
         await close_db()
 
 
+def run_service(settings: Settings, main: Coroutine[Any, Any, None]) -> None:
+    """`up`, `serve` and `worker` run on uvloop where it is installed (SCRM_UVLOOP=0: asyncio's
+    own loop): the same code, about 8 % fewer instructions per callback (decision 0035)."""
+    if settings.uvloop:
+        try:
+            import uvloop
+        except ImportError:  # Windows, or a minimal install: asyncio's loop does the same work
+            pass
+        else:
+            uvloop.run(main)
+            return
+    asyncio.run(main)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = get_settings()
@@ -114,7 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         host = getattr(args, "host", None) or settings.host
         port = getattr(args, "port", None) or settings.port
-        asyncio.run(
+        run_service(
+            settings,
             runner.run(
                 settings,
                 web_on=args.command != "worker",
@@ -123,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 port=port,
                 welcome_only=getattr(args, "welcome_only", False),
                 bulk_only=getattr(args, "bulk_only", False),
-            )
+            ),
         )
         return 0
     if args.command == "sandbox":

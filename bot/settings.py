@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     # A lead webhook waits at most this long while a scan, a WeCom callback or a welcome is in
     # flight (bot/priority_gate.py); 0: webhooks never wait. Platforms allow seconds to answer.
     webhook_yield_seconds: float = Field(default=1.0, ge=0, le=10)
+    # `up`, `serve` and `worker` run on uvloop when it is installed; False: asyncio's own loop.
+    uvloop: bool = True
 
     # Hour (0–23, worker's local time) of the nightly reconcile with WeCom (scrm-bot sync).
     sync_hour: int = Field(default=3, ge=0, le=23)
