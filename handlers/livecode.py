@@ -7,6 +7,7 @@ from datetime import datetime
 from magic_filter import F
 from redis.asyncio import Redis
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from bot.dispatch import Router
 from bot.logging import get_logger
@@ -60,28 +61,36 @@ async def on_live_code_add(
     outcome, member, owner, local = done.outcome, done.member, done.owner, done.local
     # 2. The facts for statistics, once per add even when the job runs twice.
     try:
-        await LiveCodeAdd.create(
-            corp_id=corp.id,
-            code_id=code.id,
-            userid=event.user_id,
-            external_userid=event.external_user_id,
-            added_at=event.created_at,
-            day=local.date(),
-            welcome=outcome.outcome,
-            welcome_ms=round(outcome.seconds * 1000),
-        )
+        async with in_transaction():  # the row and the member's count together, or neither
+            await LiveCodeAdd.create(
+                corp_id=corp.id,
+                code_id=code.id,
+                userid=event.user_id,
+                external_userid=event.external_user_id,
+                added_at=event.created_at,
+                day=local.date(),
+                welcome=outcome.outcome,
+                welcome_ms=round(outcome.seconds * 1000),
+            )
+            if member is not None:
+                member.adds_total += 1
+                await member.save(update_fields=["adds_total", "updated_at"])
         first_time = True
     except IntegrityError:  # the job ran before (a replay): counted already
         first_time = False
-    if first_time and member is not None:
-        member.adds_total += 1
-        await member.save(update_fields=["adds_total", "updated_at"])
-        if code.strategy == "native" and redis is not None and owner is None:
-            # WeCom chose the member; count it and take them out of the code at their quota.
-            used = await Allocator(redis).count_add(code, member.userid, local.date().isoformat())
-            if member.daily_quota and used >= member.daily_quota:
-                await service.sync_code(code, wecom, corp, redis)
-    if owner is not None and first_time:  # a replayed job must not transfer or notify twice
+    # The once-per-add follow-ups (hand-back, journeys, the lead) end with the lead's activity:
+    # a job that died after the row above but before that activity does them on its retry
+    # (each is safe to repeat), a full replay of a finished add does none of them again.
+    follow_up = first_time or not await lead_sources.wecom_add_recorded(
+        corp.id, event.external_user_id, event.created_at
+    )
+    native = code.strategy == "native" and owner is None
+    if first_time and member is not None and redis is not None and native:
+        # WeCom chose the member; count it and take them out of the code at their quota.
+        used = await Allocator(redis).count_add(code, member.userid, local.date().isoformat())
+        if member.daily_quota and used >= member.daily_quota:
+            await service.sync_code(code, wecom, corp, redis)
+    if owner is not None and follow_up:  # a replayed job must not transfer or notify twice
         await one_owner.route_back(
             wecom,
             corp,
@@ -103,7 +112,7 @@ async def on_live_code_add(
         except (errors.NotFound, errors.NotAFriend) as exc:
             log.warning("livecode.tag_failed", code=code.name, errcode=exc.errcode)
         else:
-            if first_time:
+            if follow_up:
                 await journeys.enroll(
                     corp.id,
                     "tag_added",
@@ -143,7 +152,7 @@ async def on_live_code_add(
     # 5. The add is a lead of the code's channel (lead-to-deal starts here for WeCom adds);
     # once per add, so a replayed job does not count a second touch.
     customer = await Customer.get(corp_id=corp.id, external_userid=event.external_user_id)
-    if first_time:
+    if follow_up:  # enrolment is once per journey entry: a repeat finds the run and stops
         await journeys.enroll(
             corp.id, "livecode_add", event.external_user_id, event.user_id, {"code_id": code.id}
         )

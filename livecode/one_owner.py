@@ -47,8 +47,9 @@ async def route_back(
         log.warning("route_back failed code=%s errcode=%s", code.name, exc.errcode)
         return
     failed = [c.errcode for c in result.customer if c.errcode]
-    if failed:
+    if failed:  # not handed back (or already on its way, a retried job): nothing to tell
         log.warning("route_back refused code=%s errcodes=%s", code.name, failed)
+        return
     await notify.tell(
         wecom,
         corp,

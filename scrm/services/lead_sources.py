@@ -8,6 +8,13 @@ from scrm.models import Customer, Lead, LeadActivity, LeadEvent
 from scrm.services import scoring
 
 
+async def wecom_add_recorded(corp_id: int, external_userid: str, at: datetime) -> bool:
+    """Whether the add at `at` already made its lead activity (the add's last follow-up)."""
+    return await LeadActivity.filter(
+        corp_id=corp_id, kind="wecom_add", at=at, lead__external_userid=external_userid
+    ).exists()
+
+
 async def from_wecom_add(
     corp_id: int, customer: Customer, *, owner: str, channel: str, campaign: str, at: datetime
 ) -> tuple[Lead, bool]:
