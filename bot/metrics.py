@@ -38,10 +38,10 @@ WELCOME_SINCE_CREATE = Histogram(
     "From the add event's CreateTime (whole seconds) to send_welcome_msg answered",
     buckets=(0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 20.0),
 )
-# A lead webhook held back while scans, callbacks or welcomes were in flight (priority_gate).
+# A lead webhook held back while scans or welcomes were in flight (bot/priority_gate.py).
 WEBHOOKS_HELD = Histogram(
     "scrm_webhook_held_seconds",
-    "How long a lead webhook waited for scans, callbacks and welcomes to go first",
+    "How long a lead webhook waited for poster scans and welcomes to go first",
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0),
 )
 # One series per process, 1 while it runs: `role` (web, worker, up) is what a Prometheus

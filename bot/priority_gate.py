@@ -1,8 +1,8 @@
-"""The web process serves scans and WeCom callbacks ahead of lead webhooks.
+"""The web process serves poster scans and welcomes ahead of lead webhooks.
 
 A lead burst (64 connections as fast as they go) keeps one event loop full; a poster's landing
 page and the add callback that follows it then wait their turn behind the pushes, and the CPU
-the pushes take is the CPU the welcome child lacks (docs/benchmarks.md, decision 0034). So
+the pushes take is the CPU the welcome child lacks (docs/benchmarks.md, decision 0035). So
 while a landing page is in flight here, shortly after one or after an add that wants a welcome
 reached the edge, or while the welcome lane is busy (`scrm:welcome:busy`, any process), a lead
 webhook waits before it starts, at most `webhook_yield_seconds`; then it runs whatever else is
