@@ -69,11 +69,14 @@ from bot.jobs.tasks import REMIND_TASKS, WATCH_SLA, remind_tasks, watch_sla
 from bot.jobs.transfers import TRANSFERS_TICK, transfers_tick
 from bot.settings import Settings
 from handlers import build_dispatcher
+from scrm.sop.journey_lanes import Node
 from scrm.sync import CORP_SYNC, REFRESH_CUSTOMER, REFRESH_GROUP, REFRESH_TAGS
 
 
 def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = True) -> Worker:
     """An arq Worker for `settings`; `burst=True` drains the queue and returns (tests)."""
+    # One per worker, across the supervisor's restarts: the lanes its journey scanners hold.
+    node = Node()
 
     async def startup(ctx: dict[str, Any]) -> None:
         await init_db(settings)
@@ -83,6 +86,9 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
         ctx["http"] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         ctx["clients"] = WeComClients(settings, ctx["http"], ctx["redis"])
         ctx["dispatcher"] = build_dispatcher()
+        ctx["journey_node"] = node
+        if not burst:  # counted among the live workers: journey lanes are shared fairly
+            node.start(ctx["redis"])
         if sweeper:
             ctx["sweeper"] = asyncio.create_task(
                 inbox.run_sweeper(
@@ -94,6 +100,7 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         ctx["shut_down"] = True
+        await node.stop()
         task = ctx.get("sweeper")
         if task is not None:
             task.cancel()

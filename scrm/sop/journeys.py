@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time as clock
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
 from scrm.models import Corp, Journey, JourneyRun
+from scrm.models.sop import journey_owner
 from scrm.sop.execute import ClientFor
 from scrm.sop.journey_batch import Batch, Claimed, walk
 from scrm.sop.journey_state import send_due
@@ -62,8 +64,8 @@ async def enroll(
                 corp_id=corp_id,
                 journey_id=j.id,
                 external_userid=external_userid,
-                owner_userid=owner,
                 entry=key,
+                **journey_owner(owner),
                 **first,
             )
             entered += 1
@@ -77,30 +79,45 @@ async def enroll(
                     status__in=("done", "exited"),
                 )
                 .exclude(entry=key)
-                .update(owner_userid=owner, entry=key, updated_at=now, **first)
+                .update(entry=key, updated_at=now, **journey_owner(owner), **first)
             )
     return entered
 
 
-async def claim_rows(now: datetime, limit: int = 5000) -> list[Claimed]:
+async def claim_rows(
+    now: datetime,
+    limit: int = 5000,
+    lanes: Sequence[int] | None = None,
+    after: datetime | None = None,
+) -> list[Claimed]:
     """Mark up to `limit` due customers of active journeys `running` and return them (SKIP
     LOCKED on PostgreSQL, so concurrent scans take disjoint rows). Customers of a paused
-    journey wait where they are."""
+    journey wait where they are. `lanes`: only the runs of these lanes (None: every lane);
+    `after`: only runs due after it (a lane handed over, decision 0034)."""
+    if lanes is not None and not lanes:
+        return []
     conn = connections.get("default")
     pg = conn.capabilities.dialect == "postgres"
-    m = ("$1", "$2") if pg else ("?", "?")
-    lock = " FOR UPDATE SKIP LOCKED" if pg else ""
-    m3 = "$3" if pg else "?"
-    sql = (
-        f"UPDATE journey_run SET status = 'running', updated_at = {m3} WHERE id IN ("
-        f"SELECT id FROM journey_run WHERE status = 'active' AND due_at <= {m[0]} "
+    params: list[Any] = []
+
+    def mark(value: Any) -> str:
+        # "?" is positional (SQLite), "$n" numbered: either way, in the order written.
+        params.append(value)
+        return f"${len(params)}" if pg else "?"
+
+    utc = now.astimezone(UTC)
+    sql = f"UPDATE journey_run SET status = 'running', updated_at = {mark(utc)} WHERE id IN ("
+    sql += f"SELECT id FROM journey_run WHERE status = 'active' AND due_at <= {mark(utc)} "
+    if lanes is not None:
+        sql += f"AND lane IN ({', '.join(mark(int(lane)) for lane in sorted(lanes))}) "
+    if after is not None:
+        sql += f"AND due_at > {mark(after.astimezone(UTC))} "
+    sql += (
         "AND journey_id IN (SELECT id FROM journey WHERE status = 'active') "
-        f"ORDER BY due_at, journey_id, node_id, owner_userid LIMIT {m[1]}{lock}) "
+        f"ORDER BY due_at, journey_id, node_id, owner_userid LIMIT {mark(limit)}"
+        f"{' FOR UPDATE SKIP LOCKED' if pg else ''}) "
         "RETURNING id, journey_id, external_userid, owner_userid, node_id, due_at"
     )
-    utc = now.astimezone(UTC)
-    # "?" is positional: SQLite reads the SET value first; "$n" is by number.
-    params: list[Any] = [utc, limit, utc] if pg else [utc, utc, limit]
     return [Claimed.from_row(r) for r in await conn.execute_query_dict(sql, params)]
 
 
