@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time as clock
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -16,6 +16,9 @@ from scrm.models.sop import journey_owner
 from scrm.sop.execute import ClientFor
 from scrm.sop.journey_batch import Batch, Claimed, walk
 from scrm.sop.journey_state import send_due
+from scrm.sop.journey_stuck import STUCK, release_stuck
+
+__all__ = ["STUCK", "claim", "claim_rows", "enroll", "release_stuck", "run_due", "step_runs"]
 
 
 def _starts(j: Journey, kind: str, facts: dict[str, Any]) -> bool:
@@ -106,7 +109,10 @@ async def claim_rows(
         return f"${len(params)}" if pg else "?"
 
     utc = now.astimezone(UTC)
-    sql = f"UPDATE journey_run SET status = 'running', updated_at = {mark(utc)} WHERE id IN ("
+    # updated_at is when the claim was made (release_stuck: what a dead scanner did after it),
+    # not the look-ahead's ceiling; a walk on a fixed past clock (tests) keeps its own time.
+    at = min(utc, datetime.now(UTC))
+    sql = f"UPDATE journey_run SET status = 'running', updated_at = {mark(at)} WHERE id IN ("
     sql += f"SELECT id FROM journey_run WHERE status = 'active' AND due_at <= {mark(utc)} "
     if lanes is not None:
         sql += f"AND lane IN ({', '.join(mark(int(lane)) for lane in sorted(lanes))}) "
@@ -123,17 +129,6 @@ async def claim_rows(
 
 async def claim(now: datetime, limit: int = 5000) -> list[int]:
     return [c.id for c in await claim_rows(now, limit)]
-
-
-STUCK = timedelta(minutes=5)
-
-
-async def release_stuck(now: datetime) -> int:
-    """A worker that died mid-node leaves its customers `running`: after STUCK they go back to
-    `active` and that node runs again (at least once: a send may repeat, none is lost)."""
-    return await JourneyRun.filter(status="running", updated_at__lt=now - STUCK).update(
-        status="active"
-    )
 
 
 async def step_runs(
