@@ -12,7 +12,7 @@ from scrm.sop import journey_dates as journey_dates_mod
 
 log = get_logger("bot.jobs.sop")
 SOP_SCAN, SOP_TRACK, SOP_PLAN = "sop_scan", "sop_track", "sop_plan"
-JOURNEY_SCAN, JOURNEY_DATES = "journey_scan", "journey_dates"
+JOURNEY_DATES = "journey_dates"
 
 
 SCAN_LOCK = "scrm:sop:scan"
@@ -43,7 +43,7 @@ async def sop_scan(ctx: dict[str, Any]) -> int:
         await ctx["redis"].delete(SCAN_LOCK)
 
 
-# This process's journey lanes and heartbeat (the worker's startup puts its own in ctx).
+# This process's journey lanes and heartbeat when the caller brings none (tests).
 _NODE = journey_lanes.Node()
 
 
@@ -51,17 +51,24 @@ async def journey_scan(ctx: dict[str, Any]) -> dict[str, int]:
     """Scanners share the journeys by lane (decision 0034): this one leases the free lanes up
     to its worker's fair share and claims only their runs, ahead of their due time. A lane is
     a fixed set of sending members, so an owner's send window is walked by one scanner (one
-    task per owner). It frees its lanes when it stops claiming, before its last walks."""
+    task per owner). It frees its lanes when it stops claiming, before its last walks. Each
+    worker starts one every second (bot/jobs/journey_loop.py)."""
     node: journey_lanes.Node = ctx.get("journey_node") or _NODE
     lease = await node.take(ctx["redis"])
     if not lease.lanes:  # every lane is held, or this worker holds its share
         return {}
+    return await scan_lanes(ctx, lease)
+
+
+async def scan_lanes(ctx: dict[str, Any], lease: journey_lanes.Lease) -> dict[str, int]:
+    """Claim and walk the runs of the leased lanes (run_live), then free them."""
     try:
         return await journey_scanner.run_live(
             ctx["clients"].for_corp,
             http=ctx.get("http"),
             lanes=lease,
             base_url=getattr(ctx.get("settings"), "public_url", ""),
+            stop=ctx.get("stopping"),
         )
     finally:
         await lease.release()  # if the claiming half ended early (an error, a cancel)

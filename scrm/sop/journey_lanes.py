@@ -81,8 +81,7 @@ class Node:
         self._beating: asyncio.Task[None] | None = None
 
     def start(self, redis: Any) -> None:
-        """Beat in the background (a worker's startup; after a supervisor restart, anew with
-        the new Redis client)."""
+        """Beat in the background (a worker's startup)."""
         if self._beating is not None:
             self._beating.cancel()
         self._beating = asyncio.create_task(self.heartbeat(redis))
@@ -149,7 +148,8 @@ class Lease:
 
     def __init__(self, node: Node, redis: Any) -> None:
         self.node, self.redis = node, redis
-        self.token = uuid.uuid4().hex
+        # The worker's id first: `GET scrm:journey:lane:N` says which worker holds lane N.
+        self.token = f"{node.id}:{uuid.uuid4().hex[:12]}"
         self.lanes: set[int] = set()
         # Per lane, the horizon its previous holder left: runs due up to it are still that
         # scanner's to claim until HANDOVER_GRACE past it.

@@ -81,6 +81,7 @@ async def run_live(
     done_claiming: Callable[[], Awaitable[None]] | None = None,
     base_url: str = "",
     lanes: Lanes | None = None,
+    stop: asyncio.Event | None = None,
 ) -> dict[str, int]:
     """Claim (for `budget_s`) whatever falls due within `lookahead`, screen it, and walk each
     customer once it is due. Everything claimed is walked before returning, so one scan runs
@@ -91,7 +92,8 @@ async def run_live(
     runs, so one scanner per lane keeps that. Once this one stops claiming it releases its
     lanes (and calls `done_claiming`), so the next scanner claims ahead while this one still
     walks what it holds — no gap in which nobody looks ahead. Until its last walk it alone
-    claims the late-comers due by then (its horizon): they join the windows it holds."""
+    claims the late-comers due by then (its horizon): they join the windows it holds. `stop`
+    set (the worker is shutting down) ends the claiming at once, like the budget."""
     counts: dict[str, int] = {}
     held: list[Claimed] = []
     started = clock.monotonic()
@@ -112,9 +114,12 @@ async def run_live(
     await journeys.release_stuck(datetime.now(UTC))
     while True:
         now = datetime.now(UTC)
-        if claiming and clock.monotonic() - started >= budget_s:
+        if claiming and (
+            clock.monotonic() - started >= budget_s or (stop is not None and stop.is_set())
+        ):
             await hand_over()
         fresh: list[Claimed] = []
+        mine = kept
         if claiming:
             mine = None if lanes is None else await lanes.current()
             if mine == []:  # every lease lost (Redis restarted, a stall): claim no more
@@ -129,7 +134,13 @@ async def run_live(
             took = (datetime.now(UTC) - now).total_seconds()
             now = datetime.now(UTC)
             ahead = (min(r.due_at for r in fresh) - now).total_seconds()
-            log.info("journey.claimed", customers=len(fresh), s=round(took, 2), ahead_s=ahead)
+            log.info(
+                "journey.claimed",
+                customers=len(fresh),
+                s=round(took, 2),
+                ahead_s=ahead,
+                lanes=mine,
+            )
         if not held:
             if claiming:
                 await hand_over()

@@ -34,12 +34,14 @@ async def _journey(linked: Linked) -> None:
     await linked.api("POST", "/api/v1/journeys", body, status=201)
 
 
-async def _enrol(linked: Linked, per_owner: int, due: datetime) -> list[str]:
+async def _enrol(
+    linked: Linked, per_owner: int, due: datetime, owners: tuple[str, ...] = OWNERS
+) -> list[str]:
     """`per_owner` friends of each owner (in the sandbox and our mirror), on the journey, all
     due at `due` (one send window)."""
     corp = await Corp.get(corp_id=CORP_ID)
     made: list[str] = []
-    for owner in OWNERS:
+    for owner in owners:
         ids = [f"wm{owner}{i:03d}" for i in range(per_owner)]
         friends = [{"userid": owner, "external_userid": e} for e in ids]
         await linked.sandbox.control("friends", {"friends": friends})
@@ -65,9 +67,11 @@ async def _sent_once(made: list[str]) -> None:
     assert set(await JourneyRun.all().values_list("status", flat=True)) == {"done"}
 
 
-def _one_task_per_owner(tasks: list[dict[str, Any]], per_owner: int) -> None:
+def _one_task_per_owner(
+    tasks: list[dict[str, Any]], per_owner: int, owners: tuple[str, ...] = OWNERS
+) -> None:
     senders = Counter(owner for t in tasks for owner in t["targets"])
-    assert senders == Counter(dict.fromkeys(OWNERS, 1))
+    assert senders == Counter(dict.fromkeys(owners, 1))
     assert all(len(ids) == per_owner for t in tasks for ids in t["targets"].values())
 
 
