@@ -77,3 +77,26 @@ async def test_two_worker_processes_share_the_lanes(linked: Linked) -> None:
     await _sent_once(made)
     _one_task_per_owner(await _tasks(linked), 2, OWNERS)
     assert Counter(await JourneyRun.all().values_list("status", flat=True)) == {"done": 24}
+
+
+async def test_a_stopping_worker_walks_what_it_holds_and_frees_its_lanes(linked: Linked) -> None:
+    """SIGTERM while a scanner holds claimed customers: it claims no more, sends what it holds
+    at their due time, frees its lanes, and the loop ends within the grace."""
+    from bot.jobs.journey_loop import journey_loop
+
+    await _journey(linked)
+    due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
+    made = await _enrol(linked, 2, due)
+    redis = linked.bot.app[keys.ARQ]
+    ctx = {"redis": redis, "clients": linked.bot.app[keys.CLIENTS], "stopping": asyncio.Event()}
+    node = journey_lanes.Node()
+    loop = asyncio.create_task(journey_loop(ctx, node, grace_s=30))
+    while await JourneyRun.filter(status="running").count() < len(made):
+        await asyncio.sleep(0.05)
+    ctx["stopping"].set()
+    await asyncio.wait_for(loop, timeout=30)
+    assert datetime.now(UTC) >= due  # it waited for the due time, then sent
+    await _sent_once(made)
+    assert not node.held
+    keys_ = [journey_lanes.LEASE_KEY.format(lane) for lane in range(JOURNEY_LANES)]
+    assert set(await redis.mget(keys_)) == {None}
