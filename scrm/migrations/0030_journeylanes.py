@@ -51,4 +51,12 @@ class Migration(migrations.Migration):
             index=Index(fields=["lane", "due_at"]),
         ),
         ops.RunPython(forward, backward),
+        # release_stuck runs at every scanner's start, now on every worker each second it
+        # scans: `status = 'running' AND updated_at < …` read the whole table. Partial, so it
+        # holds only the runs being walked; SQL both databases run.
+        ops.RunSQL(
+            'CREATE INDEX IF NOT EXISTS "idx_journey_run_running" ON "journey_run" ("updated_at") '
+            "WHERE \"status\" = 'running'",
+            reverse_sql='DROP INDEX IF EXISTS "idx_journey_run_running"',
+        ),
     ]
