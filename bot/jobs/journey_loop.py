@@ -14,6 +14,10 @@ from scrm.sop.journey_lanes import Node
 
 log = get_logger("bot.jobs.journey_loop")
 EVERY_S = 1.0
+# A scanner normally ends within 50 s plus its last walk. One that hangs (a stuck query) would
+# renew its leases for ever: cancelled here, it frees them. Below release_stuck's 5 minutes,
+# so no run it claimed is handed to another scanner while it could still walk it.
+SCAN_TIMEOUT_S = 240.0
 
 
 def _done(task: asyncio.Task[dict[str, int]]) -> None:
@@ -39,7 +43,9 @@ async def journey_loop(ctx: dict[str, Any], node: Node, grace_s: float) -> None:
                 log.warning("journey.lanes_untaken", error=str(exc))
             else:
                 if lease.lanes:
-                    task = asyncio.create_task(scan_lanes(ctx, lease))
+                    task = asyncio.create_task(
+                        asyncio.wait_for(scan_lanes(ctx, lease), SCAN_TIMEOUT_S)
+                    )
                     task.add_done_callback(_done)
                     scans.add(task)
                     task.add_done_callback(scans.discard)

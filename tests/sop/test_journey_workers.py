@@ -11,6 +11,10 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
 
 from bot import keys
 from scrm.models import Corp, JourneyRun, Staff, SyncRun
@@ -100,3 +104,31 @@ async def test_a_stopping_worker_walks_what_it_holds_and_frees_its_lanes(linked:
     assert not node.held
     keys_ = [journey_lanes.LEASE_KEY.format(lane) for lane in range(JOURNEY_LANES)]
     assert set(await redis.mget(keys_)) == {None}
+
+
+async def test_a_hung_scanner_is_cancelled_and_frees_its_lanes(
+    redis_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scanner stuck in a query would renew its leases for ever: past the loop's timeout it
+    is cancelled and its lanes are free for the other workers."""
+    from bot.jobs import journey_loop as loop_mod
+    from scrm.sop import journey_scanner
+
+    async def hangs(*args: Any, **kwargs: Any) -> dict[str, int]:
+        await asyncio.Event().wait()
+        return {}
+
+    monkeypatch.setattr(journey_scanner, "run_live", hangs)
+    monkeypatch.setattr(loop_mod, "SCAN_TIMEOUT_S", 0.5)
+    ctx = {"redis": redis_client, "clients": SimpleNamespace(for_corp=None)}
+    ctx["stopping"] = asyncio.Event()
+    node = journey_lanes.Node()
+    loop = asyncio.create_task(loop_mod.journey_loop(ctx, node, grace_s=5))
+    while len(node.held) < JOURNEY_LANES:
+        await asyncio.sleep(0.02)
+    while node.held:  # cancelled: released
+        await asyncio.sleep(0.02)
+    ctx["stopping"].set()
+    await asyncio.wait_for(loop, timeout=10)
+    keys_ = [journey_lanes.LEASE_KEY.format(lane) for lane in range(JOURNEY_LANES)]
+    assert set(await redis_client.mget(keys_)) == {None}
