@@ -9,6 +9,10 @@ from datetime import datetime
 from typing import Any
 
 import aiohttp
+import redis.asyncio as aioredis
+
+from scrm.models.sop import JOURNEY_LANES
+from scrm.sop.journey_lanes import LEASE_KEY
 
 
 async def settle(url: str, customers: int, deadline_s: float) -> dict[str, Any]:
@@ -75,3 +79,21 @@ async def duplicates(box: str) -> tuple[int, int]:
 
 def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(len(values) * q))] if values else float("nan")
+
+
+async def lane_holders(redis_url: str, until: asyncio.Event) -> dict[str, float]:
+    """Per worker, for how many seconds it held journey lanes while the bench ran (sampled
+    every 0.1 s; a lease's value starts with its worker's id). A scanner holds its lanes for
+    seconds only while it claims something, so with --workers N the burst should show N
+    workers with similar figures; a quiet second's take-and-release is rarely sampled."""
+    client = aioredis.from_url(redis_url)
+    keys = [LEASE_KEY.format(lane) for lane in range(JOURNEY_LANES)]
+    held: dict[str, float] = {}
+    try:
+        while not until.is_set():
+            for worker in {v.decode().split(":")[0] for v in await client.mget(keys) if v}:
+                held[worker] = held.get(worker, 0.0) + 0.1
+            await asyncio.sleep(0.1)
+    finally:
+        await client.aclose()
+    return held

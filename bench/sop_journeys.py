@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import _report  # noqa: E402
-from bench._journey_measure import duplicates, pct, settle  # noqa: E402
+from bench._journey_measure import duplicates, lane_holders, pct, settle  # noqa: E402
 from bench._journey_seed import seed_db, seed_sandbox  # noqa: E402
 
 __all__ = ["add_options", "print_rows", "run", "seed_db", "seed_sandbox"]
@@ -62,11 +62,15 @@ async def run(
     seeding = time.perf_counter() - t0
     # Started well before the burst: each is counted live (heartbeat) before lanes are dealt.
     procs = [subprocess.Popen([scrm, "worker"], env=env) for _ in range(workers)]
+    settled = asyncio.Event()
+    watching = asyncio.create_task(lane_holders(env["SCRM_REDIS_URL"], settled))
     try:
         while datetime.now(UTC) < due:
             await asyncio.sleep(0.5)
         got = await settle(url, customers, deadline_s=600)
     finally:
+        settled.set()
+        holders = await watching
         for proc in procs:
             proc.terminate()
         for proc in procs:
@@ -90,6 +94,10 @@ async def run(
             f"{customers} ({spread_s:.0f} s)" if spread_s else f"{customers} (one second)",
         ),
         ("worker processes", f"{workers}"),
+        (
+            "s each worker held journey lanes (sampled)",
+            " / ".join(f"{s:.1f}" for s in sorted(holders.values(), reverse=True)) or "-",
+        ),
         ("seeding s (COPY, not the engine)", f"{seeding:.1f}"),
         ("sends logged / expected", f"{got['sends']} / {2 * customers}"),
         ("send lateness p50 s", f"{pct(late, 0.5):.2f}"),
