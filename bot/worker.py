@@ -116,7 +116,7 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
             await ctx["http"].close()
         await close_db()
 
-    return Worker(
+    worker = Worker(
         functions=[
             func(process_inbox, name=PROCESS_INBOX, timeout=PROCESS_INBOX_TIMEOUT, max_tries=3),
             func(drain_lead_events, name=DRAIN_LEAD_EVENTS, timeout=600, max_tries=3),
@@ -179,3 +179,7 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
         keep_result=3600,
         poll_delay=0.05,
     )
+    # The journey loop is no arq job: it asks here whether `up`'s bulk worker is holding back
+    # for welcomes (bot/bulk_yield.py sets allow_pick_jobs), and starts no scan meanwhile.
+    worker.ctx["paused"] = lambda: not worker.allow_pick_jobs
+    return worker

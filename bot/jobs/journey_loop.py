@@ -36,7 +36,12 @@ async def journey_loop(ctx: dict[str, Any], node: Node, grace_s: float) -> None:
     stopping: asyncio.Event = ctx["stopping"]
     scans: set[asyncio.Task[dict[str, int]]] = set()
     try:
+        paused = ctx.get("paused", lambda: False)
         while not stopping.is_set():
+            if paused():  # welcomes in flight (bot/bulk_yield.py): as arq starts no job now
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stopping.wait(), EVERY_S)
+                continue
             try:
                 lease = await node.take(ctx["redis"])
             except (RedisError, OSError) as exc:  # Redis away: try again next second
