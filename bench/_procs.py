@@ -18,7 +18,9 @@ logging.disable(logging.WARNING)
 staff = [SandboxStaff(userid=f"u{i}", name=f"员工{i}") for i in range(10)]
 corp = SandboxCorp(corp_id=sys.argv[2], secret=sys.argv[3], token=sys.argv[4],
                    aes_key=sys.argv[5], callback_url=sys.argv[6], staff=staff)
-config = SandboxConfig(corps=[corp], rate_per_minute=10_000_000, callback_retries=0)
+latency = float(sys.argv[7]) if len(sys.argv) > 7 else 0.0
+config = SandboxConfig(corps=[corp], rate_per_minute=10_000_000, callback_retries=0,
+                       api_latency_ms=latency)
 asyncio.run(run_sandbox(config, "127.0.0.1", int(sys.argv[1])))
 """
 
@@ -93,9 +95,17 @@ def start(code: str, *args: str) -> subprocess.Popen[bytes]:
 
 
 def start_sandbox(
-    port: int, corp: str, secret: str, token: str, aes: str, callback: str
+    port: int,
+    corp: str,
+    secret: str,
+    token: str,
+    aes: str,
+    callback: str,
+    api_latency_ms: float = 0.0,
 ) -> subprocess.Popen[bytes]:
-    proc = start(SANDBOX, str(port), corp, secret, token, aes, callback)
+    """The sandbox as a child process; `api_latency_ms` holds every WeCom API answer (a model
+    of the distance to real WeCom)."""
+    proc = start(SANDBOX, str(port), corp, secret, token, aes, callback, str(api_latency_ms))
     wait_port(port)
     return proc
 

@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-# Modules that are parts of another benchmark, not commands of their own.
+# Modules that are parts of another benchmark (sop_journeys also runs alone, but all.py
+# measures it through sop_scale).
 PARTS = {"sop_journeys"}
 
 

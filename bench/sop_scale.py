@@ -2,14 +2,17 @@
 
 Run:  .venv/bin/python bench/sop_scale.py [--groups 10000] [--steps 5] [--owners 100]
                                            [--customers 100000] [--spread 0]
+                                           [--workers 1] [--api-latency-ms 0]
 
 A fresh PostgreSQL database gets N customer groups (COPY) spread over the owners; a plan with
 `--steps` steps due on the next whole minutes (Asia/Shanghai) targets them all. The plan is
-materialised (timed), then `scrm-bot worker` (its per-second SOP scan) fires against the
-sandbox. Lateness is fired_at − due_at per run; a duplicate is a WeCom task beyond one per
-(owner, step); a miss is a run not fired five minutes after the last due time.
-Then the customer-journey half (bench/sop_journeys.py): `--customers` on one journey, all due
-on the same minute (`--customers 0` skips it).
+materialised (timed), then `--workers` `scrm-bot worker` processes (their per-second SOP
+scan, one at a time across workers) fire against the sandbox, whose every answer waits
+`--api-latency-ms`. Lateness is fired_at − due_at per run; a duplicate is a WeCom task beyond
+one per (owner, step); a miss is a run not fired five minutes after the last due time.
+Then the customer-journey half (bench/sop_journeys.py, also runnable alone): `--customers` on
+one journey, all due on the same minute (`--customers 0` skips it), walked by `--workers`
+workers sharing the journey lanes.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import _report  # noqa: E402
 from bench._procs import flush_redis, free_port, start_sandbox  # noqa: E402
+from bench.sop_journeys import add_options, print_rows  # noqa: E402
 from bench.welcome_burst import bot_env, fresh_pg  # noqa: E402
 from tests.conftest import AES_KEY, CORP_ID, SECRET, TOKEN  # noqa: E402
 
@@ -70,18 +74,18 @@ async def main() -> None:
     parser = _report.parser(__doc__)
     parser.add_argument("--groups", type=int, default=10_000)
     parser.add_argument("--steps", type=int, default=5)
-    parser.add_argument("--owners", type=int, default=100)
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--spread", type=float, default=0, help="journey due times over S s")
+    add_options(parser)  # --customers, --owners, --spread, --workers, --api-latency-ms
     args = _report.parse(parser, {"groups": 1000, "steps": 1, "owners": 20, "customers": 0})
     flush_redis(11)
     url = await fresh_pg("scrm_bench_sop")
     box_port = free_port()
     env = bot_env(url, f"http://127.0.0.1:{box_port}")
-    sandbox = start_sandbox(box_port, CORP_ID, SECRET, TOKEN, AES_KEY, "")
-    scrm = str(ROOT / ".venv/bin/scrm-bot")
+    sandbox = start_sandbox(
+        box_port, CORP_ID, SECRET, TOKEN, AES_KEY, "", api_latency_ms=args.api_latency_ms
+    )
+    scrm = str(Path(sys.executable).parent / "scrm-bot")  # the venv running this benchmark
     subprocess.run([scrm, "migrate"], env=env, check=True, capture_output=True)
-    worker = None
+    workers: list[subprocess.Popen[bytes]] = []
     try:
         box = f"http://127.0.0.1:{box_port}/sandbox"
         chats: list[tuple[str, str]] = []
@@ -133,7 +137,7 @@ async def main() -> None:
         t0 = time.perf_counter()
         planned = await materialize.materialize(plan)
         planning = time.perf_counter() - t0
-        worker = subprocess.Popen([scrm, "worker"], env=env)
+        workers = [subprocess.Popen([scrm, "worker"], env=env) for _ in range(args.workers)]
         last_due = first + timedelta(minutes=args.steps - 1)
         while datetime.now(sh) < last_due + timedelta(seconds=30):
             await asyncio.sleep(1)
@@ -162,7 +166,13 @@ async def main() -> None:
                     key = (chat, rec["data"]["text"])
                     per_chat[key] = per_chat.get(key, 0) + 1
         duplicates = sum(n - 1 for n in per_chat.values())
+        for worker in workers:  # the journey half starts its own
+            worker.terminate()
+        for worker in workers:
+            worker.wait()
+        workers = []
         journey_rows: list[tuple[str, str]] = []
+        journey_measures: list[_report.Measure] = []
         if args.customers:
             from bench.sop_journeys import run as run_journeys
 
@@ -172,7 +182,7 @@ async def main() -> None:
             await Tortoise.init(config=tortoise_config(jurl))
             await bootstrap_corp(Settings(database_url=jurl))
             await Tortoise.close_connections()
-            journey_rows = await run_journeys(
+            journey_rows, journey_measures = await run_journeys(
                 jurl,
                 box,
                 scrm,
@@ -180,17 +190,19 @@ async def main() -> None:
                 args.customers,
                 args.owners,
                 args.spread,
+                args.workers,
             )
     finally:
-        if worker:
+        for worker in workers:
             worker.terminate()
+        for worker in workers:
             worker.wait()
         sandbox.terminate()
         sandbox.wait()
     expected = args.owners * args.steps
     print(
         f"\nsop_scale: {args.groups} groups × {args.steps} steps, {args.owners} owners, "
-        "PostgreSQL, 1 worker\n"
+        f"PostgreSQL, {args.workers} worker(s)\n"
     )
     print("| measure | value |")
     print("|---|---:|")
@@ -211,14 +223,11 @@ async def main() -> None:
                             tasks - expected, "", "== 0"),
             _report.Measure("group SOP: duplicate sends", duplicates, "", "== 0"),
             _report.Measure("group SOP: missed runs", missed, "", "== 0"),
+            *journey_measures,
         ],
     )  # fmt: skip
     if journey_rows:
-        print(f"\ncustomer journey: {args.customers} customers, {args.owners} owners\n")
-        print("| measure | value |")
-        print("|---|---:|")
-        for name, value in journey_rows:
-            print(f"| {name} | {value} |")
+        print_rows(args, journey_rows)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from bot.jobs.compliance_archive import compliance_archive
 from bot.jobs.cron_rules import cluster_cron
 from bot.jobs.exports import EXPORT_FILE, export_file
 from bot.jobs.inbox import process_inbox
+from bot.jobs.journey_loop import journey_loop
 from bot.jobs.leads import (
     LEAD_UPKEEP,
     RESCORE_LEADS,
@@ -46,12 +47,10 @@ from bot.jobs.names import (
 )
 from bot.jobs.sop import (
     JOURNEY_DATES,
-    JOURNEY_SCAN,
     SOP_PLAN,
     SOP_SCAN,
     SOP_TRACK,
     journey_dates,
-    journey_scan,
     sop_plan,
     sop_scan,
     sop_track,
@@ -69,11 +68,15 @@ from bot.jobs.tasks import REMIND_TASKS, WATCH_SLA, remind_tasks, watch_sla
 from bot.jobs.transfers import TRANSFERS_TICK, transfers_tick
 from bot.settings import Settings
 from handlers import build_dispatcher
+from scrm.sop.journey_lanes import Node
 from scrm.sync import CORP_SYNC, REFRESH_CUSTOMER, REFRESH_GROUP, REFRESH_TAGS
 
 
 def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = True) -> Worker:
     """An arq Worker for `settings`; `burst=True` drains the queue and returns (tests)."""
+    # This worker's journey lanes and heartbeat (the supervisor builds a new worker, and so a
+    # new node, after a Redis outage; the old one left the live count at its shutdown).
+    node = Node()
 
     async def startup(ctx: dict[str, Any]) -> None:
         await init_db(settings)
@@ -83,6 +86,12 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
         ctx["http"] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         ctx["clients"] = WeComClients(settings, ctx["http"], ctx["redis"])
         ctx["dispatcher"] = build_dispatcher()
+        ctx["journey_node"] = node
+        if not burst:  # counted among the live workers, and scanning its share each second
+            node.start(ctx["redis"])
+            ctx["journey_loop"] = asyncio.create_task(
+                journey_loop(ctx, node, settings.worker_shutdown_grace_seconds)
+            )
         if sweeper:
             ctx["sweeper"] = asyncio.create_task(
                 inbox.run_sweeper(
@@ -94,6 +103,10 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         ctx["shut_down"] = True
+        if (loop := ctx.get("journey_loop")) is not None:
+            ctx["stopping"].set()  # already set by a graceful close; not by arq's own
+            await loop  # its scanners walk what they hold (up to the grace)
+        await node.stop()
         task = ctx.get("sweeper")
         if task is not None:
             task.cancel()
@@ -103,7 +116,7 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
             await ctx["http"].close()
         await close_db()
 
-    return Worker(
+    worker = Worker(
         functions=[
             func(process_inbox, name=PROCESS_INBOX, timeout=PROCESS_INBOX_TIMEOUT, max_tries=3),
             func(drain_lead_events, name=DRAIN_LEAD_EVENTS, timeout=600, max_tries=3),
@@ -127,7 +140,6 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
             # Every second: SOP lateness is the scan interval plus the WeCom call.
             cluster_cron(sop_scan, name=SOP_SCAN, second=set(range(60)), timeout=55),
             cluster_cron(sop_track, name=SOP_TRACK, second={15}, timeout=55),
-            cluster_cron(journey_scan, name=JOURNEY_SCAN, second=set(range(60)), timeout=55),
             cluster_cron(journey_dates, name=JOURNEY_DATES, minute={20}, timeout=600),  # hourly
             # Every 15 s, WeCom's msgaudit_notify cadence.
             cluster_cron(
@@ -167,3 +179,7 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
         keep_result=3600,
         poll_delay=0.05,
     )
+    # The journey loop is no arq job: it asks here whether `up`'s bulk worker is holding back
+    # for welcomes (bot/bulk_yield.py sets allow_pick_jobs), and starts no scan meanwhile.
+    worker.ctx["paused"] = lambda: not worker.allow_pick_jobs
+    return worker

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.logging import get_logger
 from scrm.models import SopPlan
-from scrm.sop import execute, journey_scanner, journey_track, materialize, track
+from scrm.sop import execute, journey_lanes, journey_scanner, journey_track, materialize, track
 from scrm.sop import journey_dates as journey_dates_mod
 
 log = get_logger("bot.jobs.sop")
 SOP_SCAN, SOP_TRACK, SOP_PLAN = "sop_scan", "sop_track", "sop_plan"
-JOURNEY_SCAN, JOURNEY_DATES = "journey_scan", "journey_dates"
+JOURNEY_DATES = "journey_dates"
 
 
 SCAN_LOCK = "scrm:sop:scan"
@@ -44,35 +43,35 @@ async def sop_scan(ctx: dict[str, Any]) -> int:
         await ctx["redis"].delete(SCAN_LOCK)
 
 
-JOURNEY_LOCK = "scrm:journey:scan"
-JOURNEY_LOCK_SECONDS = 60  # the cron's timeout is 55 s
-
-
-# Delete the lock only if it is still ours: a scanner frees it when it stops claiming, and the
-# next one may hold it by the time this one finishes walking.
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
+# This process's journey lanes and heartbeat when the caller brings none (tests).
+_NODE = journey_lanes.Node()
 
 
 async def journey_scan(ctx: dict[str, Any]) -> dict[str, int]:
-    """One scanner claims at a time: it claims customers ahead of their due time and holds them
-    until then; two claiming side by side would split a send window's customers into two
-    tasks per owner. It frees the lock when it stops claiming, before its last walks."""
-    redis, token = ctx["redis"], uuid.uuid4().hex
-    if not await redis.set(JOURNEY_LOCK, token, nx=True, ex=JOURNEY_LOCK_SECONDS):
+    """Scanners share the journeys by lane (decision 0034): this one leases the free lanes up
+    to its worker's fair share and claims only their runs, ahead of their due time. A lane is
+    a fixed set of sending members, so an owner's send window is walked by one scanner (one
+    task per owner). It frees its lanes when it stops claiming, before its last walks. Each
+    worker starts one every second (bot/jobs/journey_loop.py)."""
+    node: journey_lanes.Node = ctx.get("journey_node") or _NODE
+    lease = await node.take(ctx["redis"])
+    if not lease.lanes:  # every lane is held, or this worker holds its share
         return {}
+    return await scan_lanes(ctx, lease)
 
-    async def release() -> None:
-        await redis.eval(_RELEASE, 1, JOURNEY_LOCK, token)
 
+async def scan_lanes(ctx: dict[str, Any], lease: journey_lanes.Lease) -> dict[str, int]:
+    """Claim and walk the runs of the leased lanes (run_live), then free them."""
     try:
         return await journey_scanner.run_live(
             ctx["clients"].for_corp,
             http=ctx.get("http"),
-            done_claiming=release,
+            lanes=lease,
             base_url=getattr(ctx.get("settings"), "public_url", ""),
+            stop=ctx.get("stopping"),
         )
     finally:
-        await release()
+        await lease.release()  # if the claiming half ended early (an error, a cancel)
 
 
 async def journey_dates(ctx: dict[str, Any]) -> int:

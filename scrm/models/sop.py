@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime
 from typing import Any
 
@@ -71,11 +72,27 @@ class Journey(CorpScopedModel):
         table = "journey"
 
 
+# Journey scanners share the work by lane: a lane is a fixed slice of the sending members
+# (decision 0034). Changing the count re-deals every member: a migration must recompute `lane`.
+JOURNEY_LANES = 12
+
+
+def journey_lane(owner_userid: str) -> int:
+    """The lane of a sending member: CRC-32 (the same in every process, unlike `hash`)."""
+    return zlib.crc32(owner_userid.encode()) % JOURNEY_LANES
+
+
+def journey_owner(owner_userid: str) -> dict[str, Any]:
+    """The fields to write whenever a run's owner is set: the owner and the owner's lane."""
+    return {"owner_userid": owner_userid, "lane": journey_lane(owner_userid)}
+
+
 class JourneyRun(CorpScopedModel):
     """One customer on one journey: where they are and when they move on.
 
     One row per customer and journey. A journey that may be entered again (a birthday each
-    year) resets the row, and `entry` names the current entry (the year)."""
+    year) resets the row, and `entry` names the current entry (the year). `lane` is the
+    owner's lane, written with the owner (`journey_owner`)."""
 
     journey: fields.ForeignKeyRelation[Journey] = fields.ForeignKeyField(
         "models.Journey", related_name="runs", on_delete=fields.CASCADE
@@ -86,10 +103,13 @@ class JourneyRun(CorpScopedModel):
     due_at = fields.DatetimeField(db_index=True)
     status = fields.CharField(max_length=16, default="active")  # active|running|done|exited
     entry = fields.CharField(max_length=32, default="")
+    lane = fields.SmallIntField(default=0, db_default=0)  # DEFAULT 0: added to full tables
 
     class Meta:
         table = "journey_run"
         unique_together = (("journey", "external_userid"),)
+        # A scanner claims the due customers of its lanes only.
+        indexes = (("lane", "due_at"),)
 
 
 class JourneyLog(CorpScopedModel):

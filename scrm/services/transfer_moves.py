@@ -26,6 +26,7 @@ from scrm.models import (
     SopRun,
     Task,
 )
+from scrm.models.sop import journey_owner
 from scrm.services import contacts, transfer_replan
 from wecom.client import WeComClient
 
@@ -92,7 +93,8 @@ async def move_customer(
     await Lead.filter(id__in=lead_ids).update(owner_userid=new, assigned_at=at)
     await Opportunity.filter(id__in=opp_ids).update(owner_userid=new)
     await Task.filter(id__in=task_ids).update(assignee=new)
-    await JourneyRun.filter(id__in=run_ids, status="active").update(owner_userid=new)
+    # With the owner, the lane: the new owner's scanner walks the run (decision 0034).
+    await JourneyRun.filter(id__in=run_ids, status="active").update(**journey_owner(new))
     for lead_id in lead_ids:
         await LeadActivity.create(
             corp_id=corp.id,

@@ -8,6 +8,7 @@ import logging
 from datetime import datetime
 
 from scrm.models import Corp, JourneyLog, JourneyRun, JourneyTask
+from scrm.models.sop import journey_owner
 from scrm.services.mass_send_track import send_results
 from wecom import errors
 from wecom.client import WeComClient
@@ -48,7 +49,7 @@ async def replan_fired(
         if status == REACHED:
             continue
         moved = await JourneyRun.filter(id=run_id, status__in=("active", "done")).update(
-            node_id=row.node_id, owner_userid=new, status="active", due_at=at
+            node_id=row.node_id, status="active", due_at=at, **journey_owner(new)
         )
         if moved:
             row.action = "replanned"

@@ -12,6 +12,7 @@ import asyncio
 import time as clock
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -21,6 +22,7 @@ from scrm.models import Corp, Journey
 from scrm.sop import journeys
 from scrm.sop.execute import ClientFor
 from scrm.sop.journey_batch import Claimed, screen
+from scrm.sop.journey_lanes import HANDOVER_GRACE
 
 log = get_logger("scrm.sop.journey_scanner")
 LOOKAHEAD = timedelta(seconds=20)
@@ -37,6 +39,35 @@ async def _screen_all(claimed: list[Claimed]) -> None:
         await screen(corp.id, journey, group, ZoneInfo(corp.timezone or "Asia/Shanghai"))
 
 
+class Lanes(Protocol):
+    """The lanes a scanner holds (journey_lanes.Lease)."""
+
+    async def current(self) -> list[int]: ...
+    def floor(self, lane: int, now: datetime) -> datetime | None: ...
+    async def release(self, horizon: datetime | None = None) -> None: ...
+
+
+async def _claim(
+    ceiling: datetime, mine: list[int] | None, lanes: Lanes | None, now: datetime
+) -> list[Claimed]:
+    """Claim runs due by `ceiling` in `mine` (None: every lane), each lane above the horizon
+    its previous holder left (that scanner claims the late-comers up to it itself)."""
+    plan: list[tuple[datetime | None, list[int] | None]] = [(None, None)]
+    if mine is not None:
+        by_floor: dict[datetime | None, list[int]] = {}
+        for lane in mine:
+            floor = lanes.floor(lane, now) if lanes is not None else None
+            by_floor.setdefault(floor, []).append(lane)
+        plan = list(by_floor.items())
+    fresh: list[Claimed] = []
+    for after, group in plan:
+        if after is not None and after >= ceiling:
+            continue
+        while batch := await journeys.claim_rows(ceiling, lanes=group, after=after):
+            fresh.extend(batch)
+    return fresh
+
+
 def _add(counts: dict[str, int], more: dict[str, int]) -> None:
     for outcome, n in more.items():
         counts[outcome] = counts.get(outcome, 0) + n
@@ -49,40 +80,70 @@ async def run_live(
     lookahead: timedelta = LOOKAHEAD,
     done_claiming: Callable[[], Awaitable[None]] | None = None,
     base_url: str = "",
+    lanes: Lanes | None = None,
+    stop: asyncio.Event | None = None,
 ) -> dict[str, int]:
     """Claim (for `budget_s`) whatever falls due within `lookahead`, screen it, and walk each
     customer once it is due. Everything claimed is walked before returning, so one scan runs
     at most `budget_s` + `lookahead`.
 
-    One scanner claims at a time (the caller's lock): customers of one send window must be
-    walked together to share one task per owner. Once this one stops claiming it calls
-    `done_claiming` (the caller frees the lock), so the next scanner starts claiming ahead
-    while this one still walks what it holds — no gap in which nobody looks ahead."""
+    `lanes`: the lanes this scanner leased (None: every lane). Customers of one send window
+    and owner must be walked together to share one task, and a lane holds all of an owner's
+    runs, so one scanner per lane keeps that. Once this one stops claiming it releases its
+    lanes (and calls `done_claiming`), so the next scanner claims ahead while this one still
+    walks what it holds — no gap in which nobody looks ahead. Until its last walk it alone
+    claims the late-comers due by then (its horizon): they join the windows it holds. `stop`
+    set (the worker is shutting down) ends the claiming at once, like the budget."""
     counts: dict[str, int] = {}
     held: list[Claimed] = []
     started = clock.monotonic()
     claiming = True
+    kept: list[int] | None = None  # the lanes at the hand-over
+    horizon: datetime | None = None  # the latest due time held at the hand-over
+
+    async def hand_over() -> None:
+        nonlocal claiming, kept, horizon
+        claiming = False
+        horizon = max((r.due_at for r in held), default=None)
+        kept = None if lanes is None else await lanes.current()
+        if lanes is not None:
+            await lanes.release(horizon)
+        if done_claiming is not None:
+            await done_claiming()
+
     await journeys.release_stuck(datetime.now(UTC))
     while True:
         now = datetime.now(UTC)
-        if claiming and clock.monotonic() - started >= budget_s:
-            claiming = False
-            if done_claiming is not None:
-                await done_claiming()
+        if claiming and (
+            clock.monotonic() - started >= budget_s or (stop is not None and stop.is_set())
+        ):
+            await hand_over()
+        fresh: list[Claimed] = []
+        mine = kept
         if claiming:
-            fresh: list[Claimed] = []
-            while batch := await journeys.claim_rows(now + lookahead):
-                fresh.extend(batch)
-            if fresh:
-                await _screen_all(fresh)
-                held.extend(fresh)
-                took = (datetime.now(UTC) - now).total_seconds()
-                now = datetime.now(UTC)
-                ahead = (min(r.due_at for r in fresh) - now).total_seconds()
-                log.info("journey.claimed", customers=len(fresh), s=round(took, 2), ahead_s=ahead)
+            mine = None if lanes is None else await lanes.current()
+            if mine == []:  # every lease lost (Redis restarted, a stall): claim no more
+                await hand_over()
+            else:
+                fresh = await _claim(now + lookahead, mine, lanes, now)
+        elif horizon is not None and now <= horizon + HANDOVER_GRACE / 2:
+            fresh = await _claim(horizon, kept, lanes, now)  # late-comers of held windows
+        if fresh:
+            await _screen_all(fresh)
+            held.extend(fresh)
+            took = (datetime.now(UTC) - now).total_seconds()
+            now = datetime.now(UTC)
+            ahead = (min(r.due_at for r in fresh) - now).total_seconds()
+            log.info(
+                "journey.claimed",
+                customers=len(fresh),
+                s=round(took, 2),
+                ahead_s=ahead,
+                lanes=mine,
+            )
         if not held:
-            if claiming and done_claiming is not None:
-                await done_claiming()
+            if claiming:
+                await hand_over()
             return counts
         due = [r for r in held if r.due_at <= now]
         if due:

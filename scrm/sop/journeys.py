@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time as clock
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -11,9 +12,13 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
 from scrm.models import Corp, Journey, JourneyRun
+from scrm.models.sop import journey_owner
 from scrm.sop.execute import ClientFor
 from scrm.sop.journey_batch import Batch, Claimed, walk
 from scrm.sop.journey_state import send_due
+from scrm.sop.journey_stuck import STUCK, release_stuck
+
+__all__ = ["STUCK", "claim", "claim_rows", "enroll", "release_stuck", "run_due", "step_runs"]
 
 
 def _starts(j: Journey, kind: str, facts: dict[str, Any]) -> bool:
@@ -62,8 +67,8 @@ async def enroll(
                 corp_id=corp_id,
                 journey_id=j.id,
                 external_userid=external_userid,
-                owner_userid=owner,
                 entry=key,
+                **journey_owner(owner),
                 **first,
             )
             entered += 1
@@ -77,46 +82,53 @@ async def enroll(
                     status__in=("done", "exited"),
                 )
                 .exclude(entry=key)
-                .update(owner_userid=owner, entry=key, updated_at=now, **first)
+                .update(entry=key, updated_at=now, **journey_owner(owner), **first)
             )
     return entered
 
 
-async def claim_rows(now: datetime, limit: int = 5000) -> list[Claimed]:
+async def claim_rows(
+    now: datetime,
+    limit: int = 5000,
+    lanes: Sequence[int] | None = None,
+    after: datetime | None = None,
+) -> list[Claimed]:
     """Mark up to `limit` due customers of active journeys `running` and return them (SKIP
     LOCKED on PostgreSQL, so concurrent scans take disjoint rows). Customers of a paused
-    journey wait where they are."""
+    journey wait where they are. `lanes`: only the runs of these lanes (None: every lane);
+    `after`: only runs due after it (a lane handed over, decision 0034)."""
+    if lanes is not None and not lanes:
+        return []
     conn = connections.get("default")
     pg = conn.capabilities.dialect == "postgres"
-    m = ("$1", "$2") if pg else ("?", "?")
-    lock = " FOR UPDATE SKIP LOCKED" if pg else ""
-    m3 = "$3" if pg else "?"
-    sql = (
-        f"UPDATE journey_run SET status = 'running', updated_at = {m3} WHERE id IN ("
-        f"SELECT id FROM journey_run WHERE status = 'active' AND due_at <= {m[0]} "
+    params: list[Any] = []
+
+    def mark(value: Any) -> str:
+        # "?" is positional (SQLite), "$n" numbered: either way, in the order written.
+        params.append(value)
+        return f"${len(params)}" if pg else "?"
+
+    utc = now.astimezone(UTC)
+    # updated_at is when the claim was made (release_stuck: what a dead scanner did after it),
+    # not the look-ahead's ceiling; a walk on a fixed past clock (tests) keeps its own time.
+    at = min(utc, datetime.now(UTC))
+    sql = f"UPDATE journey_run SET status = 'running', updated_at = {mark(at)} WHERE id IN ("
+    sql += f"SELECT id FROM journey_run WHERE status = 'active' AND due_at <= {mark(utc)} "
+    if lanes is not None:
+        sql += f"AND lane IN ({', '.join(mark(int(lane)) for lane in sorted(lanes))}) "
+    if after is not None:
+        sql += f"AND due_at > {mark(after.astimezone(UTC))} "
+    sql += (
         "AND journey_id IN (SELECT id FROM journey WHERE status = 'active') "
-        f"ORDER BY due_at, journey_id, node_id, owner_userid LIMIT {m[1]}{lock}) "
+        f"ORDER BY due_at, journey_id, node_id, owner_userid LIMIT {mark(limit)}"
+        f"{' FOR UPDATE SKIP LOCKED' if pg else ''}) "
         "RETURNING id, journey_id, external_userid, owner_userid, node_id, due_at"
     )
-    utc = now.astimezone(UTC)
-    # "?" is positional: SQLite reads the SET value first; "$n" is by number.
-    params: list[Any] = [utc, limit, utc] if pg else [utc, utc, limit]
     return [Claimed.from_row(r) for r in await conn.execute_query_dict(sql, params)]
 
 
 async def claim(now: datetime, limit: int = 5000) -> list[int]:
     return [c.id for c in await claim_rows(now, limit)]
-
-
-STUCK = timedelta(minutes=5)
-
-
-async def release_stuck(now: datetime) -> int:
-    """A worker that died mid-node leaves its customers `running`: after STUCK they go back to
-    `active` and that node runs again (at least once: a send may repeat, none is lost)."""
-    return await JourneyRun.filter(status="running", updated_at__lt=now - STUCK).update(
-        status="active"
-    )
 
 
 async def step_runs(

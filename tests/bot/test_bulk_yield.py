@@ -54,3 +54,29 @@ async def test_a_long_burst_pauses_at_most_max_pause_then_lets_jobs_run(
     assert paused <= 3 and 6 <= resumed - paused <= 20
     assert all(seen[resumed : resumed + int(bulk_yield.RESUME_SECONDS / 0.05) - 3])
     assert False in seen[resumed:]
+
+
+async def test_the_journey_loop_starts_no_scan_while_the_worker_holds_back() -> None:
+    """The journey loop is no arq job, so it reads the same pause the bulk worker's jobs obey."""
+    from bot.jobs import journey_loop
+
+    class _Lease:
+        lanes: list[int] = []
+
+    class _Node:
+        takes = 0
+
+        async def take(self, redis: object) -> _Lease:
+            self.takes += 1
+            return _Lease()
+
+    held, node, stop = [True], _Node(), asyncio.Event()
+    ctx = {"stopping": stop, "paused": lambda: held[0], "redis": None}
+    task = asyncio.create_task(journey_loop.journey_loop(ctx, node, 1.0))  # type: ignore[arg-type]
+    await asyncio.sleep(journey_loop.EVERY_S * 1.5)
+    assert node.takes == 0  # welcomes in flight: no lanes taken, no scan started
+    held[0] = False
+    await asyncio.sleep(journey_loop.EVERY_S * 1.5)
+    assert node.takes >= 1
+    stop.set()
+    await asyncio.wait_for(task, 3)

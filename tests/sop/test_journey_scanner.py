@@ -143,14 +143,17 @@ async def test_a_send_another_scanner_made_after_screening_counts_against_the_ca
     assert await linked.sandbox.records("mass_message") == []
 
 
-async def test_the_scan_lock_is_freed_only_by_its_holder(linked: Linked) -> None:
+async def test_lane_leases_are_freed_only_by_their_holder(linked: Linked) -> None:
     from bot.jobs import sop as sop_jobs
+    from scrm.sop.journey_lanes import LEASE_KEY, Node
 
     redis = linked.bot.app[keys.ARQ]
-    ctx = {"redis": redis, "clients": linked.bot.app[keys.CLIENTS]}
-    await redis.set(sop_jobs.JOURNEY_LOCK, "someone-else", ex=60)
-    assert await sop_jobs.journey_scan(ctx) == {}  # another scanner is claiming: skip
-    assert await redis.get(sop_jobs.JOURNEY_LOCK) == b"someone-else"  # and leave its lock
-    await redis.delete(sop_jobs.JOURNEY_LOCK)
+    ctx = {"redis": redis, "clients": linked.bot.app[keys.CLIENTS], "journey_node": Node()}
+    lanes = [LEASE_KEY.format(lane) for lane in range(12)]
+    for key in lanes:
+        await redis.set(key, "someone-else", ex=60)
+    assert await sop_jobs.journey_scan(ctx) == {}  # every lane is being claimed: skip
+    assert set(await redis.mget(lanes)) == {b"someone-else"}  # and leave their leases
+    await redis.delete(*lanes)
     assert await sop_jobs.journey_scan(ctx) == {}  # nothing due: claims nothing, returns
-    assert await redis.get(sop_jobs.JOURNEY_LOCK) is None  # and frees its own lock
+    assert set(await redis.mget(lanes)) == {None}  # and frees its own leases

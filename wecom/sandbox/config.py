@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class SandboxStaff(BaseModel):
@@ -45,6 +45,9 @@ class SandboxConfig(BaseModel):
     refuse_ip: bool = False  # answer 60020 (IP not trusted) to every API but gettoken
     public_url: str = ""
     clock_skew: float = 0.0  # seconds added to the hand-over clock (POST /sandbox/clock)
+    # Every /cgi-bin answer is held this long: real WeCom is tens to hundreds of ms away (from
+    # China), so a benchmark on one machine can model the wait instead of a free local call.
+    api_latency_ms: float = Field(default=0.0, ge=0, le=60_000)
 
     seed: int = 0  # makes generated names, genders, avatars and add times repeatable
     state_file: str = ""  # when set, the world is loaded from it at start and saved at stop

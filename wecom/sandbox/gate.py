@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -36,6 +37,8 @@ async def cgi(request: web.Request) -> web.Response:
     world = request.app[WORLD]
     api = request.match_info["api"]
     world.calls[api] += 1
+    if world.config.api_latency_ms > 0:  # the way to WeCom and back, before any answer
+        await asyncio.sleep(world.config.api_latency_ms / 1000)
     if api == "gettoken":
         return await gettoken(world, request)
     handler = ROUTES.get(api)
