@@ -58,15 +58,15 @@ def env_for(database_url: str) -> dict[str, str]:
     }
 
 
-async def wait_up(url: str) -> None:
+async def wait_up(url: str, tries: int = 200, every: float = 0.05) -> None:
     async with aiohttp.ClientSession() as s:
-        for _ in range(200):
+        for _ in range(tries):
             try:
                 async with s.post(url, data=b"") as r:
                     await r.read()
                     return
             except aiohttp.ClientError:
-                await asyncio.sleep(0.05)
+                await asyncio.sleep(every)
     raise RuntimeError(f"server at {url} did not start")
 
 

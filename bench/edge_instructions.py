@@ -21,26 +21,12 @@ import sys
 import time
 from pathlib import Path
 
-import aiohttp
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import _report  # noqa: E402
 from bench import callback_ingress as ingress  # noqa: E402
 from bench._procs import free_port, pg_name  # noqa: E402
-
-
-async def _wait_up(url: str) -> None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(1500):  # start-up under valgrind takes a while
-            try:
-                async with http.post(url, data=b"") as resp:
-                    await resp.read()
-                    return
-            except aiohttp.ClientError:
-                await asyncio.sleep(0.2)
-    raise RuntimeError(f"{url} did not start")
 
 
 def _ctl(*args: str) -> None:
@@ -63,7 +49,7 @@ async def count(target: str, cmd: list[str], env: dict[str, str], events: int) -
     )
     url = f"http://127.0.0.1:{cmd[-1]}/wecom/callback/{ingress.CORP_ID}"
     try:
-        await _wait_up(url)
+        await ingress.wait_up(url, tries=1500, every=0.2)  # start-up under valgrind is slow
         base = int(time.time()) % 100_000 * 1000
         await ingress.closed_loop(url, ingress.make_requests(200, base + events), 8)
         _ctl("-i", "on", str(proc.pid))
