@@ -4,13 +4,11 @@ sent once and each owner gets one task for the window (decision 0034)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,32 +18,22 @@ from bot import keys
 from scrm.models import Corp, JourneyRun, Staff, SyncRun
 from scrm.models.sop import JOURNEY_LANES, journey_lane
 from scrm.sop import journey_lanes
-from tests.conftest import AES_KEY, CORP_ID, REDIS_URL, SECRET, TOKEN
+from tests.cluster.procs import ROOT, bot_env
+from tests.conftest import CORP_ID
 from tests.sop.conftest import Linked
 from tests.sop.test_journey_lanes import _enrol, _journey, _one_task_per_owner, _sent_once, _tasks
 
-ROOT = Path(__file__).resolve().parents[2]
 # One member in each lane: both workers' scanners hold runs (and so their leases) for a while.
 OWNERS = tuple(f"staff{i}" for i in (28, 7, 2, 4, 1, 5, 0, 11, 3, 19, 9, 51))
 
 
 def _worker(linked: Linked) -> subprocess.Popen[bytes]:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PYTHONPATH": str(ROOT),  # this checkout, whatever is installed
-        "SCRM_DATABASE_URL": linked.settings.database_url,
-        "SCRM_REDIS_URL": REDIS_URL,
-        "SCRM_SECRET_KEY": "test-master-key-0123456789abcdef",
-        "SCRM_WECOM_CORP_ID": CORP_ID,
-        "SCRM_WECOM_TOKEN": TOKEN,
-        "SCRM_WECOM_AES_KEY": AES_KEY,
-        "SCRM_WECOM_SECRET": SECRET,
-        "SCRM_WECOM_API_BASE": linked.sandbox.url,
-        "SCRM_WELCOME_PROCESS": "0",
-        "SCRM_LOG_LEVEL": "WARNING",
-    }
-    code = "import sys; from bot.cli import main; sys.argv = ['scrm-bot', 'worker']; main()"
-    return subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT)
+    env = bot_env(
+        linked.settings.database_url,
+        SCRM_WECOM_API_BASE=linked.sandbox.url,
+        SCRM_WELCOME_PROCESS="0",
+    )
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", "worker"], env=env, cwd=ROOT)
 
 
 async def test_two_worker_processes_share_the_lanes(linked: Linked) -> None:
