@@ -78,8 +78,8 @@ async def on_live_code_add(
         first_time = True
     except IntegrityError:  # the job ran before (a replay): counted already
         first_time = False
-    # The once-per-add follow-ups (hand-back, journeys, the lead) end with the lead's activity:
-    # a job that died after the row above but before that activity does them on its retry
+    # The once-per-add follow-ups (hand-back, journeys, the lead) end with the lead's touch:
+    # a job that died after the row above but before that touch does them on its retry
     # (each is safe to repeat), a full replay of a finished add does none of them again.
     follow_up = first_time or not await lead_sources.wecom_add_recorded(
         corp.id, event.external_user_id, event.created_at

@@ -9,9 +9,15 @@ from scrm.services import scoring
 
 
 async def wecom_add_recorded(corp_id: int, external_userid: str, at: datetime) -> bool:
-    """Whether the add at `at` already made its lead activity (the add's last follow-up)."""
-    return await LeadActivity.filter(
-        corp_id=corp_id, kind="wecom_add", at=at, lead__external_userid=external_userid
+    """Whether the add at `at` already reached its lead (the add's last follow-up), which
+    stamps `last_activity_at`. One indexed lookup (lead.external_userid): lead_activity has no
+    index to find one add's activity by. A later activity on the same lead within a retry's
+    few seconds would also count as done: one touch less, never a touch twice."""
+    return await Lead.filter(
+        corp_id=corp_id,
+        external_userid=external_userid,
+        merged_into_id=None,
+        last_activity_at__gte=at,
     ).exists()
 
 
