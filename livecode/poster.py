@@ -1,4 +1,4 @@
-"""QR posters for live codes: qrcode + pillow, a CJK font, cached until code or template change."""
+"""Live-code QR posters: pillow, zxing-cpp and a CJK font, cached until code or template change."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import qrcode.image.svg
 from PIL import Image, ImageDraw, ImageFont
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from livecode import poster_fast
+from livecode import poster_fast, qr
 
 # Installed by ./scripts/*.sh (Debian fonts-wqy-microhei); SCRM_POSTER_FONT overrides.
 FONT_CANDIDATES = (
@@ -77,10 +77,7 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
 
 
 def qr_image(payload: str, size: int) -> Image.Image:
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
-    qr.add_data(payload)
-    img = qr.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
-    return img.resize((size, size), Image.Resampling.NEAREST)
+    return qr.image(payload, size).convert("RGB")
 
 
 def qr_svg(payload: str) -> bytes:
@@ -157,17 +154,17 @@ def render(
         nx = template.name_x if template.name_x is not None else cx
         _centred_at(draw, nx, name_y - 20, staff_name, 40, "#333333")
     if qr_png is not None:
-        qr = (
+        symbol = (
             Image.open(io.BytesIO(qr_png))
             .convert("RGB")
             .resize((template.qr_size, template.qr_size), Image.Resampling.NEAREST)
         )
     elif qr_payload is not None:
-        qr = qr_image(qr_payload, template.qr_size)
+        symbol = qr_image(qr_payload, template.qr_size)
     else:
         raise ValueError("a poster needs qr_payload or qr_png")
     x = template.qr_x if template.qr_x is not None else (w - template.qr_size) // 2
-    poster.paste(qr, (x, template.qr_y))
+    poster.paste(symbol, (x, template.qr_y))
     _centred(draw, w, template.qr_y + template.qr_size + 40, template.subtitle, 34, "#555555")
     buf = io.BytesIO()
     # compress_level 3: a third of the default's encode time for ~10 % more bytes.

@@ -17,8 +17,9 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-import qrcode
 from PIL import Image, ImageDraw, ImageFont
+
+from livecode import qr
 
 STEPS = 32  # shades per ramp: more than antialiasing shows at these sizes
 # zlib level 1: the palette image is ≈ 1 byte a pixel, mostly runs; higher levels cost more
@@ -79,10 +80,19 @@ def _text(
     x, y = round(xy[0]), xy[1]
     mask = Image.new("L", (math.ceil(right), math.ceil(bottom)))
     ImageDraw.Draw(mask).text((0, 0), text, font=font, fill=255)
-    start = pal.ramps[(bg, fg)]
-    lut = [start + a * (STEPS - 1) // 255 for a in range(256)]
-    shaded = Image.frombytes("P", mask.size, mask.point(lut).tobytes())
-    img.paste(shaded, (x, y), mask.point([0] + [255] * 255))
+    coverage = mask.tobytes()
+    shaded = Image.frombytes("P", mask.size, coverage.translate(_ramp(pal.ramps[(bg, fg)])))
+    img.paste(shaded, (x, y), Image.frombytes("L", mask.size, coverage.translate(_COVERED)))
+
+
+# Byte tables for bytes.translate: Image.point with a list rounds 256 floats on every call.
+_COVERED = bytes([0] + [255] * 255)
+
+
+@lru_cache(maxsize=64)
+def _ramp(start: int) -> bytes:
+    """Coverage 0–255 → the palette index of that shade on the ramp beginning at `start`."""
+    return bytes(start + a * (STEPS - 1) // 255 for a in range(256))
 
 
 def _centred_x(font: ImageFont.FreeTypeFont, width: int, text: str) -> float:
@@ -119,13 +129,9 @@ def fixed_layer(layout: Layout) -> tuple[Image.Image, Palette]:
 
 
 def qr_indices(payload: str, size: int, pal: Palette) -> Image.Image:
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
-    qr.add_data(payload)
-    matrix = qr.get_matrix()  # True = dark module, quiet zone included
-    n = len(matrix)
-    small = Image.frombytes(
-        "P", (n, n), bytes(pal.black if dark else pal.white for row in matrix for dark in row)
-    )
+    grid = qr.modules(payload)
+    to_index = bytes(pal.black if v == qr.DARK else pal.white for v in range(256))
+    small = Image.frombytes("P", grid.size, grid.tobytes().translate(to_index))
     return small.resize((size, size), Image.Resampling.NEAREST)
 
 
@@ -150,17 +156,17 @@ def render(
         _text(img, pal, name, (_centred_x(name, w, staff_name), cy + r + 20), staff_name,
               layout.background, NAME_FG)  # fmt: skip
     if qr_payload is not None:
-        qr = qr_indices(qr_payload, layout.qr_size, pal)
+        symbol = qr_indices(qr_payload, layout.qr_size, pal)
     elif qr_png is not None:  # WeCom's own QR image: black and white, mapped onto the palette
         grey = Image.open(io.BytesIO(qr_png)).convert("L")
         grey = grey.resize((layout.qr_size, layout.qr_size), Image.Resampling.NEAREST)
-        qr = Image.frombytes(
+        symbol = Image.frombytes(
             "P", grey.size, grey.point([pal.black] * 128 + [pal.white] * 128).tobytes()
         )
     else:
         raise ValueError("a poster needs qr_payload or qr_png")
     x = layout.qr_x if layout.qr_x is not None else (w - layout.qr_size) // 2
-    img.paste(qr, (x, layout.qr_y))
+    img.paste(symbol, (x, layout.qr_y))
     buf = io.BytesIO()
     img.save(buf, format="PNG", compress_level=COMPRESS_LEVEL)
     return buf.getvalue()
