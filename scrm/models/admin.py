@@ -7,7 +7,7 @@ from typing import Any
 
 from tortoise import fields
 
-from scrm.models.base import CorpScopedModel
+from scrm.models.base import CorpScopedModel, fk_index
 
 
 class AdminUser(CorpScopedModel):
@@ -54,3 +54,4 @@ class QuickReply(CorpScopedModel):
 
     class Meta:
         table = "quick_reply"
+        indexes = (fk_index("quick_reply", "category_id"),)

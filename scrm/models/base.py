@@ -1,10 +1,11 @@
-"""Abstract bases: timestamps, the corp (tenant) foreign key, and encrypted text fields."""
+"""Abstract bases: timestamps, the corp (tenant) key, encrypted text, foreign-key indexes."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.models import Model
 
 from scrm import vault
@@ -49,3 +50,9 @@ class CorpScopedModel(TimestampedModel):
 def corp_pk(row: Any) -> int:
     """The corp primary key of a tenant row (tortoise adds `corp_id` at runtime, untyped)."""
     return int(row.corp_id)
+
+
+def fk_index(table: str, column: str) -> Index:
+    """The index a foreign key needs for its children to be found (PostgreSQL makes none),
+    named so a migration can build it CONCURRENTLY under the same name (migration 0031)."""
+    return Index(fields=(column,), name=f"idx_{table}_{column}"[:63])

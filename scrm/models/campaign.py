@@ -8,7 +8,7 @@ from typing import Any
 
 from tortoise import fields
 
-from scrm.models.base import CorpScopedModel
+from scrm.models.base import CorpScopedModel, fk_index
 
 
 class Segment(CorpScopedModel):
@@ -85,6 +85,7 @@ class MassSendTask(CorpScopedModel):
 
     class Meta:
         table = "mass_send_task"
+        indexes = (fk_index("mass_send_task", "send_id"),)
 
 
 class MassSendRecipient(CorpScopedModel):

@@ -6,7 +6,7 @@ from typing import Any
 
 from tortoise import fields
 
-from scrm.models.base import CorpScopedModel
+from scrm.models.base import CorpScopedModel, fk_index
 
 ALL_DIRECTIONS = ["staff_to_customer", "customer_to_staff", "group"]
 
@@ -157,6 +157,7 @@ class AlertComment(CorpScopedModel):
 
     class Meta:
         table = "alert_comment"
+        indexes = (fk_index("alert_comment", "alert_id"),)
 
 
 class AuditLog(CorpScopedModel):

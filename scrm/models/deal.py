@@ -7,7 +7,7 @@ from typing import Any
 
 from tortoise import fields
 
-from scrm.models.base import CorpScopedModel
+from scrm.models.base import CorpScopedModel, fk_index
 
 
 class Stage(CorpScopedModel):
@@ -75,6 +75,7 @@ class StageChange(CorpScopedModel):
 
     class Meta:
         table = "stage_change"
+        indexes = (fk_index("stage_change", "opportunity_id"),)
 
 
 class Quote(CorpScopedModel):
@@ -96,6 +97,7 @@ class Quote(CorpScopedModel):
 
     class Meta:
         table = "quote"
+        indexes = (fk_index("quote", "opportunity_id"),)
         unique_together = (("corp", "number"),)
 
 
@@ -112,6 +114,7 @@ class Contract(CorpScopedModel):
 
     class Meta:
         table = "contract"
+        indexes = (fk_index("contract", "opportunity_id"),)
         unique_together = (("corp", "number"),)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from tortoise import fields
 
-from scrm.models.base import CorpScopedModel, EncryptedTextField
+from scrm.models.base import CorpScopedModel, EncryptedTextField, fk_index
 
 
 class LeadSource(CorpScopedModel):
@@ -88,6 +88,7 @@ class Lead(CorpScopedModel):
 
     class Meta:
         table = "lead"
+        indexes = (fk_index("lead", "customer_id"),)
 
 
 class LeadActivity(CorpScopedModel):
@@ -104,6 +105,7 @@ class LeadActivity(CorpScopedModel):
 
     class Meta:
         table = "lead_activity"
+        indexes = (fk_index("lead_activity", "lead_id"),)
 
 
 class ScoringRule(CorpScopedModel):

@@ -8,7 +8,7 @@ from typing import Any
 
 from tortoise import fields
 
-from scrm.models.base import CorpScopedModel
+from scrm.models.base import CorpScopedModel, fk_index
 
 
 class SopPlan(CorpScopedModel):
@@ -125,7 +125,7 @@ class JourneyLog(CorpScopedModel):
     class Meta:
         table = "journey_log"
         # The scanner asks "who was sent anything since t" (caps counted ahead of time).
-        indexes = (("corp_id", "action", "created_at"),)
+        indexes = (("corp_id", "action", "created_at"), fk_index("journey_log", "run_id"))
 
 
 class JourneyTask(CorpScopedModel):
@@ -147,4 +147,5 @@ class JourneyTask(CorpScopedModel):
 
     class Meta:
         table = "journey_task"
+        indexes = (fk_index("journey_task", "journey_id"),)
         unique_together = (("corp", "msgid"),)

@@ -6,7 +6,7 @@ from typing import Any
 
 from tortoise import fields
 
-from scrm.models.base import CorpScopedModel
+from scrm.models.base import CorpScopedModel, fk_index
 
 
 class TagGroup(CorpScopedModel):
@@ -31,4 +31,5 @@ class Tag(CorpScopedModel):
 
     class Meta:
         table = "tag"
+        indexes = (fk_index("tag", "group_id"),)
         unique_together = (("corp", "tag_id"),)

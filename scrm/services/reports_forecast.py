@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from scrm.models import ForecastSubmission, Opportunity, SalesTarget, Stage
+from scrm.models.base import corp_pk
 from scrm.services import deals
 from scrm.services.reports_common import Scope, owner_filter, rate
 
@@ -158,7 +159,7 @@ async def configure_stage(stage: Stage, *, category: str | None, stale_days: int
         stage.stale_days = stale_days
     await stage.save()
     if category is not None:
-        await Opportunity.filter(stage_id=stage.id, closed_at__isnull=True).update(
-            forecast_category=deals.category_for(stage)
-        )
+        await Opportunity.filter(
+            corp_id=corp_pk(stage), stage_id=stage.id, closed_at__isnull=True
+        ).update(forecast_category=deals.category_for(stage))
     return stage
