@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import UTC, datetime
 
 from redis.asyncio import Redis
@@ -46,66 +45,11 @@ def rule_matches(rule: AssignmentRule, lead: Lead) -> bool:
     )
 
 
-async def _existing_owner(lead: Lead) -> str | None:
-    """A customer already served by a member stays with them (their own lead)."""
-    customer_id = getattr(lead, "customer_id", None)
-    if customer_id is None:
-        return None
-    relation = (
-        await FollowRelation.filter(customer_id=customer_id, status=RelationStatus.ACTIVE)
-        .order_by("added_at")
-        .prefetch_related("staff")
-        .first()
-    )
-    return relation.staff.userid if relation else None
-
-
 async def assign(lead: Lead, redis: Redis, now: datetime | None = None) -> str | None:
-    """Give the lead an owner (or the pool); returns the owner's userid or None for the pool."""
-    now = now or datetime.now(UTC)
-    corp_id = corp_pk(lead)
-    settings = await scoring.settings_for(corp_id)
-    owner = await _existing_owner(lead)
-    how = "own_customer"
-    if owner is not None and (await holdings(corp_id, [owner]))[owner] >= settings.holding_cap:
-        owner = None  # their cap wins; the rules decide
-    if owner is None:
-        owner, how = await _by_rules(lead, redis, settings.holding_cap)
-    if owner is None:
-        lead.in_pool, lead.owner_userid = True, ""
-        await lead.save(update_fields=["in_pool", "owner_userid", "updated_at"])
-        await LeadActivity.create(
-            corp_id=corp_id, lead_id=lead.id, kind="to_pool", data={"reason": how}, at=now
-        )
-        return None
-    lead.owner_userid, lead.in_pool, lead.assigned_at = owner, False, now
-    await lead.save(update_fields=["owner_userid", "in_pool", "assigned_at", "updated_at"])
-    held = (await holdings(corp_id, [owner]))[owner]
-    data: dict[str, object] = {"owner": owner, "how": how}
-    if held >= CAP_WARNING_RATIO * settings.holding_cap:
-        data["cap_warning"] = f"{held}/{settings.holding_cap}"
-    await LeadActivity.create(corp_id=corp_id, lead_id=lead.id, kind="assign", data=data, at=now)
-    return owner
-
-
-async def _by_rules(lead: Lead, redis: Redis, cap: int) -> tuple[str | None, str]:
-    rules = await AssignmentRule.filter(corp_id=corp_pk(lead), active=True).order_by(
-        "priority", "id"
-    )
-    for rule in rules:
-        if not rule_matches(rule, lead):
-            continue
-        if rule.strategy == "pool" or not rule.members:
-            return None, f"rule {rule.name}: pool"
-        # One assignment per rule at a time, so the cap check and the cursor move together.
-        async with redis.lock(f"lead:assign:{rule.id}", timeout=10, blocking_timeout=10):
-            held = await holdings(corp_pk(lead), rule.members)
-            open_members = [m for m in rule.members if held[m] < cap]
-            if not open_members:
-                continue  # everyone at cap: the next rule, else the pool
-            pick = await _pick(rule, open_members, held, redis)
-            return pick, f"rule {rule.name}: {rule.strategy}"
-    return None, "no rule matched"
+    """Give one stored lead an owner (or the pool) by the same engine as a batch; returns the
+    owner's userid, or None for the pool."""
+    await assign_many([lead], redis, now)
+    return lead.owner_userid or None
 
 
 async def _pick(
@@ -123,20 +67,18 @@ async def _pick(
 
 
 async def assign_many(leads: list[Lead], redis: Redis, now: datetime | None = None) -> None:
-    """`assign` for a batch of new leads of one corp: decided in memory, written in two
-    statements. Holding the locks of every rule with members (in id order, as `assign`
-    takes one of them) from the holdings read to the write, so two drains never both give a
-    member the last place under the cap."""
+    """Owners (or the pool) for stored leads of one corp: decided in memory, written in two
+    statements, under the corp's assignment lock from the holdings read to the write.
+
+    One lock per corp, not per rule: members are shared between rules, and a served
+    customer's lead goes to their member without any rule, so a finer lock would let two
+    writers (two drains, an import and the API) both give a member the last place under the
+    cap. A batch holds it for one read and two statements."""
     if not leads:
         return
     corp_id = corp_pk(leads[0])
-    rules = await AssignmentRule.filter(corp_id=corp_id, active=True).order_by("id")
-    async with contextlib.AsyncExitStack() as stack:
-        for rule in rules:
-            if rule.members and rule.strategy != "pool":
-                lock = redis.lock(f"lead:assign:{rule.id}", timeout=10, blocking_timeout=10)
-                await stack.enter_async_context(lock)
-        rules.sort(key=lambda r: (r.priority, r.id))
+    rules = await AssignmentRule.filter(corp_id=corp_id, active=True).order_by("priority", "id")
+    async with redis.lock(f"lead:assign:corp:{corp_id}", timeout=30, blocking_timeout=30):
         await _assign_locked(corp_id, leads, rules, redis, now or datetime.now(UTC))
 
 
