@@ -2,7 +2,7 @@
 
 Run:  .venv/bin/python bench/poster.py [--posters 200] [--runs 3] [--levels]
 
-Cold: every poster is different (title and QR payload), rendered with pillow + qrcode and
+Cold: every poster is different (title and QR payload), rendered with pillow + zxing-cpp and
 PNG-encoded, one after another in one process — what a single web process can do. Cached:
 the same poster served from the in-process cache (`livecode.poster.CACHE`). `--levels`
 adds ms per poster and bytes for each zlib level, interleaved so machine load hits all alike.
