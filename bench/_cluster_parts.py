@@ -109,8 +109,14 @@ async def db_counts(url: str) -> dict[str, int]:
             "journey_left": await one(
                 "SELECT COUNT(*) AS n FROM journey_run WHERE status<>'done'"
             ),
-            "sop_left": await one("SELECT COUNT(*) AS n FROM sop_run WHERE status<>'fired'"),
-            "mass_left": await one("SELECT COUNT(*) AS n FROM mass_send WHERE status<>'sent'"),
+            # Not yet made (or failed): a task made may move on (sent, expired) as it is tracked.
+            "sop_left": await one(
+                "SELECT COUNT(*) AS n FROM sop_run WHERE status IN ('planned','firing','failed')"
+            ),
+            "mass_left": await one(
+                "SELECT COUNT(*) AS n FROM mass_send "
+                "WHERE status IN ('scheduled','sending','failed')"
+            ),
         }
     finally:
         await Tortoise.close_connections()
