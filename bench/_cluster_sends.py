@@ -40,9 +40,7 @@ class Sizes:
 
     @classmethod
     def for_scans(cls, scans: int) -> Sizes:
-        return cls(
-            groups=max(20, scans // 2), journey=max(200, scans * 10), mass=max(100, scans * 5)
-        )
+        return cls(groups=max(20, scans // 4), journey=scans * 5, mass=scans * 5 // 2)
 
 
 async def seed(url: str, box: str, sizes: Sizes) -> dict[str, list[str]]:
