@@ -7,22 +7,22 @@ person already pushed) go out at once over both web processes. A third of the wa
 worker is SIGKILLed and started again 2 s later; at two thirds the harness's own
 redis-server (never a shared one; no persistence, so the queue is lost) is killed and
 started again. Then it counts: welcomes per customer and their latency, leads per person and
-merged touches, inbox and lead-event rows left, live-code quota overruns. PostgreSQL only:
+merged touches, inbox and lead-event rows left, live-code quota overruns. Beside them a group
+SOP, a journey burst and a 群发 (bench/_cluster_sends.py) fall due on the whole minute just
+after the kill; each target must be in exactly one WeCom task. PostgreSQL only:
 SQLite is one file for one host. tests/cluster/test_cluster_harness.py runs it small.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-import json
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,104 +31,37 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import _cluster_sends as sends  # noqa: E402
 from bench import _report  # noqa: E402
-from bench._procs import start_sandbox, wait_port  # noqa: E402
+from bench._cluster_parts import (  # noqa: E402
+    FORM_SECRET,
+    MEMBERS,
+    SCRM,
+    Proc,
+    db_counts,
+    lead_push,
+    measures,
+    post_retrying,
+    quota_for,
+)
+from bench._pg_template import migrated_pg, pg_url  # noqa: E402
+from bench._procs import pg_name, start_sandbox, wait_port  # noqa: E402
 from bench.fault_intake import Redis  # noqa: E402
-from bench.welcome_burst import bot_env, fresh_pg  # noqa: E402
+from bench.welcome_burst import bot_env  # noqa: E402
 from tests.conftest import AES_KEY, CORP_ID, SECRET, TOKEN  # noqa: E402
 
-SCRM = str(ROOT / ".venv/bin/scrm-bot")
 ADMIN = {"Authorization": "Bearer bench-admin-token"}
-FORM_SECRET = "cluster-form-secret"
-MEMBERS = 10
-
-
-def quota_for(scans: int) -> int:
-    """Members' daily quota: 60 % of the scans fit, the rest must overflow to the backup."""
-    return max(1, scans * 6 // 10 // (MEMBERS - 1))
-
-
-class Proc:
-    """One scrm-bot process, restartable."""
-
-    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
-        self.args, self.env, self.log, self.proc = args, env, log, None
-
-    def start(self) -> None:
-        out = open(self.log, "ab")  # noqa: SIM115 - the child keeps it
-        self.proc = subprocess.Popen(  # type: ignore[assignment]
-            [SCRM, *self.args], env=self.env, stdout=out, stderr=subprocess.STDOUT
-        )
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc is not None:
-            self.proc.send_signal(sig)
-            self.proc.wait(timeout=60)
-            self.proc = None
-
-
-def lead_push(i: int) -> tuple[dict[str, str], bytes, str]:
-    person = i - 1 if i % 5 == 4 else i  # every fifth push repeats the person before it
-    phone = f"137{person:08d}"
-    # A different body each push: a repeat is a new event the intake must merge, not a retry.
-    raw = json.dumps({"name": f"客户{person}", "phone": phone, "remark": f"第{i}次"}).encode()
-    sig = hmac.new(FORM_SECRET.encode(), raw, hashlib.sha256).hexdigest()
-    return {"X-Signature": sig, "X-Request-Id": f"c{i}"}, raw, phone
-
-
-async def post_retrying(http: aiohttp.ClientSession, url: str, **kw: Any) -> bool:
-    for wait in (0, 1, 2, 4):  # the first try, then 3 retries, as the platforms do
-        await asyncio.sleep(wait)
-        try:
-            async with http.post(url, **kw) as resp:
-                await resp.read()
-                if resp.status == 200:
-                    return True
-        except (TimeoutError, aiohttp.ClientError):
-            pass
-    return False
-
-
-async def db_counts(url: str) -> dict[str, int]:
-    from tortoise import Tortoise
-
-    from bot.db import tortoise_config
-
-    await Tortoise.init(config=tortoise_config(url))
-    conn = Tortoise.get_connection("default")
-
-    async def one(sql: str) -> int:
-        return int((await conn.execute_query_dict(sql))[0]["n"] or 0)
-
-    try:
-        return {
-            "inbox_left": await one("SELECT COUNT(*) AS n FROM inbox WHERE status<>'handled'"),
-            "lead_events": await one("SELECT COUNT(*) AS n FROM lead_event"),
-            "lead_events_left": await one(
-                "SELECT COUNT(*) AS n FROM lead_event WHERE status<>'done'"
-            ),
-            # Leads from pushes carry a phone; the poster's customers make leads without one.
-            "leads": await one("SELECT COUNT(*) AS n FROM lead WHERE phone_index IS NOT NULL"),
-            "lead_people": await one("SELECT COUNT(DISTINCT phone_index) AS n FROM lead"),
-            "touches": await one(
-                "SELECT SUM(touches) AS n FROM lead WHERE phone_index IS NOT NULL"
-            ),
-            "relations": await one("SELECT COUNT(*) AS n FROM follow_relation"),
-            "relation_customers": await one(
-                "SELECT COUNT(DISTINCT customer_id) AS n FROM follow_relation"
-            ),
-        }
-    finally:
-        await Tortoise.close_connections()
+KILL_BEFORE_DUE = 4.0  # the worker kill comes this long before the planned sends are due
 
 
 async def run(
     scans: int, leads: int, rate: float, port_base: int, settle: float
 ) -> dict[str, Any]:
+    began = time.time()
     ports = iter(range(port_base + 10, port_base + 100))
     redis = Redis(next(ports))
     redis.start()
-    url = await fresh_pg("scrm_bench_cluster")
+    url = pg_url(pg_name("scrm_bench_cluster"))
     web_ports = [next(ports), next(ports)]
     box_port = next(ports)
     box = f"http://127.0.0.1:{box_port}"
@@ -141,7 +74,12 @@ async def run(
         SCRM_WEB_DRAIN_SECONDS="0",
     )
     logs = Path(tempfile.mkdtemp(prefix="scrm-cluster-"))
-    subprocess.run([SCRM, "migrate"], env=env, check=True, capture_output=True)
+
+    def migrate(db_url: str) -> None:
+        db_env = {**env, "SCRM_DATABASE_URL": db_url}
+        subprocess.run([SCRM, "migrate"], env=db_env, check=True, capture_output=True)
+
+    await migrated_pg("scrm_bench_cluster", migrate)
     # The sandbox calls back the first web process; senders spread over both.
     sandbox = start_sandbox(
         box_port, CORP_ID, SECRET, TOKEN, AES_KEY, f"{webs[0]}/wecom/callback/{CORP_ID}"
@@ -156,10 +94,12 @@ async def run(
     try:
         for p in web_ports:
             wait_port(p, 60)
-        return await drive(webs, box, scans, leads, rate, url, settle, workers[0], redis)
+        return await drive(webs, box, scans, leads, rate, url, settle, workers[0], redis, began)
     finally:
+        for p in [*procs, *workers]:  # all at once: each drains within its own grace
+            p.signal(signal.SIGTERM)
         for p in [*procs, *workers]:
-            p.stop()
+            p.wait()
         sandbox.terminate()
         sandbox.wait()
         redis.kill()
@@ -167,7 +107,7 @@ async def run(
 
 async def drive(
     webs: list[str], box: str, scans: int, leads: int, rate: float, url: str, settle: float,
-    victim: Proc, redis: Redis,
+    victim: Proc, redis: Redis, began: float,
 ) -> dict[str, Any]:  # fmt: skip
     quota = quota_for(scans)
     members = [{"userid": f"u{i}", "daily_quota": quota} for i in range(MEMBERS - 1)]
@@ -184,6 +124,23 @@ async def drive(
             assert r.status == 201, code
         async with http.post(f"{webs[0]}/api/v1/lead-sources", json=source, headers=ADMIN) as r:
             assert r.status == 201, await r.text()
+        phases = {"ready_s": round(time.time() - began, 1)}
+        total_s = (scans + leads) / rate
+        t0 = time.time()
+        want = await sends.seed(url, box, sends.Sizes.for_scans(scans))
+        phases["seed_s"] = round(time.time() - t0, 1)
+        # The kill comes a third of the way in; the planned sends fall due on the first whole
+        # minute at least KILL_BEFORE_DUE after it, so the victim dies holding journey runs
+        # it claimed ahead of their due time.
+        first = time.time() + 1 + total_s / 3 + KILL_BEFORE_DUE
+        due = datetime.fromtimestamp(-(-first // 60) * 60, UTC)
+        await sends.schedule(url, http, webs[0], ADMIN, due)
+        start_at = due.timestamp() - KILL_BEFORE_DUE - total_s / 3
+        phases["wait_s"] = round(max(0.0, start_at - time.time()), 1)
+        await asyncio.sleep(phases["wait_s"])
+        # The 群发 is due 2 s after the planned sends, when the killed worker is back: a kill
+        # while a 群发 is being made is resumed only after its 5-minute lease (decision 0037).
+        await sends.mass_send(http, webs[1], ADMIN, due + timedelta(seconds=2))
         scanned_at: dict[str, float] = {}
         chosen: list[str] = []
         acked: list[str] = []
@@ -227,7 +184,6 @@ async def drive(
 
         jobs = [(scan, i) for i in range(scans)] + [(push, i) for i in range(leads)]
         jobs.sort(key=lambda j: j[1] / (scans if j[0] is scan else leads))
-        total_s = len(jobs) / rate
         fault_task = asyncio.create_task(faults(total_s))
         tasks, started = [], time.perf_counter()
         for n, (fn, i) in enumerate(jobs):
@@ -248,7 +204,10 @@ async def drive(
             async with http.get(f"{box}/sandbox/records", params={"kind": "welcome"}) as r:
                 welcomes = (await r.json())["records"]
             out = await db_counts(url)
-            done = not out["inbox_left"] and not out["lead_events_left"]
+            planned = await sends.count(http, box, want)
+            left = sum(out[k] for k in ("inbox_left", "lead_events_left", "journey_left"))
+            done = not left and not out["sop_left"] and not out["mass_left"]
+            done = done and sends.done(planned)
             if (done and len(welcomes) >= len(scanned_at)) or time.time() > deadline:
                 break
             await asyncio.sleep(1)
@@ -271,6 +230,8 @@ async def drive(
         "pushes_acked": len(acked),
         "people": len(people),
         **out,
+        **planned,
+        **phases,
         "settle_s": round(time.perf_counter() - sent, 1),
         "errors": dict(errors),
         "landing_reloads": dict(reloads),
@@ -289,31 +250,7 @@ def main() -> None:
     print("\n| " + " | ".join(result) + " |")
     print("|" + "---:|" * len(result))
     print("| " + " | ".join(str(v) for v in result.values()) + " |")
-    counts = {k: float(v) for k, v in result.items() if isinstance(v, int | float)}
-    _report.emit(
-        args,
-        "cluster",
-        [
-            _report.Measure(
-                "welcomed / scanned",
-                counts["welcomed"] / max(counts["scans"], 1) * 100,
-                "%",
-                ">= 100",
-            ),
-            _report.Measure("welcomed twice", counts["welcomed_twice"], "", "== 0"),
-            _report.Measure("welcomes after 20 s", counts["welcome_late"], "", "== 0"),
-            _report.Measure("members past quota", counts["quota_over"], "", "== 0"),
-            _report.Measure(
-                "live leads − people", counts["leads"] - counts["lead_people"], "", "== 0"
-            ),
-            _report.Measure(
-                "events left unprocessed",
-                counts["inbox_left"] + counts["lead_events_left"],
-                "",
-                "== 0",
-            ),
-        ],
-    )
+    _report.emit(args, "cluster", measures(result))
 
 
 if __name__ == "__main__":

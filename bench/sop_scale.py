@@ -44,8 +44,9 @@ async def seed(url: str, chats: list[tuple[str, str]]) -> None:
 
     conn = await asyncpg.connect(url.replace("postgres://", "postgresql://"))
     now = datetime.now(UTC)
+    base = int(await conn.fetchval("SELECT COALESCE(MAX(id), 0) + 1 FROM group_chat"))
     rows = [
-        (i + 1, 1, chat_id, f"VIP群{i}", owner, "", "active", "", 10, "[]", "[]", now, now)
+        (base + i, 1, chat_id, f"VIP群{i}", owner, "", "active", "", 10, "[]", "[]", now, now)
         for i, (chat_id, owner) in enumerate(chats)
     ]
     await conn.copy_records_to_table(
@@ -67,7 +68,24 @@ async def seed(url: str, chats: list[tuple[str, str]]) -> None:
             "updated_at",
         ],
     )
+    # COPY leaves the sequence behind: the service's own group rows come after these.
+    await conn.execute(
+        "SELECT setval(pg_get_serial_sequence('group_chat', 'id'), "
+        "(SELECT MAX(id) FROM group_chat))"
+    )
     await conn.close()
+
+
+async def sandbox_groups(
+    http: aiohttp.ClientSession, box: str, groups: int, owners: int, name: str = "VIP群"
+) -> list[tuple[str, str]]:
+    """Groups of u0…u{owners-1} in the sandbox (WeCom holds them): (chat id, owner) each."""
+    chats: list[tuple[str, str]] = []
+    for i in range(groups):
+        owner = f"u{i % owners}"
+        async with http.post(f"{box}/groups", json={"owner": owner, "name": f"{name}{i}"}) as r:
+            chats.append(((await r.json())["chat_id"], owner))
+    return chats
 
 
 async def main() -> None:
@@ -94,12 +112,7 @@ async def main() -> None:
                 body = {"userid": f"u{i}", "name": f"员工{i}"}
                 async with http.post(f"{box}/staff", json=body) as r:
                     await r.read()
-            for i in range(args.groups):  # and their groups, which WeCom would hold
-                owner = f"u{i % args.owners}"
-                async with http.post(
-                    f"{box}/groups", json={"owner": owner, "name": f"VIP群{i}"}
-                ) as r:
-                    chats.append(((await r.json())["chat_id"], owner))
+            chats = await sandbox_groups(http, box, args.groups, args.owners)
         os.environ.update({k: v for k, v in env.items() if k.startswith("SCRM_")})
         from tortoise import Tortoise
 

@@ -92,7 +92,7 @@ class JourneyRun(CorpScopedModel):
 
     One row per customer and journey. A journey that may be entered again (a birthday each
     year) resets the row, and `entry` names the current entry (the year). `lane` is the
-    owner's lane, written with the owner (`journey_owner`)."""
+    owner's lane, written with the owner (`journey_owner`). `claimed_by`: the claiming worker."""
 
     journey: fields.ForeignKeyRelation[Journey] = fields.ForeignKeyField(
         "models.Journey", related_name="runs", on_delete=fields.CASCADE
@@ -104,6 +104,9 @@ class JourneyRun(CorpScopedModel):
     status = fields.CharField(max_length=16, default="active")  # active|running|done|exited
     entry = fields.CharField(max_length=32, default="")
     lane = fields.SmallIntField(default=0, db_default=0)  # DEFAULT 0: added to full tables
+    # The worker whose scanner claimed it (`running`): when that worker is dead its runs are
+    # handed on within seconds (decision 0037), not after release_stuck's minutes.
+    claimed_by = fields.CharField(max_length=40, default="", db_default="")
 
     class Meta:
         table = "journey_run"

@@ -25,19 +25,26 @@ BATCH = 500
 log = get_logger("scrm.services.lead_batch")
 
 
-async def claim(limit: int | None = None) -> list[dict[str, Any]]:
+class BatchLost(Exception):
+    """A claimed batch was handed back (its drain looked dead) before it was written: another
+    drain may hold its rows now, so this one writes nothing of it."""
+
+
+async def claim(limit: int | None = None, at: datetime | None = None) -> list[dict[str, Any]]:
     """Take up to `limit` (BATCH) pending pushes; concurrent drains never take the same row.
-    Bodies come back decrypted."""
+    Bodies come back decrypted. The rows are stamped `at` (now): each event's `claimed_at`
+    is the batch's fencing token (a sweep that hands the rows back changes it)."""
     conn = connections.get("default")
     pg = conn.capabilities.dialect == "postgres"
     skip = " FOR UPDATE SKIP LOCKED" if pg else ""  # SQLite has one writer at a time anyway
-    mark, at = ("$1", "$2") if pg else ("?", "?")
+    mark, stamp = ("$1", "$2") if pg else ("?", "?")
     sql = (
-        f"UPDATE lead_event SET status = 'processing', updated_at = {at} WHERE id IN "
+        f"UPDATE lead_event SET status = 'processing', updated_at = {stamp} WHERE id IN "
         f"(SELECT id FROM lead_event WHERE status = 'pending' ORDER BY id LIMIT {mark}{skip}) "
-        "RETURNING id, corp_id, source_id, platform, body, attempts, created_at"
+        "RETURNING id, corp_id, source_id, platform, body, attempts, created_at, "
+        "updated_at AS claimed_at"
     )
-    now = datetime.now(UTC)
+    now = at or datetime.now(UTC)
     rows = await conn.execute_query_dict(
         sql, [limit or BATCH, now] if pg else [now, limit or BATCH]
     )
@@ -61,7 +68,7 @@ async def ingest_batch(
         try:
             counts.update(await _ingest_corp(corp_id, corp_events, redis))
             continue
-        except _INFRA:
+        except (*_INFRA, BatchLost):
             raise  # Redis or the database is away: the whole batch goes back to pending
         except Exception as exc:
             if len(corp_events) == 1:
@@ -71,7 +78,7 @@ async def ingest_batch(
         for event in corp_events:
             try:
                 counts.update(await _ingest_corp(corp_id, [event], redis))
-            except _INFRA:
+            except (*_INFRA, BatchLost):
                 raise
             except Exception as exc:
                 counts[await _failed(event, exc, max_attempts)] += 1
@@ -86,7 +93,7 @@ async def _failed(event: dict[str, Any], exc: Exception, max_attempts: int) -> s
     attempts = int(event.get("attempts") or 0) + 1
     status = "dead" if attempts >= max_attempts else "retry"
     reason = phones.mask_in_text(storable.clean(f"{type(exc).__name__}: {exc}"))[:2000]
-    await LeadEvent.filter(id=event["id"]).update(
+    await LeadEvent.filter(id=event["id"], status="processing").update(
         status=status, attempts=attempts, error=reason, updated_at=datetime.now(UTC)
     )
     log.error("leads.event_failed", event_id=event["id"], attempts=attempts, status=status,
@@ -123,6 +130,7 @@ async def _ingest_corp(corp_id: int, events: list[dict[str, Any]], redis: Redis)
         # All of the batch's writes and its events' outcomes commit together: a failure
         # leaves nothing half-written (no lead made again on the retry).
         async with in_transaction():
+            await _fence(events)
             result = await _merge(corp_id, taken, sources, redis)
             for push in taken:
                 status_of[push.event["id"]] = "done"
@@ -145,6 +153,30 @@ async def _ingest_corp(corp_id: int, events: list[dict[str, Any]], redis: Redis)
             **Counter(s for s in status_of.values() if s not in ("done", "pending")),
         }
     )
+
+
+async def _fence(events: list[dict[str, Any]]) -> None:
+    """Lock the events' rows for this transaction and check they are still this claim's. A
+    sweep that already handed them back wins (BatchLost: nothing is written, the transaction
+    rolls back); one that comes later waits for the lock, then finds them done."""
+    conn = connections.get("default")
+    pg = conn.capabilities.dialect == "postgres"
+    ids = [int(e["id"]) for e in events]
+    if pg:
+        sql = (
+            "SELECT id FROM lead_event WHERE id = ANY($1::bigint[]) AND status = 'processing' "
+            "AND updated_at = $2 FOR UPDATE"
+        )
+        params: list[Any] = [ids, events[0]["claimed_at"]]
+    else:  # one writer at a time: no lock to take
+        marks = ", ".join("?" for _ in ids)
+        sql = (
+            f"SELECT id FROM lead_event WHERE id IN ({marks}) AND status = 'processing' "
+            "AND updated_at = ?"
+        )
+        params = [*ids, events[0]["claimed_at"]]
+    if len(await conn.execute_query_dict(sql, params)) != len(ids):
+        raise BatchLost(f"{len(ids)} pushes handed back before they were written")
 
 
 async def _merge(

@@ -5,6 +5,7 @@ died is resumed without sending anyone twice."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -61,10 +62,15 @@ async def run(
     others go on (members confirm each by hand, so a partial 群发 is still useful)."""
     try:
         return await _run(send_id, client_for, opts, now)
-    except asyncio.CancelledError:
-        # Stopped mid-way (shutdown, job timeout): give the lease back so the next tick
-        # resumes at once instead of waiting for it to run out.
-        await MassSend.filter(id=send_id, status="sending").update(claimed_at=None)
+    except BaseException:
+        # Stopped mid-way (shutdown, job timeout, Redis or the database gone — the cluster
+        # harness restarts Redis): give the lease back so the next tick resumes at once
+        # instead of after LEASE. The resume asks WeCom about the task being made, so no
+        # one is sent twice. If the database is what failed, the lease runs out instead.
+        with contextlib.suppress(Exception):
+            await asyncio.shield(
+                MassSend.filter(id=send_id, status="sending").update(claimed_at=None)
+            )
         raise
 
 

@@ -93,6 +93,7 @@ async def rescreen(corp_id: int, journey: Journey, runs: list[Claimed]) -> None:
 
 async def _node(batch: Batch, node: dict[str, Any], runs: list[Claimed]) -> None:
     kind, nxt, now = node["kind"], node.get("next"), batch.now
+    batch.check_fence()
     if kind == "wait":
         for run in runs:
             batch.move(run, nxt, now + timedelta(minutes=node["minutes"]))

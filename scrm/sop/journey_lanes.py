@@ -15,16 +15,18 @@ from redis.exceptions import RedisError
 
 from bot.logging import get_logger
 from scrm.models.sop import JOURNEY_LANES
+from scrm.sop.journey_dead import ALIVE_MS, SINCE_KEY, WORKERS_KEY, dead_claimers
 
 log = get_logger("scrm.sop.journey_lanes")
 
 LEASE_KEY = "scrm:journey:lane:{}"
 UNTIL_KEY = "scrm:journey:lane:{}:until"  # a hand-over: the old holder's runs due up to here
-WORKERS_KEY = "scrm:journey:workers"  # sorted set: worker id → last heartbeat (ms)
 LEASE_MS = 15_000  # a dead scanner's lanes are free again this long after its last renewal
 RENEW_S = 3.0  # renewed this often while held: five chances before the lease lapses
 BEAT_S = 2.0
-ALIVE_MS = 10_000  # a worker not heard from for this long is no longer counted
+# A worker whose last heartbeat is older than this makes no more journey effects: by ALIVE_MS
+# another may call it dead and hand its runs on (decision 0037).
+FENCE_S = ALIVE_MS / 1000 - 3
 # After a hand-over the old holder alone claims runs due up to its horizon (they join the send
 # windows it holds), until this long past it; the new holder claims them from then on. Hosts'
 # clocks must agree within half of it (NTP).
@@ -78,6 +80,9 @@ class Node:
         self.id = uuid.uuid4().hex
         self.lanes = lanes
         self.held: set[int] = set()
+        self.beaten = -math.inf  # monotonic time of the last heartbeat Redis took
+        # Claims of this worker's scanners that failed or were cancelled: theirs to hand back.
+        self.abandoned: set[str] = set()
         self._beating: asyncio.Task[None] | None = None
 
     def start(self, redis: Any) -> None:
@@ -94,11 +99,22 @@ class Node:
                 await task
 
     async def beat(self, redis: Any) -> None:
-        now = _ms()
+        started, now = clock.monotonic(), _ms()
         async with redis.pipeline(transaction=False) as pipe:
             pipe.zadd(WORKERS_KEY, {self.id: now})
             pipe.zremrangebyscore(WORKERS_KEY, "-inf", now - ALIVE_MS)
+            pipe.set(SINCE_KEY, now, nx=True)
             await pipe.execute()
+        self.beaten = max(self.beaten, started)
+
+    def fresh(self) -> bool:
+        """Whether this worker may still make journey effects: its heartbeat is recent enough
+        that nobody can have called it dead (an event loop stalled for seconds cannot)."""
+        return clock.monotonic() - self.beaten < FENCE_S
+
+    async def dead(self, redis: Any, claimers: set[str]) -> set[str]:
+        """Of `claimers`, the scanners surely dead (journey_dead.dead_claimers)."""
+        return await dead_claimers(redis, self.id, self.abandoned, claimers)
 
     async def live(self, redis: Any) -> int:
         """Workers heard from lately, this one included."""
@@ -150,6 +166,8 @@ class Lease:
         self.node, self.redis = node, redis
         # The worker's id first: `GET scrm:journey:lane:N` says which worker holds lane N.
         self.token = f"{node.id}:{uuid.uuid4().hex[:12]}"
+        # Written on the runs it claims (journey_run.claimed_by): its worker, then itself.
+        self.claimer = f"{node.id}:{uuid.uuid4().hex[:7]}"
         self.lanes: set[int] = set()
         # Per lane, the horizon its previous holder left: runs due up to it are still that
         # scanner's to claim until HANDOVER_GRACE past it.
@@ -197,6 +215,18 @@ class Lease:
     def _drop(self, lanes: set[int]) -> None:
         self.lanes -= lanes
         self.node.held -= lanes
+
+    def fresh(self) -> bool:
+        return self.node.fresh()
+
+    async def dead(self, claimers: set[str]) -> set[str]:
+        self.node.abandoned &= claimers  # those handed back already are done with
+        return await self.node.dead(self.redis, claimers)
+
+    def abandon(self) -> None:
+        """This scanner failed or was cancelled holding runs: the next scan hands them back
+        (this worker's, or another's once this one is dead)."""
+        self.node.abandoned.add(self.claimer)
 
     def floor(self, lane: int, now: datetime) -> datetime | None:
         """Claim only runs of `lane` due after this (None: any)."""

@@ -9,6 +9,7 @@ ahead is `running`; should the worker die, `release_stuck` hands it back (late, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time as clock
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -42,7 +43,12 @@ async def _screen_all(claimed: list[Claimed]) -> None:
 class Lanes(Protocol):
     """The lanes a scanner holds (journey_lanes.Lease)."""
 
+    claimer: str  # this worker's id, written on the runs it claims
+
     async def current(self) -> list[int]: ...
+    def fresh(self) -> bool: ...
+    async def dead(self, claimers: set[str]) -> set[str]: ...
+    def abandon(self) -> None: ...
     def floor(self, lane: int, now: datetime) -> datetime | None: ...
     async def release(self, horizon: datetime | None = None) -> None: ...
 
@@ -63,9 +69,17 @@ async def _claim(
     for after, group in plan:
         if after is not None and after >= ceiling:
             continue
-        while batch := await journeys.claim_rows(ceiling, lanes=group, after=after):
+        by = lanes.claimer if lanes is not None else ""
+        while batch := await journeys.claim_rows(ceiling, lanes=group, after=after, by=by):
             fresh.extend(batch)
     return fresh
+
+
+async def _release(client_for: ClientFor, lanes: Lanes | None) -> None:
+    """Hand back what dead scanners left `running`: a dead worker's runs at once (its
+    heartbeat stopped, decision 0037), any run after STUCK."""
+    dead = await lanes.dead(await journeys.claimers()) if lanes is not None else set()
+    await journeys.release_stuck(datetime.now(UTC), dead, client_for)
 
 
 def _add(counts: dict[str, int], more: dict[str, int]) -> None:
@@ -111,47 +125,60 @@ async def run_live(
         if done_claiming is not None:
             await done_claiming()
 
-    await journeys.release_stuck(datetime.now(UTC))
-    while True:
-        now = datetime.now(UTC)
-        if claiming and (
-            clock.monotonic() - started >= budget_s or (stop is not None and stop.is_set())
-        ):
-            await hand_over()
-        fresh: list[Claimed] = []
-        mine = kept
-        if claiming:
-            mine = None if lanes is None else await lanes.current()
-            if mine == []:  # every lease lost (Redis restarted, a stall): claim no more
-                await hand_over()
-            else:
-                fresh = await _claim(now + lookahead, mine, lanes, now)
-        elif horizon is not None and now <= horizon + HANDOVER_GRACE / 2:
-            fresh = await _claim(horizon, kept, lanes, now)  # late-comers of held windows
-        if fresh:
-            await _screen_all(fresh)
-            held.extend(fresh)
-            took = (datetime.now(UTC) - now).total_seconds()
+    await _release(client_for, lanes)
+    try:
+        while True:
             now = datetime.now(UTC)
-            ahead = (min(r.due_at for r in fresh) - now).total_seconds()
-            log.info(
-                "journey.claimed",
-                customers=len(fresh),
-                s=round(took, 2),
-                ahead_s=ahead,
-                lanes=mine,
-            )
-        if not held:
-            if claiming:
+            if claiming and (
+                clock.monotonic() - started >= budget_s or (stop is not None and stop.is_set())
+            ):
                 await hand_over()
-            return counts
-        due = [r for r in held if r.due_at <= now]
-        if due:
-            held = [r for r in held if r.due_at > now]
-            _add(counts, await journeys.step_runs(due, client_for, now, http, base_url))
-            late = (now - min(r.due_at for r in due)).total_seconds()
-            took = (datetime.now(UTC) - now).total_seconds()
-            log.info("journey.walked", customers=len(due), late_s=round(late, 2), s=round(took, 2))
-            continue
-        wait = (min(r.due_at for r in held) - now).total_seconds()
-        await asyncio.sleep(max(0.0, min(wait, TICK_S)))
+            fresh: list[Claimed] = []
+            mine = kept
+            if claiming:
+                mine = None if lanes is None else await lanes.current()
+                if mine == []:  # every lease lost (Redis restarted, a stall): claim no more
+                    await hand_over()
+                else:
+                    fresh = await _claim(now + lookahead, mine, lanes, now)
+            elif horizon is not None and now <= horizon + HANDOVER_GRACE / 2:
+                fresh = await _claim(horizon, kept, lanes, now)  # late-comers of held windows
+            if fresh:
+                await _screen_all(fresh)
+                held.extend(fresh)
+                took = (datetime.now(UTC) - now).total_seconds()
+                now = datetime.now(UTC)
+                ahead = (min(r.due_at for r in fresh) - now).total_seconds()
+                log.info(
+                    "journey.claimed",
+                    customers=len(fresh),
+                    s=round(took, 2),
+                    ahead_s=ahead,
+                    lanes=mine,
+                )
+            if not held:
+                if claiming:
+                    await hand_over()
+                return counts
+            due = [r for r in held if r.due_at <= now]
+            if due:
+                held = [r for r in held if r.due_at > now]
+                fence = lanes.fresh if lanes is not None else None
+                _add(counts, await journeys.step_runs(due, client_for, now, http, base_url, fence))
+                late = (now - min(r.due_at for r in due)).total_seconds()
+                took = (datetime.now(UTC) - now).total_seconds()
+                log.info(
+                    "journey.walked", customers=len(due), late_s=round(late, 2), s=round(took, 2)
+                )
+                continue
+            wait = (min(r.due_at for r in held) - now).total_seconds()
+            await asyncio.sleep(max(0.0, min(wait, TICK_S)))
+    except BaseException:
+        # Failed (Redis or the database gone mid-walk) or cancelled: what it holds is handed
+        # back now if it can be, else by this worker's next scan (a sibling scanner of this
+        # worker, alive, keeps its own), with the sends WeCom already made found and kept.
+        if lanes is not None:
+            lanes.abandon()
+            with contextlib.suppress(Exception):
+                await asyncio.shield(_release(client_for, lanes))
+        raise

@@ -103,6 +103,7 @@ async def _task(batch: Batch, node: dict[str, Any], owner: str, chunk: list[Clai
         base_url=batch.base_url,
         claim=radar.Claim(batch.corp.id, 0, owner, one, "journey"),
     )
+    batch.check_fence()  # the last moment before WeCom makes the task
     try:
         created = await batch.client.add_msg_template(
             MsgTemplate(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,6 +31,10 @@ def send_due(due: datetime, window_minutes: int) -> datetime:
     midnight = due.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     windows = -(-(due.astimezone(UTC) - midnight) // step)  # ceiling division
     return midnight + windows * step
+
+
+class Fenced(RuntimeError):
+    """This worker's heartbeat is too old to make an effect safely (decision 0037)."""
 
 
 @dataclass
@@ -75,6 +80,8 @@ class Batch:
 
     kinds: dict[str, str] = field(default_factory=dict)  # node id → kind
     base_url: str = ""  # where 雷达 links of sent materials are served
+    # Whether this worker may still make effects (journey_lanes.Node.fresh); None: always.
+    fence: Callable[[], bool] | None = None
 
     def __post_init__(self) -> None:
         self.kinds = {n["id"]: n["kind"] for n in self.journey.nodes}
@@ -112,6 +119,12 @@ class Batch:
             ext = runs[0].external_userid
             values["客户昵称"] = await variables.customer_name(self.corp.id, ext, self.client)
         return variables.render(text, values)
+
+    def check_fence(self) -> None:
+        """Before an effect: a worker others may have called dead (its heartbeat stalled) makes
+        none, since its runs may be another's by now."""
+        if self.fence is not None and not self.fence():
+            raise Fenced("heartbeat too old: this worker may be taken for dead")
 
     def stay(self, run: Claimed, due: datetime, outcome: str) -> None:
         self.move(run, run.node_id, due, outcome)

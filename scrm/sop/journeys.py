@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time as clock
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,9 +16,18 @@ from scrm.models.sop import journey_owner
 from scrm.sop.execute import ClientFor
 from scrm.sop.journey_batch import Batch, Claimed, walk
 from scrm.sop.journey_state import send_due
-from scrm.sop.journey_stuck import STUCK, release_stuck
+from scrm.sop.journey_stuck import STUCK, claimers, release_stuck
 
-__all__ = ["STUCK", "claim", "claim_rows", "enroll", "release_stuck", "run_due", "step_runs"]
+__all__ = [
+    "STUCK",
+    "claim",
+    "claim_rows",
+    "claimers",
+    "enroll",
+    "release_stuck",
+    "run_due",
+    "step_runs",
+]
 
 
 def _starts(j: Journey, kind: str, facts: dict[str, Any]) -> bool:
@@ -92,11 +101,13 @@ async def claim_rows(
     limit: int = 5000,
     lanes: Sequence[int] | None = None,
     after: datetime | None = None,
+    by: str = "",
 ) -> list[Claimed]:
     """Mark up to `limit` due customers of active journeys `running` and return them (SKIP
     LOCKED on PostgreSQL, so concurrent scans take disjoint rows). Customers of a paused
     journey wait where they are. `lanes`: only the runs of these lanes (None: every lane);
-    `after`: only runs due after it (a lane handed over, decision 0034)."""
+    `after`: only runs due after it (a lane handed over, decision 0034); `by`: the claiming
+    worker (journey_run.claimed_by: its runs are handed on when it dies, decision 0037)."""
     if lanes is not None and not lanes:
         return []
     conn = connections.get("default")
@@ -112,7 +123,10 @@ async def claim_rows(
     # updated_at is when the claim was made (release_stuck: what a dead scanner did after it),
     # not the look-ahead's ceiling; a walk on a fixed past clock (tests) keeps its own time.
     at = min(utc, datetime.now(UTC))
-    sql = f"UPDATE journey_run SET status = 'running', updated_at = {mark(at)} WHERE id IN ("
+    sql = (
+        f"UPDATE journey_run SET status = 'running', updated_at = {mark(at)}, "
+        f"claimed_by = {mark(by)} WHERE id IN ("
+    )
     sql += f"SELECT id FROM journey_run WHERE status = 'active' AND due_at <= {mark(utc)} "
     if lanes is not None:
         sql += f"AND lane IN ({', '.join(mark(int(lane)) for lane in sorted(lanes))}) "
@@ -137,9 +151,10 @@ async def step_runs(
     now: datetime,
     http: aiohttp.ClientSession | None = None,
     base_url: str = "",
+    fence: Callable[[], bool] | None = None,
 ) -> dict[str, int]:
     """Walk the claimed customers, a journey at a time (`base_url`: where 雷达 links are
-    served)."""
+    served; `fence`: whether this worker may still make effects, Batch.fence)."""
     counts: dict[str, int] = {}
     by_journey: dict[int, list[Claimed]] = {}
     for run in claimed:
@@ -147,7 +162,7 @@ async def step_runs(
     for journey_id, group in by_journey.items():
         journey = await Journey.get(id=journey_id)
         corp = await Corp.get(id=journey.corp_id)  # type: ignore[attr-defined]
-        batch = Batch(journey, corp, client_for(corp), now, http, base_url=base_url)
+        batch = Batch(journey, corp, client_for(corp), now, http, base_url=base_url, fence=fence)
         for outcome, n in (await walk(batch, group)).items():
             counts[outcome] = counts.get(outcome, 0) + n
     return counts

@@ -24,8 +24,9 @@ class Dying:
     """A WeCom client whose worker is cancelled on the given add_msg_template call, either
     after WeCom answered (the task exists, we never learnt its msgid) or before asking."""
 
-    def __init__(self, real: Any, on_call: int, after: bool) -> None:
+    def __init__(self, real: Any, on_call: int, after: bool, error: type[BaseException]) -> None:
         self.real, self.on_call, self.after, self.calls = real, on_call, after, 0
+        self.error = error
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)
@@ -33,16 +34,25 @@ class Dying:
     async def add_msg_template(self, req: Any) -> Any:
         self.calls += 1
         if self.calls == self.on_call and not self.after:
-            raise asyncio.CancelledError
+            raise self.error
         got = await self.real.add_msg_template(req)
         if self.calls == self.on_call:
-            raise asyncio.CancelledError
+            raise self.error
         return got
 
 
-@pytest.mark.parametrize("after", [True, False], ids=["after-wecom-made-it", "before-asking"])
+@pytest.mark.parametrize(
+    ("after", "error"),
+    [
+        (True, asyncio.CancelledError),
+        (False, asyncio.CancelledError),
+        # Redis restarted under the client's rate limiter: the worker lives on, the job fails.
+        (True, ConnectionError),
+    ],
+    ids=["after-wecom-made-it", "before-asking", "redis-gone-after-wecom-made-it"],
+)
 async def test_a_send_cancelled_mid_creation_is_resumed_exactly_once(
-    linked: Linked, after: bool
+    linked: Linked, after: bool, error: type[BaseException]
 ) -> None:
     exts = await customers(linked, 6, tagged=0)  # zhangsan 3, lisi 3
     send = await MassSend.create(
@@ -51,13 +61,13 @@ async def test_a_send_cancelled_mid_creation_is_resumed_exactly_once(
     )  # fmt: skip
     assert await mass_send.claim(send.id)
     real_for = clients(linked)
-    dying = Dying(None, on_call=2, after=after)
+    dying = Dying(None, on_call=2, after=after, error=error)
 
     def client_for(corp: Any) -> Any:
         dying.real = real_for(corp)
         return dying
 
-    with pytest.raises(asyncio.CancelledError):
+    with pytest.raises(error):
         await mass_send.run(send.id, client_for, mass_send.RunOptions())
     stuck = await MassSend.get(id=send.id)
     assert stuck.status == "sending" and stuck.claimed_at is None  # lease given back

@@ -76,7 +76,9 @@ def _one_task_per_owner(
 
 
 async def _lease(node: journey_lanes.Node, redis: Any, lanes: set[int]) -> journey_lanes.Lease:
-    """A lease on exactly these lanes (a scanner that drew them)."""
+    """A lease on exactly these lanes (a scanner that drew them, its worker beating as
+    `Node.take` has it do first: a worker silent too long makes no sends, decision 0037)."""
+    await node.beat(redis)
     lease = journey_lanes.Lease(node, redis)
     for lane in lanes:
         key = journey_lanes.LEASE_KEY.format(lane)
@@ -213,6 +215,8 @@ async def test_a_late_comer_joins_the_window_its_old_holder_walks(linked: Linked
     )
     while old.lanes:  # claimed ahead, then handed over
         await asyncio.sleep(0.05)
+    # Counted alone, the next worker takes every lane (the old one walks on, unfenced).
+    await redis.zrem(journey_lanes.WORKERS_KEY, old.node.id)
     new = await journey_lanes.Node().take(redis)
     assert len(new.lanes) == JOURNEY_LANES and new.floors == dict.fromkeys(new.lanes, due)
     late = await _enrol_one(linked, "zhangsan", "wmlatecomer", due)
