@@ -4,11 +4,10 @@ of creation, stage change, follow-ups and tasks done, on the suite's database ba
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.conftest import BACKEND, PG_ADMIN_URL, PG_TEST_DB, _pg_url
+from tests.migrating import run_script
 
 # Runs in a child process: tortoise keeps one global context per process (decision 0003).
 SCRIPT = r"""
@@ -92,15 +91,5 @@ def test_migration_backfills_last_activity(tmp_path: Path) -> None:
         url = asyncio.run(_fresh_pg(f"{PG_TEST_DB}_backfill"))
     else:
         url = f"sqlite://{tmp_path / 'backfill.db'}"
-    env_script = tmp_path / "backfill.py"
-    env_script.write_text(SCRIPT)
-    done = subprocess.run(
-        [sys.executable, str(env_script), url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"SCRM_SECRET_KEY": "test-master-key-0123456789abcdef", "PATH": "/usr/bin:/bin"},
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split("\n")[:3] == ["1 2026-01-09", "2 2026-01-20", "3 2026-01-01"]
+    out = run_script(SCRIPT, url, tmp_path)
+    assert out.split("\n")[:3] == ["1 2026-01-09", "2 2026-01-20", "3 2026-01-01"]

@@ -3,15 +3,12 @@ index are kept once (the latest written), and the index is back, refusing a new 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import BACKEND
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.migrating import run_script
 
 # A child process: tortoise keeps one global context per process (decision 0003).
 SCRIPT = r"""
@@ -77,21 +74,7 @@ asyncio.run(main())
     BACKEND != "sqlite", reason="PostgreSQL never lost the index (0018 changed nothing there)"
 )
 def test_duplicates_kept_once_and_the_unique_index_is_back(tmp_path: Path) -> None:
-    script = tmp_path / "repair.py"
-    script.write_text(SCRIPT)
-    done = subprocess.run(
-        [sys.executable, str(script), f"sqlite://{tmp_path / 'repair.db'}"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={
-            "SCRM_SECRET_KEY": "test-master-key-0123456789abcdef",
-            "PATH": "/usr/bin:/bin",
-            "PYTHONPATH": str(ROOT),  # this checkout's migrations, whatever is installed
-        },
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    kept, refused = done.stdout.strip().split("\n")
+    out = run_script(SCRIPT, f"sqlite://{tmp_path / 'repair.db'}", tmp_path)
+    kept, refused = out.strip().split("\n")
     assert kept == "2:new 3:only"
     assert refused == "duplicate refused: IntegrityError"

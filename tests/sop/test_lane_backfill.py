@@ -4,15 +4,12 @@ database backend (runs of one owner share a lane; the lane is the one enrolment 
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from pathlib import Path
 
 from scrm.models.sop import journey_lane
 from tests.conftest import BACKEND, PG_TEST_DB
+from tests.migrating import run_script
 from tests.reports.test_activity_backfill import _fresh_pg
-
-ROOT = Path(__file__).resolve().parents[2]
 
 # Runs in a child process: tortoise keeps one global context per process (decision 0003).
 SCRIPT = r"""
@@ -65,22 +62,8 @@ def test_migration_deals_existing_runs_to_their_owners_lanes(tmp_path: Path) -> 
         url = asyncio.run(_fresh_pg(f"{PG_TEST_DB}_lanes"))
     else:
         url = f"sqlite://{tmp_path / 'lanes.db'}"
-    script = tmp_path / "lanes.py"
-    script.write_text(SCRIPT)
-    done = subprocess.run(
-        [sys.executable, str(script), url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={
-            "SCRM_SECRET_KEY": "test-master-key-0123456789abcdef",
-            "PATH": "/usr/bin:/bin",
-            "PYTHONPATH": str(ROOT),  # this checkout's migrations, whatever is installed
-        },
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    got = dict(line.split(" ") for line in done.stdout.strip().split("\n"))
+    out = run_script(SCRIPT, url, tmp_path)
+    got = dict(line.split(" ") for line in out.strip().split("\n"))
     owners = ["zhangsan", "lisi", "wangwu", "赵六"]
     assert got == {o: str(journey_lane(o)) for o in owners}  # one lane per owner, enrolment's
     assert len(set(got.values())) > 1  # and the owners are spread, not all in lane 0
