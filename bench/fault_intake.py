@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import _report  # noqa: E402
+from bench._cluster_parts import post_retrying  # noqa: E402
 from bench._procs import free_port, wait_port  # noqa: E402
 from bench.welcome_burst import bot_env, fresh_pg  # noqa: E402
 from tests.callbacks import event_xml, signed  # noqa: E402
@@ -105,21 +106,10 @@ def lead_request(i: int) -> tuple[str, dict[str, str], bytes]:
 
 
 async def send(http: aiohttp.ClientSession, base: str, req: Any, target: str) -> bool:
+    """One push or callback, retried as the platforms and WeCom do."""
     path, extra, body = req
-    for wait in (0, 1, 2, 4):  # the first try, then 3 retries
-        await asyncio.sleep(wait)
-        try:
-            if target == "wecom":
-                resp = await http.post(base + path, params=extra, data=body)
-            else:
-                resp = await http.post(base + path, headers=extra, data=body)
-            async with resp:
-                await resp.read()
-                if resp.status == 200:
-                    return True
-        except (TimeoutError, aiohttp.ClientError):
-            pass
-    return False
+    where = {"params": extra} if target == "wecom" else {"headers": extra}
+    return await post_retrying(http, base + path, data=body, **where)
 
 
 async def fault_at(fault: str, bot: Bot, redis: Redis, outage: float) -> None:
