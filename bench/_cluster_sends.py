@@ -52,11 +52,14 @@ async def seed(url: str, box: str, sizes: Sizes) -> dict[str, list[str]]:
     conn = await asyncpg.connect(url.replace("postgres://", "postgresql://"))
     try:
         # The workers' first corp sync imports WeCom's friendships: had it run over ours,
-        # it would have found them untagged (WeCom knows no tags of ours) and said so.
-        for _ in range(240):
+        # it would have found them untagged (WeCom knows no tags of ours) and said so. A
+        # worker up before `serve` made the corp queues it on its minute cron (first_syncs).
+        for _ in range(360):
             if await conn.fetchval("SELECT COUNT(*) FROM sync_run WHERE status <> 'running'"):
                 break
             await asyncio.sleep(0.25)
+        else:
+            raise RuntimeError("the corp's first sync did not end within 90 s")
     finally:
         await conn.close()
     async with aiohttp.ClientSession() as http:

@@ -132,15 +132,16 @@ async def drive(
         # The kill comes a third of the way in; the planned sends fall due on the first whole
         # minute at least KILL_BEFORE_DUE after it, so the victim dies holding journey runs
         # it claimed ahead of their due time.
-        first = time.time() + 1 + total_s / 3 + KILL_BEFORE_DUE
+        first = time.time() + 5 + total_s / 3 + KILL_BEFORE_DUE  # 5 s: the two API calls
         due = datetime.fromtimestamp(-(-first // 60) * 60, UTC)
         await sends.schedule(url, http, webs[0], ADMIN, due)
+        # The 群发 is due 2 s after the planned sends, when the killed worker is back. Made
+        # before the wait, so a slow API call cannot push the kill past it (a kill during a
+        # 群发 is survived too, once the victim's heartbeat is 10 s old: decision 0038).
+        await sends.mass_send(http, webs[1], ADMIN, due + timedelta(seconds=2))
         start_at = due.timestamp() - KILL_BEFORE_DUE - total_s / 3
         phases["wait_s"] = round(max(0.0, start_at - time.time()), 1)
         await asyncio.sleep(phases["wait_s"])
-        # The 群发 is due 2 s after the planned sends, when the killed worker is back: a kill
-        # while a 群发 is being made is resumed only after its 5-minute lease (decision 0037).
-        await sends.mass_send(http, webs[1], ADMIN, due + timedelta(seconds=2))
         scanned_at: dict[str, float] = {}
         chosen: list[str] = []
         acked: list[str] = []

@@ -56,9 +56,11 @@ from bot.jobs.sop import (
     sop_track,
 )
 from bot.jobs.sync_jobs import (
+    FIRST_SYNCS,
     NIGHTLY_SYNC,
     corp_sync,
     enqueue_first_syncs,
+    first_syncs,
     nightly_sync,
     sync_refresh_customer,
     sync_refresh_group,
@@ -134,6 +136,7 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
         if burst
         else [
             cluster_cron(sync_live_codes, name=SYNC_LIVE_CODES, timeout=50),  # each minute at :00
+            cluster_cron(first_syncs, name=FIRST_SYNCS, second={10}, timeout=50),
             cluster_cron(lead_upkeep, name=LEAD_UPKEEP, minute={7}, timeout=600),  # hourly at :07
             cluster_cron(remind_tasks, name=REMIND_TASKS, second={30}, timeout=50),
             cluster_cron(watch_sla, name=WATCH_SLA, second={40}, timeout=50),

@@ -9,6 +9,8 @@ from typing import Any
 
 from bot.logging import get_logger
 from scrm.services import mass_send, mass_send_resume, mass_send_track, materials_media
+from scrm.services.mass_send_resume import Holder
+from scrm.sop.journey_lanes import Node
 
 log = get_logger("bot.jobs.campaigns")
 MASS_SEND_RUN, MASS_SEND_TICK = "mass_send_run", "mass_send_tick"
@@ -22,10 +24,24 @@ def _opts(ctx: dict[str, Any]) -> mass_send.RunOptions:
     )
 
 
+def _holder(ctx: dict[str, Any]) -> Holder | None:
+    """This worker, by its heartbeat, when it beats (a burst worker does not: lease only)."""
+    node: Node | None = ctx.get("journey_node")
+    if node is None or not node.beating:
+        return None
+    redis = ctx["redis"]
+
+    async def dead(holders: set[str]) -> set[str]:
+        return await node.dead(redis, holders)
+
+    return Holder(node.id, node.fresh, dead)
+
+
 async def mass_send_run(ctx: dict[str, Any], send_id: int) -> dict[str, int]:
-    if not await mass_send.claim(send_id):
+    holder = _holder(ctx)
+    if not await mass_send.claim(send_id, holder.id if holder else ""):
         return {}  # another worker, or already made, or cancelled
-    got = await mass_send.run(send_id, ctx["clients"].for_corp, _opts(ctx))
+    got = await mass_send.run(send_id, ctx["clients"].for_corp, _opts(ctx), holder=holder)
     log.info("mass_send.made", send_id=send_id, **got)
     return got
 
@@ -33,13 +49,14 @@ async def mass_send_run(ctx: dict[str, Any], send_id: int) -> dict[str, int]:
 async def mass_send_tick(ctx: dict[str, Any]) -> dict[str, int]:
     now = datetime.now(UTC)
     made = tracked = 0
+    holder = _holder(ctx)
     for send_id in await mass_send.due(now):
-        if await mass_send.claim(send_id):
-            await mass_send.run(send_id, ctx["clients"].for_corp, _opts(ctx), now)
+        if await mass_send.claim(send_id, holder.id if holder else ""):
+            await mass_send.run(send_id, ctx["clients"].for_corp, _opts(ctx), now, holder)
             made += 1
-    for send_id in await mass_send_resume.reclaim(now):
+    for send_id in await mass_send_resume.reclaim(now, holder):
         log.warning("mass_send.resumed", send_id=send_id)
-        await mass_send.run(send_id, ctx["clients"].for_corp, _opts(ctx), now)
+        await mass_send.run(send_id, ctx["clients"].for_corp, _opts(ctx), now, holder)
         made += 1
     for send_id in await mass_send_track.due(now):
         await mass_send_track.track(send_id, ctx["clients"].for_corp, now)

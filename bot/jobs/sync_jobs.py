@@ -16,6 +16,7 @@ from scrm.sync.refresh import refresh_customer, refresh_group, refresh_tags
 
 log = get_logger("bot.jobs.sync_jobs")
 NIGHTLY_SYNC = "nightly_sync"
+FIRST_SYNCS = "first_syncs"
 
 
 def first_sync_job_id(corp_pk: int) -> str:
@@ -79,13 +80,19 @@ async def nightly_sync(ctx: dict[str, Any]) -> int:
 async def enqueue_first_syncs(arq: ArqRedis) -> int:
     """A corp that never synced gets its first full sync, once (the job id is fixed)."""
     queued = 0
-    for corp in await Corp.filter(active=True).order_by("id"):
-        if not await SyncRun.exists(corp_id=corp.id):
-            job = await arq.enqueue_job(
-                CORP_SYNC, corp.id, "first", _job_id=first_sync_job_id(corp.id)
-            )
+    synced = set(await SyncRun.all().distinct().values_list("corp_id", flat=True))
+    for corp in await Corp.filter(active=True).order_by("id").only("id"):
+        if (pk := corp.id) not in synced:
+            job = await arq.enqueue_job(CORP_SYNC, pk, "first", _job_id=first_sync_job_id(pk))
             queued += job is not None
     return queued
+
+
+async def first_syncs(ctx: dict[str, Any]) -> int:
+    """Each minute: a corp created after this worker started — `serve` creates the first one
+    from SCRM_WECOM_*, and a deploy starts both at once — or added while Redis was away still
+    gets its first sync, without waiting for a worker restart."""
+    return await enqueue_first_syncs(ctx["redis"])
 
 
 async def sync_refresh_customer(ctx: dict[str, Any], corp_pk: int, external_userid: str) -> str:

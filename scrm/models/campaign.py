@@ -64,6 +64,8 @@ class MassSend(CorpScopedModel):
     # The lease of the worker making the tasks, renewed after each task: a send left "sending"
     # with an old lease (the worker died) is taken over by the tick and resumed.
     claimed_at: datetime | None = fields.DatetimeField(null=True)
+    # The worker holding it (its heartbeat id): a dead one's send is taken over at once.
+    claimed_by = fields.CharField(max_length=40, default="", db_default="")
 
     class Meta:
         table = "mass_send"

@@ -23,6 +23,7 @@ from scrm.services.mass_send_reach import (
     received_this_month,
     resolve,
 )
+from scrm.services.mass_send_resume import Holder
 from wecom.client import WeComClient
 
 ClientFor = Callable[[Corp], WeComClient]
@@ -36,12 +37,12 @@ class RunOptions:
     monthly_cap: int = 0  # 0: the month's number of days
 
 
-async def claim(send_id: int) -> bool:
+async def claim(send_id: int, by: str = "") -> bool:
     """scheduled → sending, by exactly one worker (who holds the lease from now)."""
     now = datetime.now(UTC)
     return bool(
         await MassSend.filter(id=send_id, status="scheduled").update(
-            status="sending", claimed_at=now
+            status="sending", claimed_at=now, claimed_by=by
         )
     )
 
@@ -56,26 +57,35 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
 
 
 async def run(
-    send_id: int, client_for: ClientFor, opts: RunOptions, now: datetime | None = None
+    send_id: int,
+    client_for: ClientFor,
+    opts: RunOptions,
+    now: datetime | None = None,
+    holder: Holder | None = None,
 ) -> dict[str, int]:
     """Make the tasks of a claimed send. A task WeCom refuses is kept with its error; the
-    others go on (members confirm each by hand, so a partial 群发 is still useful)."""
+    others go on (members confirm each by hand, so a partial 群发 is still useful).
+    `holder`: the worker holding the send (None: a lease without a heartbeat, as in tests)."""
     try:
-        return await _run(send_id, client_for, opts, now)
+        return await _run(send_id, client_for, opts, now, holder)
+    except mass_send_resume.LeaseLost:
+        raise  # not ours any more: nothing to give back
     except BaseException:
         # Stopped mid-way (shutdown, job timeout, Redis or the database gone — the cluster
         # harness restarts Redis): give the lease back so the next tick resumes at once
         # instead of after LEASE. The resume asks WeCom about the task being made, so no
         # one is sent twice. If the database is what failed, the lease runs out instead.
         with contextlib.suppress(Exception):
-            await asyncio.shield(
-                MassSend.filter(id=send_id, status="sending").update(claimed_at=None)
-            )
+            await asyncio.shield(mass_send_resume.give_back(send_id, holder))
         raise
 
 
 async def _run(
-    send_id: int, client_for: ClientFor, opts: RunOptions, now: datetime | None
+    send_id: int,
+    client_for: ClientFor,
+    opts: RunOptions,
+    now: datetime | None,
+    holder: Holder | None,
 ) -> dict[str, int]:
     now = now or datetime.now(UTC)
     send = await MassSend.get(id=send_id)
@@ -92,7 +102,9 @@ async def _run(
     # A resumed send: settle the task a dead worker was making, and leave out everyone
     # already in a task, so each recipient is in one task only.
     resumed = await MassSendTask.filter(send_id=send_id).exists()
-    made = await mass_send_resume.settle(send, client, lambda s: _content(send, mats, s, opts))
+    made = await mass_send_resume.settle(
+        send, client, lambda s: _content(send, mats, s, opts), holder
+    )
     done = await mass_send_resume.placed(send_id)
     got = await received_this_month(corp.id, now, opts.tz)
     limit = cap_for(now, opts.tz, opts.monthly_cap)
@@ -102,9 +114,9 @@ async def _run(
         # WeCom would skip who is at the cap anyway
         targets = [t for t in targets if got[t] < limit and t not in done]
         for chunk in _chunks(targets, size):
+            await mass_send_resume.renew(send_id, holder)  # still ours, right before asking
             ok = await _one_task(client, send, corp.id, sender, chunk, mats, opts)
             made, failed = made + ok, failed + (not ok)
-            await MassSend.filter(id=send_id).update(claimed_at=datetime.now(UTC))
     if not resumed:
         await materials.count_use(send.material_ids)
     made = await MassSendTask.filter(send_id=send_id).exclude(msgid="").count()

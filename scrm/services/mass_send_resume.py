@@ -3,7 +3,8 @@ task being made when it died exists, and never put a recipient in two tasks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,16 +24,61 @@ WINDOW = timedelta(minutes=5)  # clock skew between us and WeCom around a task's
 MAX_PAGES = 20
 
 
-async def reclaim(now: datetime) -> list[int]:
-    """Sends left "sending" with a lapsed (or given back) lease, each taken by one worker."""
+@dataclass(frozen=True)
+class Holder:
+    """The worker making a send: its heartbeat id, whether that heartbeat is still fresh enough
+    that nobody can have called it dead, and which of some holders are dead (decision 0038)."""
+
+    id: str
+    fresh: Callable[[], bool]
+    dead: Callable[[set[str]], Awaitable[set[str]]]
+
+
+class LeaseLost(Exception):
+    """Another worker holds the send now (this one was taken for dead, or its lease lapsed)."""
+
+
+async def reclaim(now: datetime, holder: Holder | None = None) -> list[int]:
+    """Sends left "sending" with a lapsed (or given back) lease, or held by a dead worker,
+    each taken by one worker."""
     stale = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - LEASE)
+    if holder is not None:
+        held = await MassSend.filter(status="sending").exclude(claimed_by="")
+        held_by = {s.claimed_by for s in held if s.claimed_by != holder.id}
+        if gone := await holder.dead(held_by) if held_by else set():
+            stale |= Q(claimed_by__in=sorted(gone))
     rows = await MassSend.filter(stale, status="sending").values_list("id", "claimed_at")
     mine = []
     for send_id, at in rows:
         same = Q(claimed_at__isnull=True) if at is None else Q(claimed_at=at)
-        if await MassSend.filter(same, id=send_id, status="sending").update(claimed_at=now):
+        took = await MassSend.filter(same, id=send_id, status="sending").update(
+            claimed_at=now, claimed_by=holder.id if holder else ""
+        )
+        if took:
             mine.append(int(send_id))
     return mine
+
+
+async def renew(send_id: int, holder: Holder | None) -> None:
+    """Before each task: the lease renewed, if this worker still holds it and its heartbeat is
+    fresh (the fence: a worker whose event loop stalled makes no task another has taken)."""
+    now = datetime.now(UTC)
+    if holder is None:
+        await MassSend.filter(id=send_id).update(claimed_at=now)
+        return
+    if not holder.fresh():
+        raise LeaseLost(f"heartbeat too old to go on with send {send_id}")
+    mine = MassSend.filter(id=send_id, status="sending", claimed_by=holder.id)
+    if not await mine.update(claimed_at=now):
+        raise LeaseLost(f"send {send_id} is held by another worker")
+
+
+async def give_back(send_id: int, holder: Holder | None) -> None:
+    """The lease given back, so the next tick resumes at once; only if still this worker's."""
+    mine = MassSend.filter(id=send_id, status="sending")
+    if holder is not None:
+        mine = mine.filter(claimed_by=holder.id)
+    await mine.update(claimed_at=None)
 
 
 async def placed(send_id: int) -> set[str]:
@@ -70,13 +116,16 @@ async def create(
     return True
 
 
-async def settle(send: MassSend, client: WeComClient, content: Content) -> int:
+async def settle(
+    send: MassSend, client: WeComClient, content: Content, holder: Holder | None = None
+) -> int:
     """Tasks written but never answered (the worker died during the call): adopt the task
     WeCom made, if it made one, else make it now for the same recipients. Returns how many
     tasks now have a msgid."""
     hanging = await MassSendTask.filter(send_id=send.id, msgid="", error="").order_by("id")
     made = 0
     for task in hanging:
+        await renew(send.id, holder)
         msgid = await _made_by_wecom(send, client, task, content(task.sender)[0])
         if msgid:
             rows = await MassSendRecipient.filter(task_id=task.id).count()

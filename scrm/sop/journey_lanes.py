@@ -107,6 +107,11 @@ class Node:
             await pipe.execute()
         self.beaten = max(self.beaten, started)
 
+    @property
+    def beating(self) -> bool:
+        """Whether this worker heartbeats (a burst worker, as in tests, does not)."""
+        return self._beating is not None
+
     def fresh(self) -> bool:
         """Whether this worker may still make journey effects: its heartbeat is recent enough
         that nobody can have called it dead (an event loop stalled for seconds cannot)."""

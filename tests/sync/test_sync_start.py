@@ -13,10 +13,16 @@ from arq.jobs import Job
 from bot import keys
 from bot.app import make_arq
 from bot.jobs.corp_sync import run_corp_sync
-from bot.jobs.sync_jobs import NIGHTLY_SYNC, enqueue_first_syncs, first_sync_job_id
+from bot.jobs.sync_jobs import (
+    FIRST_SYNCS,
+    NIGHTLY_SYNC,
+    enqueue_first_syncs,
+    first_sync_job_id,
+    first_syncs,
+)
 from bot.settings import Settings
 from bot.worker import build_worker
-from scrm.models import FollowRelation
+from scrm.models import Corp, FollowRelation
 from tests.livecode.conftest import Linked, linked  # noqa: F401
 from tests.sync.helpers import corp_pk
 from tests.wecom.sandbox_fixtures import Sandbox
@@ -42,6 +48,24 @@ async def test_a_corp_that_never_synced_gets_one_first_sync(
     await arq.delete(f"arq:job:{first_sync_job_id(pk)}")
     await run_corp_sync(pk, wecom, arq)
     assert await enqueue_first_syncs(arq) == 0  # it has synced: nothing to do
+
+
+async def test_a_corp_created_after_the_worker_started_is_synced_within_a_minute(
+    db: Settings, arq: ArqRedis
+) -> None:
+    # A deploy starts `serve` and `worker` at once; `serve` creates the first corp from
+    # SCRM_WECOM_*. A worker that started first found no corp to sync; its minute cron does.
+    worker = build_worker(db, sweeper=False)
+    job = next(j for j in worker.cron_jobs if j.name == FIRST_SYNCS)
+    assert job.second == {10} and job.minute is None and job.unique  # each minute, once
+    pk = await corp_pk()
+    await Corp.filter(id=pk).update(active=False)  # not there yet, as far as the worker knows
+    assert await enqueue_first_syncs(arq) == 0  # the worker's start-up
+    await Corp.filter(id=pk).update(active=True)  # serve has created it
+    assert await first_syncs({"redis": arq}) == 1
+    info = await Job(first_sync_job_id(pk), arq).info()
+    assert info is not None and info.args == (pk, "first")
+    assert await first_syncs({"redis": arq}) == 0  # queued once, not each minute
 
 
 async def test_a_corp_added_in_the_admin_queues_its_first_sync(linked: Linked) -> None:  # noqa: F811
