@@ -49,10 +49,12 @@ async def seed_journey(
 
 
 async def lead_burst(bot_url: str, admin: str, pushes: int) -> float:
-    """`pushes` web-form leads (30 % repeats) as fast as 64 connections go; pushes/s."""
+    """`pushes` web-form leads (30 % repeats) as fast as 64 connections go, made by wrk when
+    installed (as bench/lead_ingest.py), else by an aiohttp client in this process; pushes/s."""
+    from bench import _wrk
     from bench.lead_ingest import drive  # imports welcome_burst: not at the top
 
-    out = await drive(bot_url, admin, pushes, 0.3)
+    out = await drive(bot_url, admin, pushes, 0.3, "wrk" if _wrk.available() else "aiohttp")
     return pushes / out["accepted_s"]
 
 
