@@ -9,6 +9,7 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from bot.logging import get_logger
+from scrm import table_stats
 from scrm.models import Corp, Lead, LeadEvent
 from scrm.services import pool, scoring
 
@@ -160,6 +161,8 @@ async def drain_lead_events(ctx: dict[str, Any]) -> dict[str, int]:
                 raise
             for key, value in counts.items():
                 totals[key] = totals.get(key, 0) + value
+            # A burst into an empty table: keep the merge lookup on its indexes.
+            await table_stats.refresh(redis, ("lead", "lead_event"))
             if counts.get("deferred", 0) == len(events):
                 # Every push of the batch names people the other drain is writing: give it
                 # the moment its batch takes rather than claiming the same rows again at once.

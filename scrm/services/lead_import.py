@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
-from scrm import phones, storable
+from scrm import phones, storable, table_stats
 from scrm.leads.platforms import LeadFields, scrub_phones
 from scrm.models import LeadSource
 from scrm.services import assignment, leads
@@ -114,8 +114,11 @@ async def import_csv(
     seen: dict[str, int] = {}  # person key → the first line that named them
     corp_id = source.corp_id  # type: ignore[attr-defined]
     for number, row in enumerate(rows, start=2):  # line 1 is the header
-        if progress is not None and number > 2 and (number - 2) % every == 0:
-            await progress(number - 2)
+        if number > 2 and (number - 2) % every == 0:
+            if progress is not None:
+                await progress(number - 2)
+            if not dry_run:  # a first import fills an empty table: keep its lookups indexed
+                await table_stats.refresh(redis, ("lead",))
         fields = _fields(row)
         problem = ""
         if fields.phone and phones.key(fields.phone) is None:
