@@ -13,7 +13,7 @@ from bot.logging import get_logger
 from bot.priority_gate import LINGER_SECONDS
 from scrm import storable
 from wecom.crypto import CryptoError, ReceiveIdError, SignatureError
-from wecom.xmlparse import XmlError, parse_xml
+from wecom.xmlparse import XmlError, envelope_encrypt, parse_xml
 
 log = get_logger("bot.webhooks.wecom")
 routes = web.RouteTableDef()
@@ -92,7 +92,7 @@ async def receive(request: web.Request) -> web.Response:
         return _refuse(413, "too_large", corp_id)
     signature, timestamp, nonce = params
     try:
-        encrypt = parse_xml(body).get("Encrypt")
+        encrypt = envelope_encrypt(body)
     except XmlError:
         return _refuse(400, "malformed_envelope", corp_id)
     if not isinstance(encrypt, str) or not encrypt:
