@@ -231,6 +231,8 @@ async def main() -> None:
                 r["leads_per_s"],
                 "/s",
                 ">= 3000",
+                # Set for 100 000 pushes: at 20 000 the drains' last 2 s weigh five times more.
+                full_only=True,
             ),
             _report.Measure("merges correct", 100.0 if r["correct"] else 0.0, "%", "== 100"),
         ],
