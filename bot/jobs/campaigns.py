@@ -37,11 +37,19 @@ def _holder(ctx: dict[str, Any]) -> Holder | None:
     return Holder(node.id, node.fresh, dead)
 
 
+def _id(holder: Holder | None) -> str:
+    return holder.id if holder else ""
+
+
 async def mass_send_run(ctx: dict[str, Any], send_id: int) -> dict[str, int]:
     holder = _holder(ctx)
-    if not await mass_send.claim(send_id, holder.id if holder else ""):
+    if not await mass_send.claim(send_id, _id(holder)):
         return {}  # another worker, or already made, or cancelled
-    got = await mass_send.run(send_id, ctx["clients"].for_corp, _opts(ctx), holder=holder)
+    try:
+        got = await mass_send.run(send_id, ctx["clients"].for_corp, _opts(ctx), holder=holder)
+    except mass_send_resume.LeaseLost as exc:
+        log.warning("mass_send.lease_lost", send_id=send_id, error=str(exc))
+        return {}
     log.info("mass_send.made", send_id=send_id, **got)
     return got
 
@@ -50,14 +58,21 @@ async def mass_send_tick(ctx: dict[str, Any]) -> dict[str, int]:
     now = datetime.now(UTC)
     made = tracked = 0
     holder = _holder(ctx)
-    for send_id in await mass_send.due(now):
-        if await mass_send.claim(send_id, holder.id if holder else ""):
+
+    async def run(send_id: int) -> int:
+        try:
             await mass_send.run(send_id, ctx["clients"].for_corp, _opts(ctx), now, holder)
-            made += 1
+        except mass_send_resume.LeaseLost as exc:  # taken for dead: the others go on
+            log.warning("mass_send.lease_lost", send_id=send_id, error=str(exc))
+            return 0
+        return 1
+
+    for send_id in await mass_send.due(now):
+        if await mass_send.claim(send_id, _id(holder)):
+            made += await run(send_id)
     for send_id in await mass_send_resume.reclaim(now, holder):
         log.warning("mass_send.resumed", send_id=send_id)
-        await mass_send.run(send_id, ctx["clients"].for_corp, _opts(ctx), now, holder)
-        made += 1
+        made += await run(send_id)
     for send_id in await mass_send_track.due(now):
         await mass_send_track.track(send_id, ctx["clients"].for_corp, now)
         tracked += 1

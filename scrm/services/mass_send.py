@@ -69,7 +69,11 @@ async def run(
     try:
         return await _run(send_id, client_for, opts, now, holder)
     except mass_send_resume.LeaseLost:
-        raise  # not ours any more: nothing to give back
+        # Taken by another worker: give_back leaves it alone (it names the holder). Still
+        # ours but our heartbeat is stale: given back, so the next tick resumes it at once.
+        with contextlib.suppress(Exception):
+            await asyncio.shield(mass_send_resume.give_back(send_id, holder))
+        raise
     except BaseException:
         # Stopped mid-way (shutdown, job timeout, Redis or the database gone — the cluster
         # harness restarts Redis): give the lease back so the next tick resumes at once

@@ -1,6 +1,7 @@
 """A 群发 whose worker was SIGKILLed mid-creation is taken over as soon as that worker's
 heartbeat has stopped (decision 0038), not after the 5-minute lease; a live holder's send is
-left alone, and a worker that lost its send (or may be taken for dead) makes no more tasks."""
+left alone, and a worker that lost its send (or may be taken for dead) makes no more tasks
+and takes nobody else's lease."""
 
 from __future__ import annotations
 
@@ -123,6 +124,21 @@ async def test_a_worker_that_lost_its_send_makes_no_task(linked: Linked, why: st
         )  # fmt: skip
     assert await linked.sandbox.records("mass_message") == []
     assert await MassSendTask.filter(send_id=send.id).count() == 0
-    kept = await MassSend.get(id=send.id)  # the lease is not given back: not its to give
-    assert kept.claimed_at is not None
-    assert kept.claimed_by == (other.id if why == "taken-over" else me.id)
+    kept = await MassSend.get(id=send.id)
+    if why == "taken-over":  # the other worker's lease stays as it is
+        assert kept.claimed_at is not None and kept.claimed_by == other.id
+    else:  # still its own: given back for the next tick
+        assert kept.claimed_at is None and kept.claimed_by == me.id
+
+
+async def test_a_tick_whose_worker_may_be_taken_for_dead_makes_nothing_and_goes_on(
+    linked: Linked, live: journey_lanes.Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await customers(linked, 2, tagged=0)
+    sends = [await _send(), await _send()]
+    monkeypatch.setattr(live, "fresh", lambda: False)  # its event loop stalled past the fence
+    assert await mass_send_tick(_ctx(linked, live)) == {"made": 0, "tracked": 0}  # no raise
+    for send in sends:  # both claimed, neither made, both given back for the next tick
+        held = await MassSend.get(id=send.id)
+        assert held.status == "sending" and held.claimed_at is None
+    assert await linked.sandbox.records("mass_message") == []
