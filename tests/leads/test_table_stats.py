@@ -63,7 +63,13 @@ async def test_a_burst_filled_lead_table_is_analyzed_and_probed_by_index(
     await Lead.create(corp_id=1, name="首个线索", phone_index="ix0")
     phones = await _grow(db, 40_000)
     # Never analyzed: PostgreSQL takes the table for nearly empty and walks the corp's leads.
-    assert "lead_corp_created" in await _plan(phones)
+    # (Column statistics outlive TRUNCATE: if autovacuum analyzed `lead` earlier in this
+    # test session, the planner already knows better and there is nothing to show.)
+    stats = await connections.get("default").execute_query_dict(
+        "SELECT COUNT(*) AS n FROM pg_stats WHERE tablename = 'lead'"
+    )
+    if stats[0]["n"] == 0:
+        assert "lead_corp_created" in await _plan(phones)
     table_stats._checked.clear()
     assert await table_stats.refresh(redis_client, ("lead", "lead_event")) == ["lead"]
     rows = await connections.get("default").execute_query_dict(
