@@ -42,6 +42,14 @@ async def refresh(redis: Any, tables: tuple[str, ...]) -> list[str]:
     if now - _checked.get(tables, -CHECK_EVERY_S) < CHECK_EVERY_S:
         return []
     _checked[tables] = now
+    try:
+        return await _analyze_grown(conn, redis, tables)
+    except Exception as exc:  # an optimisation: a failure here must never stop an intake
+        log.warning("table_stats.failed", tables=list(tables), error=type(exc).__name__)
+        return []
+
+
+async def _analyze_grown(conn: Any, redis: Any, tables: tuple[str, ...]) -> list[str]:
     rows = await conn.execute_query_dict(
         "SELECT relname, n_live_tup, n_mod_since_analyze FROM pg_stat_user_tables "
         "WHERE schemaname = current_schema() AND relname = ANY($1::text[])",

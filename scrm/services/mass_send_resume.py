@@ -43,8 +43,8 @@ async def reclaim(now: datetime, holder: Holder | None = None) -> list[int]:
     each taken by one worker."""
     stale = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - LEASE)
     if holder is not None:
-        held = await MassSend.filter(status="sending").exclude(claimed_by="")
-        held_by = {s.claimed_by for s in held if s.claimed_by != holder.id}
+        held = MassSend.filter(status="sending").exclude(claimed_by__in=("", holder.id))
+        held_by = {str(h) for h in await held.distinct().values_list("claimed_by", flat=True)}
         if gone := await holder.dead(held_by) if held_by else set():
             stale |= Q(claimed_by__in=sorted(gone))
     rows = await MassSend.filter(stale, status="sending").values_list("id", "claimed_at")

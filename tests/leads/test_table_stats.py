@@ -105,3 +105,23 @@ async def test_only_intake_tables_and_nothing_on_sqlite(
     table_stats._checked.clear()
     got = await table_stats.refresh(redis_client, ("lead",))
     assert got == [] if BACKEND == "sqlite" else got in ([], ["lead"])
+
+
+@pytest.mark.skipif(BACKEND != "postgres", reason="LOUD SKIP: planner statistics are PostgreSQL's")
+async def test_a_failing_analyze_never_stops_the_intake(
+    db: Settings, redis_client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await Lead.create(corp_id=1, name="首个线索", phone_index="ix0")
+    await _grow(db, 2000)
+
+    tried: list[str] = []
+
+    async def refused(self: object, sql: str) -> None:
+        tried.append(sql)
+        raise PermissionError("must be owner of table lead")
+
+    conn = connections.get("default")
+    monkeypatch.setattr(type(conn), "execute_script", refused)
+    table_stats._checked.clear()
+    assert await table_stats.refresh(redis_client, ("lead",)) == []  # logged, not raised
+    assert tried == ['ANALYZE "lead"']
