@@ -10,8 +10,8 @@ from aiohttp import web
 
 from admin.api.auth import ACTOR, Actor
 from admin.api.common import TOUCHED_CORP
-from bot.logging import get_logger
 from scrm import phones
+from scrm.infra.logging import get_logger
 from scrm.models import AuditLog, Corp
 
 log = get_logger("admin.audit")

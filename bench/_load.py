@@ -24,9 +24,9 @@ async def seed_journey(
     from tortoise import Tortoise
 
     from bench.sop_journeys import seed_db, seed_sandbox  # imports welcome_burst: not at the top
-    from bot.corps import bootstrap_corp
     from bot.db import configure_vault, tortoise_config
-    from bot.settings import Settings
+    from scrm.infra.corps import bootstrap_corp
+    from scrm.infra.settings import Settings
 
     os.environ.update({k: v for k, v in env.items() if k.startswith("SCRM_")})
     configure_vault(Settings())
@@ -80,8 +80,8 @@ async def breakdown(url: str, redis_url: str) -> dict[str, float]:
     from arq.connections import RedisSettings, create_pool
     from arq.jobs import Job
 
-    from bot import welcome_lane
-    from bot.jobs.names import inbox_job_id
+    from scrm.infra import welcome_lane
+    from scrm.infra.job_names import inbox_job_id
 
     rows = await _rows(url)
     redis = await create_pool(RedisSettings.from_dsn(redis_url))

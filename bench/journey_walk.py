@@ -99,10 +99,10 @@ async def main() -> None:
         import redis.asyncio as aioredis
         from tortoise import Tortoise
 
-        from bot.clients import WeComClients
-        from bot.corps import bootstrap_corp
         from bot.db import configure_vault, tortoise_config
-        from bot.settings import Settings
+        from scrm.infra.clients import WeComClients
+        from scrm.infra.corps import bootstrap_corp
+        from scrm.infra.settings import Settings
         from scrm.sop import journey_scanner, journeys
         from scrm.sop.journey_state import send_due
 

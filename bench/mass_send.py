@@ -54,9 +54,9 @@ async def main() -> None:
     parser.add_argument("--redis", default=redis_url(7))
     args = _report.parse(parser, {"customers": 5000, "members": 20})
 
-    from bot.corps import bootstrap_corp
     from bot.db import close_db, init_db, migrate
     from scrm.enums import RelationStatus
+    from scrm.infra.corps import bootstrap_corp
     from scrm.models import Corp, Customer, FollowRelation, MassSend, MassSendRecipient, Segment
     from scrm.models import Staff as StaffRow
     from scrm.services import mass_send, mass_send_track

@@ -160,9 +160,9 @@ async def _journeys(
     """The owners as sandbox staff and the corp in the database, then the run."""
     from tortoise import Tortoise
 
-    from bot.corps import bootstrap_corp
     from bot.db import configure_vault, tortoise_config
-    from bot.settings import Settings
+    from scrm.infra.corps import bootstrap_corp
+    from scrm.infra.settings import Settings
 
     async with aiohttp.ClientSession() as http:
         for i in range(args.owners):

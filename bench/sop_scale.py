@@ -116,9 +116,9 @@ async def main() -> None:
         os.environ.update({k: v for k, v in env.items() if k.startswith("SCRM_")})
         from tortoise import Tortoise
 
-        from bot.corps import bootstrap_corp
         from bot.db import configure_vault, tortoise_config
-        from bot.settings import Settings
+        from scrm.infra.corps import bootstrap_corp
+        from scrm.infra.settings import Settings
         from scrm.models import SopPlan, SopRun
         from scrm.sop import materialize
 

@@ -22,17 +22,18 @@ from admin.audit import audit_writes
 from admin.web import setup_web
 from admin.web.errors import error_pages
 from admin.web.guard import guard
-from bot import background, health, inbox, keys, priority_gate
-from bot.clients import WeComClients
-from bot.corps import CorpRegistry, bootstrap_corp
+from bot import health, inbox
 from bot.db import close_db, init_db
-from bot.enqueue import BatchEnqueuer
-from bot.logging import get_logger
-from bot.settings import Settings
 from bot.webhooks import leads as leads_webhook
 from bot.webhooks import radar as radar_webhook
 from bot.webhooks import wecom as wecom_webhook
 from livecode import landing
+from scrm.infra import background, keys, priority_gate
+from scrm.infra.clients import WeComClients
+from scrm.infra.corps import CorpRegistry, bootstrap_corp
+from scrm.infra.enqueue import BatchEnqueuer
+from scrm.infra.logging import get_logger
+from scrm.infra.settings import Settings
 
 log = get_logger("bot.app")
 

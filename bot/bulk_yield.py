@@ -18,7 +18,7 @@ from typing import Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot import welcome_lane
+from scrm.infra import welcome_lane
 
 POLL_SECONDS = 0.05
 RESUME_SECONDS = 1.0

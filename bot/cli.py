@@ -9,8 +9,8 @@ from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from bot import lead_events_cmd, sync_cmd, users_cmd
-from bot.logging import setup_logging
-from bot.settings import Settings, get_settings
+from scrm.infra.logging import setup_logging
+from scrm.infra.settings import Settings, get_settings
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -9,12 +9,12 @@ from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as migrate_api
 
-from bot.settings import Settings, get_settings
 from scrm import vault
+from scrm.infra.settings import Settings, get_settings
 
 log = logging.getLogger("bot.db")
 
-MODEL_MODULES = ["scrm.models", "livecode.models"]
+MODEL_MODULES = ["scrm.models", "scrm.models.livecode"]
 
 
 def _with_sqlite_pragmas(url: str) -> str:

@@ -17,7 +17,6 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from bot import runner
-from bot.corps import bootstrap_corp
 from bot.db import close_db, init_db, migrate
 from bot.demo_admin import create_logins, login_and_read_dashboard
 from bot.demo_campaign import demo_mass_send
@@ -26,8 +25,9 @@ from bot.demo_leads import demo_leads
 from bot.demo_month import seed_month
 from bot.demo_seed import DEMO_STAFF, seed, seed_store_code
 from bot.demo_sync import first_sync, names_once_known, seed_world
-from bot.settings import Settings, override_settings
 from bot.term_table import table
+from scrm.infra.corps import bootstrap_corp
+from scrm.infra.settings import Settings, override_settings
 from scrm.models import Corp, Tag
 from wecom.sandbox import SandboxConfig, SandboxCorp, SandboxStaff, create_sandbox_app
 

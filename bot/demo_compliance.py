@@ -11,8 +11,8 @@ import aiohttp
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bot.settings import Settings
 from bot.term_table import table
+from scrm.infra.settings import Settings
 from scrm.models import Corp, Staff
 from scrm.services import display_names
 

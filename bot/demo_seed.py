@@ -5,11 +5,11 @@ from __future__ import annotations
 import aiohttp
 from redis.asyncio import Redis
 
-from bot.settings import Settings
 from livecode import service
-from livecode.models import LiveCode
 from livecode.schemas import LiveCodeSpec, MemberSpec
+from scrm.infra.settings import Settings
 from scrm.models import Corp, Staff
+from scrm.models.livecode import LiveCode
 from scrm.services.tags import GroupSnapshot, TagSnapshot, upsert_groups
 from wecom.client import WeComClient
 from wecom.client.models.tags import AddCorpTag, NewTag

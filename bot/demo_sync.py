@@ -8,11 +8,11 @@ import time
 import aiohttp
 from redis.asyncio import Redis
 
-from bot.jobs.corp_sync import SyncBusy, run_corp_sync
-from bot.settings import Settings
 from bot.sync_cmd import summary
+from scrm.infra.settings import Settings
 from scrm.models import Corp, Customer, SyncRun
 from scrm.services import display_names
+from scrm.sync.corp import SyncBusy, run_corp_sync
 from wecom.client import WeComClient
 
 # What the corp had in WeCom before it connected the service: about a hundred customers per

@@ -8,8 +8,9 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from tortoise import connections
 
-from bot import keys, scrape
-from bot.logging import get_logger
+from bot import scrape
+from scrm.infra import keys
+from scrm.infra.logging import get_logger
 
 log = get_logger("bot.health")
 routes = web.RouteTableDef()

@@ -12,16 +12,17 @@ from arq.connections import ArqRedis
 from arq.constants import in_progress_key_prefix, result_key_prefix
 from redis.exceptions import RedisError
 
-from bot import inbox_writer, metrics
-from bot.enqueue import JobRef, enqueue_inbox_jobs
-from bot.jobs.names import (
+from bot import inbox_writer
+from scrm.enums import InboxStatus
+from scrm.infra import metrics
+from scrm.infra.enqueue import JobRef, enqueue_inbox_jobs
+from scrm.infra.job_names import (
     IN_PROGRESS_TTL_MS,
     PROCESS_INBOX_TIMEOUT,
     inbox_job_id,
 )
-from bot.logging import get_logger
-from bot.settings import Settings
-from scrm.enums import InboxStatus
+from scrm.infra.logging import get_logger
+from scrm.infra.settings import Settings
 from scrm.models import Inbox
 from wecom.events import event_identity
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bot.db import close_db, init_db
-from bot.settings import Settings
+from scrm.infra.settings import Settings
 from scrm.models import LeadEvent
 
 STATUSES = ("pending", "processing", "retry", "dead", "done", "ignored", "failed")
@@ -56,7 +56,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         count = await replay(args.ids, args.status)
         if count:
             from bot.app import make_arq
-            from bot.webhooks.leads import kick_drain
+            from scrm.infra.enqueue import kick_drain
 
             arq = make_arq(settings)
             try:

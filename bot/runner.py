@@ -11,10 +11,11 @@ from aiohttp import web
 from arq.worker import Worker
 from redis.asyncio import Redis
 
-from bot import bulk_yield, keys, metrics, welcome_child
+from bot import bulk_yield, welcome_child
 from bot.app import create_app
-from bot.logging import get_logger
-from bot.settings import Settings
+from scrm.infra import keys, metrics
+from scrm.infra.logging import get_logger
+from scrm.infra.settings import Settings
 
 log = get_logger("bot.runner")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.settings import Settings
+from scrm.infra.settings import Settings
 from wecom.sandbox import SandboxConfig, SandboxCorp, SandboxStaff, run_sandbox
 
 

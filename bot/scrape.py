@@ -8,8 +8,9 @@ from arq.connections import ArqRedis
 from arq.constants import default_queue_name
 from tortoise.functions import Count
 
-from bot import inbox, metrics
-from bot.logging import get_logger
+from bot import inbox
+from scrm.infra import metrics
+from scrm.infra.logging import get_logger
 from scrm.models import Alert, SopRun
 
 log = get_logger("bot.scrape")

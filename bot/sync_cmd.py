@@ -8,12 +8,12 @@ import unicodedata
 import aiohttp
 import redis.asyncio as aioredis
 
-from bot.clients import WeComClients
-from bot.corps import bootstrap_corp
 from bot.db import close_db, init_db
-from bot.jobs.corp_sync import STEPS, SyncBusy, run_corp_sync
-from bot.settings import Settings
+from scrm.infra.clients import WeComClients
+from scrm.infra.corps import bootstrap_corp
+from scrm.infra.settings import Settings
 from scrm.models import Corp, SyncRun
+from scrm.sync.corp import STEPS, SyncBusy, run_corp_sync
 
 KIND_LABELS = {
     "staff": "成员",

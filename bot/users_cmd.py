@@ -11,9 +11,9 @@ import redis.asyncio as aioredis
 from admin.api.auth import ROLES
 from admin.web import identity
 from admin.web.accounts import AccountError, create_user, set_password
-from bot.corps import bootstrap_corp
 from bot.db import close_db, init_db
-from bot.settings import Settings
+from scrm.infra.corps import bootstrap_corp
+from scrm.infra.settings import Settings
 from scrm.models import AdminUser, Corp
 
 

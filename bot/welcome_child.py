@@ -19,8 +19,8 @@ import tempfile
 from pathlib import Path
 from typing import Literal
 
-from bot.logging import get_logger
-from bot.settings import Settings
+from scrm.infra.logging import get_logger
+from scrm.infra.settings import Settings
 
 log = get_logger("bot.welcome_child")
 

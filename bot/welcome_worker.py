@@ -16,13 +16,14 @@ import aiohttp
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from redis.exceptions import RedisError
 
-from bot import welcome_child, welcome_lane
-from bot.clients import WeComClients
+from bot import welcome_child
 from bot.db import close_db, init_db
-from bot.jobs.names import WELCOME_TIMEOUT
 from bot.jobs.welcome import welcome_first
-from bot.logging import get_logger
-from bot.settings import Settings
+from scrm.infra import welcome_lane
+from scrm.infra.clients import WeComClients
+from scrm.infra.job_names import WELCOME_TIMEOUT
+from scrm.infra.logging import get_logger
+from scrm.infra.settings import Settings
 
 log = get_logger("bot.welcome_worker")
 

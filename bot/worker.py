@@ -12,52 +12,18 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 
 from bot import inbox
-from bot.clients import WeComClients
 from bot.db import close_db, init_db
-from bot.jobs.campaigns import (
-    MASS_SEND_RUN,
-    MASS_SEND_TICK,
-    MATERIAL_MEDIA,
-    mass_send_run,
-    mass_send_tick,
-    material_media,
-)
+from bot.jobs.campaigns import mass_send_run, mass_send_tick, material_media
 from bot.jobs.compliance_alerts import compliance_notify, compliance_reply_timeouts
 from bot.jobs.compliance_archive import compliance_archive
 from bot.jobs.cron_rules import cluster_cron
-from bot.jobs.exports import EXPORT_FILE, export_file
+from bot.jobs.exports import export_file
 from bot.jobs.inbox import process_inbox
 from bot.jobs.journey_loop import journey_loop
-from bot.jobs.leads import (
-    LEAD_UPKEEP,
-    RESCORE_LEADS,
-    drain_lead_events,
-    lead_upkeep,
-    rescore_leads,
-)
-from bot.jobs.livecodes import SYNC_LIVE_CODES, sync_live_codes
-from bot.jobs.names import (
-    COMPLIANCE_ARCHIVE,
-    COMPLIANCE_NOTIFY,
-    COMPLIANCE_REPLY_TIMEOUTS,
-    DRAIN_LEAD_EVENTS,
-    LONGEST_JOB_TIMEOUT,
-    PROCESS_INBOX,
-    PROCESS_INBOX_TIMEOUT,
-)
-from bot.jobs.sop import (
-    JOURNEY_DATES,
-    SOP_PLAN,
-    SOP_SCAN,
-    SOP_TRACK,
-    journey_dates,
-    sop_plan,
-    sop_scan,
-    sop_track,
-)
+from bot.jobs.leads import drain_lead_events, lead_upkeep, rescore_leads
+from bot.jobs.livecodes import sync_live_codes
+from bot.jobs.sop import journey_dates, sop_plan, sop_scan, sop_track
 from bot.jobs.sync_jobs import (
-    FIRST_SYNCS,
-    NIGHTLY_SYNC,
     corp_sync,
     enqueue_first_syncs,
     first_syncs,
@@ -66,12 +32,41 @@ from bot.jobs.sync_jobs import (
     sync_refresh_group,
     sync_refresh_tags,
 )
-from bot.jobs.tasks import REMIND_TASKS, WATCH_SLA, remind_tasks, watch_sla
-from bot.jobs.transfers import TRANSFERS_TICK, transfers_tick
-from bot.settings import Settings
+from bot.jobs.tasks import remind_tasks, watch_sla
+from bot.jobs.transfers import transfers_tick
 from handlers import build_dispatcher
+from scrm.infra.clients import WeComClients
+from scrm.infra.job_names import (
+    COMPLIANCE_ARCHIVE,
+    COMPLIANCE_NOTIFY,
+    COMPLIANCE_REPLY_TIMEOUTS,
+    CORP_SYNC,
+    DRAIN_LEAD_EVENTS,
+    EXPORT_FILE,
+    FIRST_SYNCS,
+    JOURNEY_DATES,
+    LEAD_UPKEEP,
+    LONGEST_JOB_TIMEOUT,
+    MASS_SEND_RUN,
+    MASS_SEND_TICK,
+    MATERIAL_MEDIA,
+    NIGHTLY_SYNC,
+    PROCESS_INBOX,
+    PROCESS_INBOX_TIMEOUT,
+    REFRESH_CUSTOMER,
+    REFRESH_GROUP,
+    REFRESH_TAGS,
+    REMIND_TASKS,
+    RESCORE_LEADS,
+    SOP_PLAN,
+    SOP_SCAN,
+    SOP_TRACK,
+    SYNC_LIVE_CODES,
+    TRANSFERS_TICK,
+    WATCH_SLA,
+)
+from scrm.infra.settings import Settings
 from scrm.sop.journey_lanes import Node
-from scrm.sync import CORP_SYNC, REFRESH_CUSTOMER, REFRESH_GROUP, REFRESH_TAGS
 
 
 def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = True) -> Worker:

@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from bot import health, keys
+from bot import health
 from bot.app import make_arq
 from bot.db import close_db, init_db
-from bot.logging import get_logger
-from bot.settings import Settings
+from scrm.infra import keys
+from scrm.infra.logging import get_logger
+from scrm.infra.settings import Settings
 
 log = get_logger("bot.worker_health")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from bot.dispatch import Dispatcher, Router
 from handlers import compliance, contacts, fallback, groups, livecode, tags, transfers
+from scrm.infra.dispatch import Dispatcher, Router
 
 
 def routers() -> list[Router]:

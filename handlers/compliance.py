@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from bot.dispatch import Router, SkipHandler
-from bot.jobs.names import COMPLIANCE_ARCHIVE
 from scrm.compliance import actions
+from scrm.infra.dispatch import Router, SkipHandler
+from scrm.infra.job_names import COMPLIANCE_ARCHIVE
 from scrm.models import Corp, GroupChat
 from wecom.events import (
     DelExternalContact,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from bot.dispatch import Router
-from bot.logging import get_logger
-from livecode.models import LiveCodeAdd
 from scrm.enums import RelationStatus
+from scrm.infra.dispatch import Router
+from scrm.infra.logging import get_logger
 from scrm.models import Corp
+from scrm.models.livecode import LiveCodeAdd
 from scrm.services import contacts
 from scrm.sync.follow_up import queue_customer_refresh
 from scrm.sync.refresh import refresh_customer

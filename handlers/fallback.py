@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.dispatch import Router
-from bot.logging import get_logger
+from scrm.infra.dispatch import Router
+from scrm.infra.logging import get_logger
 from wecom.events import WecomEvent
 
 log = get_logger("handlers.fallback")

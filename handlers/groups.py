@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.dispatch import Router
 from livecode import group_service
+from scrm.infra.dispatch import Router
 from scrm.models import Corp
 from scrm.services import groups
 from scrm.sync.refresh import refresh_group

@@ -9,14 +9,14 @@ from redis.asyncio import Redis
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from bot.dispatch import Router
-from bot.logging import get_logger
-from bot.settings import Settings
 from handlers.livecode_welcome import welcome_add
 from livecode import one_owner, service, welcome
 from livecode.allocation import Allocator
-from livecode.models import LiveCode, LiveCodeAdd
+from scrm.infra.dispatch import Router
+from scrm.infra.logging import get_logger
+from scrm.infra.settings import Settings
 from scrm.models import Corp, Customer
+from scrm.models.livecode import LiveCode, LiveCodeAdd
 from scrm.services import contacts, lead_sources
 from scrm.sop import journeys
 from scrm.sync.follow_up import queue_customer_refresh

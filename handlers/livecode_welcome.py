@@ -8,10 +8,10 @@ from datetime import datetime
 from redis.asyncio import Redis
 
 from livecode import one_owner, service
-from livecode.models import LiveCode, LiveCodeMember
 from livecode.welcome_flow import WelcomeOutcome, send_welcome
 from livecode.welcome_once import welcome_once
 from scrm.models import Corp
+from scrm.models.livecode import LiveCode, LiveCodeMember
 from wecom.client import WeComClient
 from wecom.events import AddExternalContact
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.dispatch import Router
+from scrm.infra.dispatch import Router
 from scrm.models import Corp
 from scrm.services import tags
 from scrm.sync.refresh import refresh_tags

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from bot.dispatch import Router, SkipHandler
-from bot.logging import get_logger
+from scrm.infra.dispatch import Router, SkipHandler
+from scrm.infra.logging import get_logger
 from scrm.models import Corp, Handover, Staff
 from scrm.services import churn, transfer_track
 from wecom.client import WeComClient

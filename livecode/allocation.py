@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 from redis.asyncio import Redis
 from tortoise.functions import Count
 
-from livecode import schedule as sched
-from livecode.models import LiveCode, LiveCodeAdd, LiveCodeMember
 from scrm.enums import InboxStatus
+from scrm.infra import schedule as sched
 from scrm.models import Corp, Inbox
+from scrm.models.livecode import LiveCode, LiveCodeAdd, LiveCodeMember
 from wecom.events import AddExternalContact, parse_event
 
 STRATEGIES = ("native", "round_robin", "weighted", "least_loaded")

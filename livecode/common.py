@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from livecode.models import LiveCode, LiveCodeMember
 from scrm.models import Corp
+from scrm.models.livecode import LiveCode, LiveCodeMember
 from wecom import errors
 
 

@@ -6,8 +6,8 @@ import contextlib
 from collections.abc import Awaitable
 
 from livecode.group_service import GroupLiveCodeSpec, _open_chats, rotate
-from livecode.models import GroupLiveCode
 from livecode.service import _explain
+from scrm.models.livecode import GroupLiveCode
 from wecom import errors
 from wecom.client import WeComClient
 from wecom.client.models.common import Text

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from livecode.models import GroupLiveCode, GroupLiveCodeJoin
 from livecode.service import LiveCodeError, _explain, local_now
 from scrm.models import Corp, GroupChat
+from scrm.models.livecode import GroupLiveCode, GroupLiveCodeJoin
 from scrm.services.upsert import get_or_create
 from wecom import errors
 from wecom.client import WeComClient

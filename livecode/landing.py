@@ -7,14 +7,14 @@ from html import escape
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from bot import keys
-from bot.logging import get_logger
 from livecode import service
 from livecode.allocation import Allocator
-from livecode.models import LiveCode
 from livecode.stats import scans_key
-from scrm.cache import TtlCache
+from scrm.infra import keys
+from scrm.infra.cache import TtlCache
+from scrm.infra.logging import get_logger
 from scrm.models import Corp, Staff
+from scrm.models.livecode import LiveCode
 
 routes = web.RouteTableDef()
 log = get_logger("livecode.landing")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from livecode.models import LiveCode
 from scrm.models import Corp, Staff
+from scrm.models.livecode import LiveCode
 from scrm.services import contacts, notify
 from wecom import errors
 from wecom.client import WeComClient

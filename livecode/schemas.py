@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from livecode import schedule as sched
+from scrm.infra import schedule as sched
 from wecom.client.models.common import Attachment
 
 Strategy = Literal["native", "round_robin", "weighted", "least_loaded"]

@@ -14,10 +14,10 @@ from livecode.common import (
     local_now,
     members_of,
 )
-from livecode.models import LiveCode, LiveCodeMember
 from livecode.schemas import LiveCodeSpec
 from livecode.sync import _skip_verify, expand_departments, sync_code
 from scrm.models import Corp
+from scrm.models.livecode import LiveCode, LiveCodeMember
 from wecom import errors
 from wecom.client import WeComClient
 from wecom.client.models.contacts import ContactWay

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from redis.asyncio import Redis
 
 from livecode.allocation import Allocator
-from livecode.models import LiveCode, LiveCodeAdd, LiveCodeMember
+from scrm.models.livecode import LiveCode, LiveCodeAdd, LiveCodeMember
 
 
 class DayStats(BaseModel):

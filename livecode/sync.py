@@ -6,11 +6,11 @@ from datetime import datetime
 
 from redis.asyncio import Redis
 
-from livecode import schedule as sched
 from livecode.allocation import Allocator, eligible
 from livecode.common import _explain, local_now, members_of
-from livecode.models import LiveCode, LiveCodeMember
+from scrm.infra import schedule as sched
 from scrm.models import Corp
+from scrm.models.livecode import LiveCode, LiveCodeMember
 from wecom import errors
 from wecom.client import WeComClient
 from wecom.client.models.contacts import ContactWay, ContactWayUpdate

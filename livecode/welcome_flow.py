@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from livecode import schedule as sched
 from livecode import welcome
-from livecode.models import LiveCode, LiveCodeMember
+from scrm.infra import schedule as sched
 from scrm.models import Corp, Staff
+from scrm.models.livecode import LiveCode, LiveCodeMember
 from scrm.services import material_refs, radar
 from wecom import errors
 from wecom.client import WeComClient

@@ -20,8 +20,8 @@ from dataclasses import asdict
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot import metrics
 from livecode.welcome_flow import WELCOME_DEADLINE_SECONDS, WelcomeOutcome
+from scrm.infra import metrics
 
 SENDING = b"sending"
 # A claim outlives any send (the client's retries stop well inside WeCom's 20 s); after it,

@@ -17,7 +17,7 @@ from typing import Any
 from redis.exceptions import RedisError
 from tortoise import connections
 
-from bot.logging import get_logger
+from scrm.infra.logging import get_logger
 
 log = get_logger("scrm.table_stats")
 

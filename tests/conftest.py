@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 from tortoise import connections
 
 from bot.db import close_db, init_db, migrate
-from bot.settings import Settings, override_settings
+from scrm.infra.settings import Settings, override_settings
 from wecom.crypto import WeComCrypto
 
 pytest_plugins = ["tests.wecom.sandbox_fixtures", "tests.log_guard"]
@@ -117,8 +117,8 @@ async def redis_client() -> AsyncIterator[aioredis.Redis]:
 def _clear_process_caches() -> None:
     """Each test has a fresh database whose ids start again at 1: caches keyed by primary key
     (sources, corps, scoring rules, tokens) must not carry over from the previous test."""
-    from bot.webhooks import leads as lead_hooks
-    from scrm import cache
+    from scrm.infra import cache
+    from scrm.infra import enqueue as lead_hooks
 
     cache.clear_all()
     lead_hooks._last_kick[0] = 0.0  # a new test's first push must kick a drain
@@ -140,7 +140,7 @@ async def settings(database_url: str, redis_client: aioredis.Redis) -> AsyncIter
 @pytest.fixture
 async def db(settings: Settings) -> AsyncIterator[Settings]:
     """Connections open for the test body (services, models), closed afterwards."""
-    from bot.corps import bootstrap_corp
+    from scrm.infra.corps import bootstrap_corp
 
     await init_db(settings)
     await bootstrap_corp(settings)

@@ -1,6 +1,7 @@
-"""Test-run plugin: the whole run logs through the production pipeline (bot/logging.py), and a
-handler on the root logger looks at every formatted line for the suite's known secrets and for
-raw phone numbers; the session fails at the end if any line held one (issue 14, finding 6)."""
+"""Test-run plugin: the whole run logs through the production pipeline
+(scrm/infra/logging.py), and a handler on the root logger looks at every formatted line for the
+suite's known secrets and for raw phone numbers; the session fails at the end if any line held
+one (issue 14, finding 6)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import re
 
 import pytest
 
-from bot.logging import formatter, setup_logging
 from scrm import phones
+from scrm.infra.logging import formatter, setup_logging
 from tests.conftest import AES_KEY, SECRET, TOKEN
 
 # Every secret the tests hand the service. Passwords of test logins and bootstrap tokens are
@@ -66,7 +67,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not GUARD.leaks:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    lines = ["Log lines of this run held secrets or phone numbers (bot/log_redact.py):"]
+    lines = ["Log lines of this run held secrets or phone numbers (scrm/infra/log_redact.py):"]
     lines += [f"  {leak}" for leak in GUARD.leaks]
     if reporter is not None:
         reporter.write_line("\n".join(lines), red=True)

@@ -16,11 +16,10 @@ from redis.exceptions import RedisError
 from admin.api.auth import actor, require
 from admin.api.common import error, not_found, ok, parse, path_id, touched
 from admin.api.openapi import API
-from bot import keys
-from bot.jobs.sync_jobs import first_sync_job_id
-from bot.logging import get_logger
+from scrm.infra import keys
+from scrm.infra.job_names import CORP_SYNC, first_sync_job_id
+from scrm.infra.logging import get_logger
 from scrm.models import Corp
-from scrm.sync import CORP_SYNC
 from wecom.crypto import aes_key_from_encoding_key
 
 TAG = "settings"

@@ -12,7 +12,7 @@ from admin.api import admin_settings_tasks as tasks
 from admin.api.auth import require
 from admin.api.common import corp_for, not_found, ok, path_id
 from admin.api.openapi import API
-from bot import keys, progress
+from scrm.infra import keys, progress
 from scrm.leads import schemas as s
 from scrm.models import AssignmentRule, Lead, ScoringRule
 from scrm.services import scoring

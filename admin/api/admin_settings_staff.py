@@ -13,10 +13,10 @@ from admin.api import admin_settings_tasks as tasks
 from admin.api.auth import actor, require
 from admin.api.common import corp_for, ok, query_int
 from admin.api.openapi import API
-from bot import keys
-from bot.jobs.staff_sync import STAFF_SYNC, run_sync
+from scrm.infra import keys
 from scrm.models import Staff
 from scrm.services import department_names
+from scrm.sync.staff import STAFF_SYNC, run_sync
 
 TAG = "settings"
 

@@ -14,10 +14,10 @@ from admin.api.admin_settings_tasks import Started
 from admin.api.auth import actor, require
 from admin.api.common import error, not_found, ok, path_id, query_int
 from admin.api.openapi import API
-from bot import keys, progress
-from bot.jobs.corp_sync import BUSY, is_running
+from scrm.infra import keys, progress
+from scrm.infra.job_names import CORP_SYNC
 from scrm.models import Corp, SyncRun
-from scrm.sync import CORP_SYNC
+from scrm.sync.corp import BUSY, is_running
 
 TAG = "settings"
 

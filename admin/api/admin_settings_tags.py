@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from admin.api.auth import require
 from admin.api.common import corp_for, error, not_found, ok, parse, path_id
 from admin.api.openapi import API
-from bot import keys
+from scrm.infra import keys
 from scrm.models import Corp, Tag, TagGroup
 from scrm.services import tags as mirror
 from wecom import errors

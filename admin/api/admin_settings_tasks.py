@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 from pydantic import BaseModel
 from redis.asyncio import Redis
 
-from bot import background, progress
-from bot.logging import get_logger
+from scrm.infra import background, progress
+from scrm.infra.logging import get_logger
 
 log = get_logger("admin.settings.tasks")
 LOCK_SECONDS = 30 * 60  # a crashed process frees its corp's slot after this long

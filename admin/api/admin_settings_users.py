@@ -13,7 +13,7 @@ from admin.api.common import corp_for, error, not_found, ok, parse, path_id
 from admin.api.openapi import API
 from admin.web import identity
 from admin.web.accounts import AccountError, create_user, set_password
-from bot import keys
+from scrm.infra import keys
 from scrm.models import AdminUser, Corp, Staff
 
 TAG = "settings"

@@ -11,9 +11,9 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import keys
-from bot.logging import get_logger
-from scrm.cache import TtlCache
+from scrm.infra import keys
+from scrm.infra.cache import TtlCache
+from scrm.infra.logging import get_logger
 from scrm.models import ApiToken
 from scrm.models.base import corp_pk
 

@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from admin.api.auth import actor, in_scope, require
 from admin.api.common import corp_for, error, ok, parse, path_id, query_int, utc
 from admin.api.openapi import API
-from livecode.models import LiveCode
 from scrm.models import ChurnEvent, Customer, FollowUp, Staff, Task
+from scrm.models.livecode import LiveCode
 from scrm.services import churn
 
 TAG = "transfers"

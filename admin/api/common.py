@@ -12,8 +12,8 @@ from tortoise.models import Model
 
 from admin.api.auth import actor
 from admin.api.validation_text import details
-from bot.logging import get_logger
 from scrm import error_text, labels
+from scrm.infra.logging import get_logger
 from scrm.ints import parse_id
 from scrm.models import Corp
 

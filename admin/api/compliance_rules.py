@@ -13,10 +13,10 @@ from admin.api.auth import actor, require, who
 from admin.api.common import corp_for, error, ok, owned, parse, query_int
 from admin.api.compliance_alerts import require_reviewer
 from admin.api.openapi import API
-from livecode import schedule
 from scrm.compliance import actions, stats
 from scrm.compliance.review import audit
 from scrm.compliance.team_settings import settings_for, validate_overrides
+from scrm.infra import schedule
 from scrm.models import AuditLog, ComplianceRule
 
 TAG = "compliance"

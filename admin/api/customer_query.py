@@ -9,8 +9,8 @@ from typing import Any
 
 from tortoise.expressions import Q, Subquery
 
-from livecode.models import LiveCode
 from scrm.models import Customer, FollowRelation, FollowUp, Lead, Opportunity, Staff, Tag
+from scrm.models.livecode import LiveCode
 from scrm.services import display_names, timeline
 
 PER_PAGE = 20

@@ -13,11 +13,12 @@ from admin.api.common import corp_for, error, not_found, ok
 from admin.api.openapi import API
 from admin.api.reports_scope import scope_for
 from admin.api.reports_views import params_of
-from bot import keys, progress
-from bot.jobs.exports import EXPORT_FILE, file_key, filename, to_job
-from bot.logging import get_logger
+from scrm.infra import keys, progress
+from scrm.infra.job_names import EXPORT_FILE
+from scrm.infra.logging import get_logger
 from scrm.models import AuditLog, Corp
 from scrm.services import export, export_mass_sends, export_sources
+from scrm.services.export_run import file_key, filename, to_job
 
 log = get_logger("admin.api.exports")
 TAG = "exports"

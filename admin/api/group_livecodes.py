@@ -12,12 +12,12 @@ from admin.api.auth import require
 from admin.api.common import corp_for, error, ok, owned, parse
 from admin.api.openapi import API
 from admin.api.posters import _wecom_qr
-from bot import keys
 from livecode import group_edit, group_service, poster
 from livecode.group_service import GroupLiveCodeOut, GroupLiveCodeSpec
-from livecode.models import GroupLiveCode, GroupLiveCodeJoin
 from livecode.service import LiveCodeError, local_now
+from scrm.infra import keys
 from scrm.models import Corp, GroupChat
+from scrm.models.livecode import GroupLiveCode, GroupLiveCodeJoin
 
 TAG = "group live codes"
 

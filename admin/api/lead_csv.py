@@ -12,8 +12,8 @@ from admin.api.auth import require
 from admin.api.common import corp_for, error, ok
 from admin.api.leads import TAG
 from admin.api.openapi import API
-from bot import background, keys, progress
-from bot.logging import get_logger
+from scrm.infra import background, keys, progress
+from scrm.infra.logging import get_logger
 from scrm.models import Corp, LeadSource
 from scrm.services import lead_import
 

@@ -11,7 +11,7 @@ from admin.api.auth import in_scope, require, who
 from admin.api.common import error, ok, parse
 from admin.api.leads import TAG, lead_out, scoped_lead
 from admin.api.openapi import API
-from bot import keys
+from scrm.infra import keys
 from scrm.leads import schemas as s
 from scrm.models import Lead, LeadActivity, Staff
 from scrm.models.base import corp_pk

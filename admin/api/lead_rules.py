@@ -13,9 +13,9 @@ from admin.api.auth import require
 from admin.api.common import corp_for, error, ok, parse
 from admin.api.leads import TAG
 from admin.api.openapi import API
-from bot import keys
-from bot.jobs.leads import RESCORE_LEADS
-from bot.webhooks.leads import kick_drain
+from scrm.infra import keys
+from scrm.infra.enqueue import kick_drain
+from scrm.infra.job_names import RESCORE_LEADS
 from scrm.leads import schemas as s
 from scrm.models import AssignmentRule, LeadSettings, ScoringRule
 from scrm.services import lead_sources, scoring

@@ -9,8 +9,8 @@ from tortoise.expressions import Q
 from admin.api.auth import actor, in_scope, require
 from admin.api.common import corp_for, error, not_found, ok, owned, parse, query_int
 from admin.api.openapi import API
-from bot import keys
 from scrm import phones, storable
+from scrm.infra import keys
 from scrm.leads import schemas as s
 from scrm.models import Lead, LeadActivity, LeadSource
 from scrm.models.base import corp_pk

@@ -9,12 +9,12 @@ from admin.api import refs
 from admin.api.auth import require
 from admin.api.common import corp_for, error, ok, owned, parse, query_int
 from admin.api.openapi import API
-from bot import keys
 from livecode import service
-from livecode.models import LiveCode, LiveCodeMember
 from livecode.schemas import LiveCodeOut, LiveCodeSpec, MemberSpec
 from livecode.stats import CodeStats, code_stats
+from scrm.infra import keys
 from scrm.models import Corp
+from scrm.models.livecode import LiveCode, LiveCodeMember
 
 TAG = "live codes"
 

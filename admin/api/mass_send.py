@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from admin.api.auth import actor, require, who
 from admin.api.common import corp_for, error, ok, owned, parse, query_int, utc
 from admin.api.openapi import API
-from bot import keys
-from bot.jobs.campaigns import MASS_SEND_RUN
-from bot.logging import get_logger
+from scrm.infra import keys
+from scrm.infra.job_names import MASS_SEND_RUN
+from scrm.infra.logging import get_logger
 from scrm.models import MassSend, Material, Segment
 from scrm.services import mass_send_track
 from scrm.services.mass_send_reach import Target, TargetError, reach

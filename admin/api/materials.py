@@ -13,7 +13,7 @@ from admin.api import quick_replies
 from admin.api.auth import require
 from admin.api.common import corp_for, error, ok, owned, parse, query_int
 from admin.api.openapi import API
-from bot import keys
+from scrm.infra import keys
 from scrm.models import Material
 from scrm.services import materials_media, radar
 from scrm.services.materials import KIND_LABELS, KINDS

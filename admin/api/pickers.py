@@ -17,9 +17,9 @@ from tortoise.expressions import Q
 from admin.api.auth import actor, require
 from admin.api.common import corp_for, error, ok, query_int
 from admin.api.openapi import API
-from livecode.models import LiveCode
 from scrm import phones
 from scrm.models import Corp, Customer, FollowRelation, Lead, Material, Staff, Tag
+from scrm.models.livecode import LiveCode
 from scrm.services import department_names, display_names
 from scrm.services import leads as lead_service
 

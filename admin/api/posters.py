@@ -11,10 +11,10 @@ from admin.api.auth import require
 from admin.api.common import error, ok, parse
 from admin.api.livecodes import TAG, _code
 from admin.api.openapi import API
-from bot import keys
 from livecode import poster, poster_backgrounds, service
-from livecode.models import LiveCode
+from scrm.infra import keys
 from scrm.models import Staff
+from scrm.models.livecode import LiveCode
 
 
 async def _wecom_qr(request: web.Request, url: str) -> bytes:

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from admin.api.common import not_found, ok
 from admin.api.openapi import API
-from bot import keys, progress
+from scrm.infra import keys, progress
 
 
 @API.route("GET", "/api/v1/progress/{id}", "Progress of a long operation", tag="progress")

@@ -16,7 +16,7 @@ from admin.api.auth import actor, require
 from admin.api.common import corp_for, error, not_found, ok, owned, parse
 from admin.api.openapi import API
 from admin.sidebar import card, media, messages
-from bot import keys
+from scrm.infra import keys
 from scrm.models import Corp, Material, QuickReply, QuickReplyCategory
 from scrm.services import material_import, materials
 from wecom import errors

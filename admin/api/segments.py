@@ -12,7 +12,7 @@ from admin.api import customer_query
 from admin.api.auth import actor, require, who
 from admin.api.common import corp_for, ok, owned, parse, query_int
 from admin.api.openapi import API
-from bot import keys
+from scrm.infra import keys
 from scrm.models import Customer, Segment
 from scrm.services import segments
 from scrm.services.segment_rules import Conditions

@@ -16,8 +16,8 @@ from admin.api.auth import actor
 from admin.api.common import corp_for, error, not_found, ok, parse
 from admin.api.openapi import API
 from admin.sidebar import card
-from bot import keys
-from bot.logging import get_logger
+from scrm.infra import keys
+from scrm.infra.logging import get_logger
 from scrm.models import Corp, FollowRelation, FollowUp, Tag
 from scrm.services import deals, leads
 from scrm.sop import journeys

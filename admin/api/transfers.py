@@ -13,7 +13,7 @@ from tortoise.expressions import Q
 from admin.api.auth import actor, in_scope, require, who
 from admin.api.common import corp_for, error, ok, parse, path_id, query_int
 from admin.api.openapi import API
-from bot import keys
+from scrm.infra import keys
 from scrm.models import Handover, Staff, TransferRule
 from scrm.services import transfer_resigned, transfer_track, transfers
 from wecom import errors

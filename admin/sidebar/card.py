@@ -11,8 +11,9 @@ from tortoise.queryset import QuerySet
 from admin.api.auth import Actor
 from admin.api.customer_query import channel_names
 from admin.web.pages import deal_labels
-from scrm import clock, labels
+from scrm import labels
 from scrm.enums import RelationStatus
+from scrm.infra import clock
 from scrm.models import Corp, Customer, FollowRelation, Lead, Opportunity, Staff, Tag, TagGroup
 from scrm.services import display_names, timeline
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import hashlib
 
-from bot import safe_fetch
-from bot.logging import get_logger
+from scrm.infra import safe_fetch
+from scrm.infra.logging import get_logger
 from scrm.models import QuickReply
 from wecom.client import WeComClient
 from wecom.client.media import RENEW_BEFORE
@@ -29,8 +29,9 @@ def image_kind(data: bytes) -> str | None:
 
 
 async def _download(url: str, allow_hosts: str) -> bytes:
-    # Staff trigger the fetch of an address ops typed: public addresses only (bot/safe_fetch.py),
-    # and one text for every failure so the answer cannot map our network.
+    # Staff trigger the fetch of an address ops typed: public addresses only
+    # (scrm/infra/safe_fetch.py), and one text for every failure so the answer cannot map
+    # our network.
     try:
         got = await safe_fetch.fetch(url, allow_hosts=allow_hosts, max_bytes=MAX_IMAGE)
     except safe_fetch.FetchError as exc:

@@ -10,7 +10,7 @@ from aiohttp import web
 from admin.api.common import error
 from admin.sidebar import media
 from admin.sidebar.oauth import base_url
-from bot import keys
+from scrm.infra import keys
 from scrm.models import Corp, Material, QuickReply
 from scrm.services import materials, radar
 from wecom import errors

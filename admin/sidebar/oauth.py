@@ -16,8 +16,8 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from admin.web import identity
-from bot import keys
-from bot.logging import get_logger
+from scrm.infra import keys
+from scrm.infra.logging import get_logger
 from scrm.models import Corp, Staff
 from wecom import errors
 

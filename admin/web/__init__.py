@@ -12,7 +12,8 @@ from aiohttp import web
 
 from admin.web import identity, login
 from admin.web.pages import deal_labels
-from scrm import clock, labels
+from scrm import labels
+from scrm.infra import clock
 
 HERE = Path(__file__).parent
 # Page modules register their routes on import; each holds one area's pages.

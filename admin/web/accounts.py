@@ -9,7 +9,7 @@ from tortoise.expressions import F, Q
 
 from admin.api.auth import ROLES
 from admin.web.passwords import hash_password, verify_password, weak_reason
-from bot.logging import get_logger
+from scrm.infra.logging import get_logger
 from scrm.models import AdminUser, AuditLog
 
 log = get_logger("admin.accounts")

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from admin.api.auth import ACTOR
 from admin.web.render import base_context
-from bot.logging import get_logger
+from scrm.infra.logging import get_logger
 
 log = get_logger("admin.web.errors")
 MESSAGES = {

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from admin.api.auth import ACTOR
 from admin.web import identity
-from bot.logging import get_logger
+from scrm.infra.logging import get_logger
 
 log = get_logger("admin.web.guard")
 OPEN_PATHS = ("/admin/login", "/admin/static/", "/sidebar/static/", "/sidebar/oauth")

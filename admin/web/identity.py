@@ -13,9 +13,9 @@ from aiohttp_session import Session, get_session, new_session, session_middlewar
 from aiohttp_session.redis_storage import RedisStorage
 
 from admin.api.auth import ROLES, Actor
-from bot import keys
-from bot.logging import get_logger
-from scrm.cache import TtlCache
+from scrm.infra import keys
+from scrm.infra.cache import TtlCache
+from scrm.infra.logging import get_logger
 from scrm.models import AdminUser
 from scrm.models.base import corp_pk
 

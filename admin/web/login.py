@@ -8,7 +8,7 @@ from aiohttp_session import get_session
 
 from admin.web import identity, login_limit
 from admin.web.accounts import authenticate
-from bot import keys
+from scrm.infra import keys
 
 routes = web.RouteTableDef()
 

@@ -8,7 +8,7 @@ import hashlib
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.logging import get_logger
+from scrm.infra.logging import get_logger
 
 log = get_logger("admin.login_limit")
 PREFIX = "scrm:login-rate"

@@ -12,7 +12,8 @@ from aiohttp import web
 from admin.api.auth import ACTOR, Actor
 from admin.web import identity
 from admin.web.nav import NAV
-from scrm import clock, labels
+from scrm import labels
+from scrm.infra import clock
 from scrm.models import Corp
 
 View = Callable[[web.Request], Awaitable[dict[str, Any]]]

@@ -7,14 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.logging import get_logger
+from scrm.infra.logging import get_logger
 from scrm.services import mass_send, mass_send_resume, mass_send_track, materials_media
 from scrm.services.mass_send_resume import Holder
 from scrm.sop.journey_lanes import Node
 
 log = get_logger("bot.jobs.campaigns")
-MASS_SEND_RUN, MASS_SEND_TICK = "mass_send_run", "mass_send_tick"
-MATERIAL_MEDIA = "material_media"
 
 
 def _opts(ctx: dict[str, Any]) -> mass_send.RunOptions:

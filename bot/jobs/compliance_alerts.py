@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.logging import get_logger
 from scrm.compliance import notifier, reply_timeout
+from scrm.infra.logging import get_logger
 from scrm.models import Corp
 
 log = get_logger("bot.jobs.compliance_alerts")

@@ -7,8 +7,6 @@ from typing import Any
 
 import aiohttp
 
-from bot.logging import get_logger
-from bot.settings import Settings
 from scrm.compliance import archive, intercept
 from scrm.compliance.archive_sources import (
     ArchiveError,
@@ -17,6 +15,8 @@ from scrm.compliance.archive_sources import (
     FinanceSdkSource,
     SandboxSource,
 )
+from scrm.infra.logging import get_logger
+from scrm.infra.settings import Settings
 from scrm.models import Corp
 from wecom.errors import WeComError
 

@@ -6,12 +6,13 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from bot import inbox, metrics
-from bot.dispatch import UNHANDLED, Dispatcher
-from bot.logging import get_logger
-from bot.settings import Settings
-from scrm.cache import TtlCache
+from bot import inbox
 from scrm.enums import InboxStatus
+from scrm.infra import metrics
+from scrm.infra.cache import TtlCache
+from scrm.infra.dispatch import UNHANDLED, Dispatcher
+from scrm.infra.logging import get_logger
+from scrm.infra.settings import Settings
 from scrm.models import Corp, Inbox
 from wecom.events import parse_event
 

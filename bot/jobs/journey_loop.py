@@ -9,7 +9,7 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from bot.jobs.sop import scan_lanes
-from bot.logging import get_logger
+from scrm.infra.logging import get_logger
 from scrm.sop.journey_lanes import Node
 
 log = get_logger("bot.jobs.journey_loop")

@@ -8,13 +8,12 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
-from bot.logging import get_logger
 from scrm import table_stats
+from scrm.infra.logging import get_logger
 from scrm.models import Corp, Lead, LeadEvent
 from scrm.services import pool, scoring
 
 log = get_logger("bot.jobs.leads")
-LEAD_UPKEEP = "lead_upkeep"
 
 
 async def lead_upkeep(ctx: dict[str, Any]) -> dict[str, int]:
@@ -182,7 +181,7 @@ async def sweep_lead_events(
     ones (`retry`) whose backoff (doubling per try, at most an hour) has passed. A batch
     handed back while its drain still lives is not written twice: the drain's write checks
     its claim stamp first (lead_batch.BatchLost)."""
-    from bot.jobs.names import DRAIN_LEAD_EVENTS
+    from scrm.infra.job_names import DRAIN_LEAD_EVENTS
 
     now = datetime.now(UTC)
     stuck = now - timedelta(seconds=stuck_after)
@@ -227,7 +226,6 @@ async def release_dead_batches(redis: Any, now: datetime) -> int:
     return moved
 
 
-RESCORE_LEADS = "rescore_leads"
 
 
 async def rescore_leads(ctx: dict[str, Any], corp_id: int) -> int:

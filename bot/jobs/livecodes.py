@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.logging import get_logger
 from livecode import service
-from livecode.models import LiveCode
+from scrm.infra.logging import get_logger
 from scrm.models import Corp
+from scrm.models.livecode import LiveCode
 
 log = get_logger("bot.jobs.livecodes")
-SYNC_LIVE_CODES = "sync_live_codes"
 
 
 async def sync_live_codes(ctx: dict[str, Any]) -> int:

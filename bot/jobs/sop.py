@@ -5,14 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.logging import get_logger
+from scrm.infra.logging import get_logger
 from scrm.models import SopPlan
 from scrm.sop import execute, journey_lanes, journey_scanner, journey_track, materialize, track
 from scrm.sop import journey_dates as journey_dates_mod
 
 log = get_logger("bot.jobs.sop")
-SOP_SCAN, SOP_TRACK, SOP_PLAN = "sop_scan", "sop_track", "sop_plan"
-JOURNEY_DATES = "journey_dates"
 
 
 SCAN_LOCK = "scrm:sop:scan"

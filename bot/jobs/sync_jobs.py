@@ -7,20 +7,14 @@ from typing import Any
 from arq.connections import ArqRedis
 from redis.asyncio import Redis
 
-from bot import progress
-from bot.jobs.corp_sync import SyncBusy, run_corp_sync
-from bot.logging import get_logger
+from scrm.infra import progress
+from scrm.infra.job_names import CORP_SYNC, first_sync_job_id
+from scrm.infra.logging import get_logger
 from scrm.models import Corp, SyncRun
-from scrm.sync import CORP_SYNC
+from scrm.sync.corp import SyncBusy, run_corp_sync
 from scrm.sync.refresh import refresh_customer, refresh_group, refresh_tags
 
 log = get_logger("bot.jobs.sync_jobs")
-NIGHTLY_SYNC = "nightly_sync"
-FIRST_SYNCS = "first_syncs"
-
-
-def first_sync_job_id(corp_pk: int) -> str:
-    return f"{CORP_SYNC}:first:{corp_pk}"
 
 
 async def corp_sync(

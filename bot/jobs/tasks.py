@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.logging import get_logger
-from scrm import clock
+from scrm.infra import clock
+from scrm.infra.logging import get_logger
 from scrm.models import Corp, Task
 from scrm.services import notify
 
 log = get_logger("bot.jobs.tasks")
-REMIND_TASKS = "remind_tasks"
 
 
 async def remind_tasks(ctx: dict[str, Any], now: datetime | None = None) -> int:
@@ -32,7 +31,6 @@ async def remind_tasks(ctx: dict[str, Any], now: datetime | None = None) -> int:
     return sent
 
 
-WATCH_SLA = "watch_sla"
 
 
 async def watch_sla(ctx: dict[str, Any], now: datetime | None = None) -> int:

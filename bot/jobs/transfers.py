@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.logging import get_logger
+from scrm.infra.logging import get_logger
 from scrm.models import ChurnEvent, Corp
 from scrm.services import churn, transfer_track
 
 log = get_logger("bot.jobs.transfers")
-TRANSFERS_TICK = "transfers_tick"
 
 
 async def transfers_tick(ctx: dict[str, Any], now: datetime | None = None) -> dict[str, int]:

@@ -13,10 +13,10 @@ from typing import Any
 
 from bot import inbox
 from bot.jobs.inbox import load_corp
-from bot.logging import get_logger
 from handlers.livecode_welcome import welcome_add
 from livecode import service
 from scrm.enums import InboxStatus
+from scrm.infra.logging import get_logger
 from scrm.models import Inbox
 from wecom.events import AddExternalContact, parse_event
 

@@ -7,19 +7,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from datetime import UTC, datetime
-from typing import Any
 
 from aiohttp import web
-from redis.exceptions import RedisError
 
-from bot import keys
 from bot.group_insert import per_loop
-from bot.jobs.names import DRAIN_LEAD_EVENTS
-from bot.logging import get_logger
 from scrm import storable, vault
-from scrm.cache import TtlCache
+from scrm.infra import keys
+from scrm.infra.cache import TtlCache
+from scrm.infra.enqueue import kick_drain
+from scrm.infra.logging import get_logger
 from scrm.leads.platforms import PLATFORMS, Platform, Push, PushError
 from scrm.models import LeadSource
 from scrm.models.base import corp_pk
@@ -55,22 +52,6 @@ LEAD_EVENTS = Table(
 )
 # Two groups in flight: a push waits for one commit, not for the one before it as well.
 _events = per_loop(LEAD_EVENTS, in_flight=2)
-_last_kick = [0.0]
-
-
-async def kick_drain(arq: Any) -> None:
-    """Wake a worker to drain pending pushes in batches: at most one job per window per
-    process (a drain loops until nothing is pending; the sweeper catches the rare straggler)."""
-    window = int(time.monotonic() * 4)
-    if _last_kick[0] == window:
-        return
-    _last_kick[0] = window
-    try:
-        await arq.enqueue_job(DRAIN_LEAD_EVENTS, _job_id=f"lead-drain:{int(time.time() * 4)}")
-    except (RedisError, OSError, TimeoutError) as exc:  # Redis down: the sweeper drains
-        log.warning("leads.kick_failed", error=type(exc).__name__)
-
-
 # Each push needs its source's secret (decrypted on load): sources are kept 30 s, unknown
 # keys 5 s, so a flood of bad keys cannot become a flood of queries.
 _sources: TtlCache[tuple[str, str], LeadSource | None] = TtlCache(30.0, miss_ttl=5.0)

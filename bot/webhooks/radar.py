@@ -8,8 +8,8 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from bot import background, keys
-from bot.logging import get_logger
+from scrm.infra import background, keys
+from scrm.infra.logging import get_logger
 from scrm.models import Corp
 from scrm.services import notify, radar
 from wecom import errors

@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from bot import inbox, keys, metrics
-from bot.corps import CorpEntry
-from bot.logging import get_logger
-from bot.priority_gate import LINGER_SECONDS
+from bot import inbox
 from scrm import storable
+from scrm.infra import keys, metrics
+from scrm.infra.corps import CorpEntry
+from scrm.infra.logging import get_logger
+from scrm.infra.priority_gate import LINGER_SECONDS
 from wecom.crypto import CryptoError, ReceiveIdError, SignatureError
 from wecom.xmlparse import XmlError, envelope_encrypt, parse_xml
 
@@ -134,7 +135,7 @@ async def receive(request: web.Request) -> web.Response:
         # The event is durable now; enqueueing after the ack (batched with other requests')
         # keeps Redis off the ack path, and the sweeper covers a process that dies in between.
         welcome = inbox.wants_welcome(fields)
-        if welcome:  # lead webhooks wait while it goes through (bot/priority_gate.py)
+        if welcome:  # lead webhooks wait while it goes through (scrm/infra/priority_gate.py)
             request.app[keys.GATE].hold(LINGER_SECONDS)
         request.app[keys.ENQUEUER].submit(row_id, key, welcome=welcome)
     metrics.ACK_LATENCY.observe(time.perf_counter() - started)

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 DS = {"type": "prometheus", "uid": "${DS_PROMETHEUS}"}
-# Welcome latency from the callback's arrival at our edge (bot/metrics.py WELCOME_LATENCY).
+# Welcome latency from the callback's arrival at our edge (scrm/infra/metrics.py WELCOME_LATENCY).
 WELCOME_BUCKETS = "sum by (le) (rate(scrm_welcome_latency_seconds_bucket[5m]))"
 
 # (title, unit, [(legend, PromQL)]) — gauges filled from the DB at scrape are the same in

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from scrm.cache import TtlCache
 from scrm.compliance.normalize import encode, encode_with_offsets
+from scrm.infra.cache import TtlCache
 from scrm.models import AllowPhrase, ComplianceSettings, SensitiveWord
 
 SEVERITIES = ("low", "medium", "high", "critical")

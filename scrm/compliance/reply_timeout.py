@@ -13,9 +13,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from livecode import schedule
 from scrm.compliance.alerts import raise_alert
 from scrm.compliance.team_settings import settings_for, terms_for
+from scrm.infra import schedule
 from scrm.models import Alert, ChatMessage, Corp, Staff
 
 LOOKBACK = timedelta(days=7)  # covers a long weekend between the message and the deadline
@@ -24,7 +24,7 @@ _IDLE_DAYS = 8  # a schedule closed this long has no working time at all
 
 def open_spans(hours: dict[str, Any], day: date, tz: ZoneInfo) -> list[tuple[datetime, datetime]]:
     """The day's working windows as instants, read the way live-code schedules are
-    (`livecode.schedule.is_open`): a window whose end is before its start runs past midnight."""
+    (`scrm.infra.schedule.is_open`): a window whose end is before its start runs past midnight."""
     spans = []
     for start, end in schedule.parse_windows(hours.get(str(day.isoweekday()), [])):
         begins = datetime.combine(day, start, tz)

@@ -7,7 +7,7 @@ from typing import Any
 
 from tortoise.expressions import F
 
-from livecode import schedule
+from scrm.infra import schedule
 from scrm.ints import parse_int
 from scrm.models import ComplianceSettings, Staff
 from scrm.services.upsert import get_or_create

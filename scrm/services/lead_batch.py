@@ -12,8 +12,8 @@ from tortoise import connections
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from bot.logging import get_logger
 from scrm import phones, storable
+from scrm.infra.logging import get_logger
 from scrm.leads.platforms import PLATFORMS, PushError
 from scrm.models import Customer, Lead, LeadEvent, LeadSource
 from scrm.services import assignment, lead_merge, lead_rows, scoring

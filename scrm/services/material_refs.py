@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.logging import get_logger
+from scrm.infra.logging import get_logger
 from scrm.models import Material
 from scrm.services import materials, radar
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from scrm.cache import TtlCache
+from scrm.infra.cache import TtlCache
 from scrm.models import Lead, Opportunity
 
 FIELDS = ("channel", "platform", "city", "campaign", "grade")

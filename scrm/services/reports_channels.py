@@ -6,8 +6,8 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from livecode.models import LiveCode, LiveCodeAdd
 from scrm.models import Campaign, Lead, Payment
+from scrm.models.livecode import LiveCode, LiveCodeAdd
 from scrm.services import reports
 from scrm.services.reports_common import Scope, owner_filter, rate
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from scrm.cache import TtlCache
+from scrm.infra.cache import TtlCache
 from scrm.models import Lead, LeadSettings, ScoringRule
 
 OPS = ("eq", "in", "contains", "gte", "lte", "exists", "event")

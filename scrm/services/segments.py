@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from tortoise.expressions import Q
 
-from scrm.cache import TtlCache
 from scrm.enums import RelationStatus
+from scrm.infra.cache import TtlCache
 from scrm.models import Customer, FollowRelation, GroupMember, Lead, Segment, Staff
 from scrm.services.segment_rules import Conditions
 

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from livecode.schedule import parse_hhmm
 from scrm.enums import RelationStatus
+from scrm.infra.schedule import parse_hhmm
 from scrm.models import FollowRelation, Journey, JourneyLog, Lead, LeadActivity
 
 if TYPE_CHECKING:  # the batch module imports this one

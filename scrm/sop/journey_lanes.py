@@ -13,7 +13,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
-from bot.logging import get_logger
+from scrm.infra.logging import get_logger
 from scrm.models.sop import JOURNEY_LANES
 from scrm.sop.journey_dead import ALIVE_MS, SINCE_KEY, WORKERS_KEY, dead_claimers
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from bot import safe_fetch
-from bot.settings import get_settings
+from scrm.infra import safe_fetch
+from scrm.infra.settings import get_settings
 from scrm.models import Journey
 
 if TYPE_CHECKING:  # the batch module imports this one

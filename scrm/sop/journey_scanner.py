@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from bot.logging import get_logger
+from scrm.infra.logging import get_logger
 from scrm.models import Corp, Journey
 from scrm.sop import journeys
 from scrm.sop.execute import ClientFor

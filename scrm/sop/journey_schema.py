@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from livecode.schedule import parse_hhmm
+from scrm.infra.schedule import parse_hhmm
 from scrm.sop import variables
 
 

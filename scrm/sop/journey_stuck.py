@@ -11,7 +11,7 @@ from typing import Any
 from redis.exceptions import RedisError
 from tortoise.expressions import Q
 
-from bot.logging import get_logger
+from scrm.infra.logging import get_logger
 from scrm.models import Journey, JourneyLog, JourneyRun
 from scrm.services.bulk import insert_all
 from scrm.sop.execute import ClientFor

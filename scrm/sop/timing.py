@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from livecode.schedule import parse_hhmm
+from scrm.infra.schedule import parse_hhmm
 from scrm.sop.schemas import Schedule
 
 

@@ -14,7 +14,7 @@ from redis.asyncio.lock import Lock
 from scrm.sync.planner import PlannerStats
 from wecom.client import WeComClient
 
-# (message, done, total) — the CLI prints it, the admin job writes it to bot.progress.
+# (message, done, total) — the CLI prints it, the admin job writes it to scrm.infra.progress.
 Progress = Callable[[str, int, int], Awaitable[None]]
 # Called after every saved page (tests use it to cut a run short, as a kill would).
 PageHook = Callable[[str, int], Awaitable[None]]

@@ -8,7 +8,7 @@ from arq.connections import ArqRedis
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from scrm.sync import REFRESH_CUSTOMER
+from scrm.infra.job_names import REFRESH_CUSTOMER
 
 COALESCE_SECONDS = 10  # several events for one customer within this share one refresh
 

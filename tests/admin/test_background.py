@@ -7,7 +7,7 @@ import asyncio
 import redis.asyncio as aioredis
 
 from admin.api import admin_settings_tasks
-from bot import background, progress
+from scrm.infra import background, progress
 
 
 async def test_shutdown_interrupts_and_reports(redis_client: aioredis.Redis) -> None:

@@ -1,4 +1,4 @@
-"""scrm/labels.py, scrm/clock.py and the Chinese validation messages: one translation and
+"""scrm/labels.py, scrm/infra/clock.py and the Chinese validation messages: one translation and
 one clock for every page, script and notification."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, Field, ValidationError
 
 from admin.api.validation_text import details
-from scrm import clock, labels
+from scrm import labels
+from scrm.infra import clock
 from scrm.services import lead_import
 
 

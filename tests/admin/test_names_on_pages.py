@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import keys
 from bot.jobs.compliance_alerts import compliance_notify
 from scrm.compliance.team_settings import settings_for
+from scrm.infra import keys
 from scrm.models import Alert, Corp, Lead
 from scrm.services import deals
 from tests.admin.conftest import Linked

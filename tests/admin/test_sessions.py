@@ -184,7 +184,7 @@ async def test_the_snapshot_handler_sees_the_app_and_cannot_break_a_write(
 async def test_without_a_bootstrap_token_only_people_get_in(linked: Linked) -> None:
     from pydantic import SecretStr
 
-    from bot import keys
+    from scrm.infra import keys
 
     linked.bot.app[keys.SETTINGS].admin_token = SecretStr("")
     refused = await linked.bot.get("/api/v1/livecodes", headers={"Authorization": "Bearer "})

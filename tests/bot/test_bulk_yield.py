@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
-from bot import bulk_yield, welcome_lane
+from bot import bulk_yield
+from scrm.infra import welcome_lane
 
 
 @dataclass

@@ -6,7 +6,7 @@ import pytest
 from tortoise import Tortoise
 
 from bot.db import tortoise_config
-from bot.settings import Settings
+from scrm.infra.settings import Settings
 
 
 def test_sqlite_config_is_the_url_with_its_pragmas() -> None:

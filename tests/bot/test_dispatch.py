@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.dispatch import (
+from scrm.infra.dispatch import (
     UNHANDLED,
     BaseMiddleware,
     Dispatcher,
@@ -19,7 +19,7 @@ from bot.dispatch import (
     invert_f,
     or_f,
 )
-from bot.dispatch import handler as handler_module
+from scrm.infra.dispatch import handler as handler_module
 from tests.callbacks import add_contact_xml, event_xml
 from wecom.events import (
     AddExternalContact,

@@ -9,8 +9,8 @@ from aiohttp.test_utils import TestClient
 from prometheus_client import REGISTRY
 
 from bot.app import create_app
-from bot.settings import Settings
 from scrm.enums import InboxStatus
+from scrm.infra.settings import Settings
 from scrm.models import Inbox
 from tests.callbacks import add_contact_xml, event_xml, signed
 from tests.conftest import AES_KEY, CORP_ID, TOKEN

@@ -9,13 +9,14 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from prometheus_client import REGISTRY
 
-from bot import inbox, keys
+from bot import inbox
 from bot.app import create_app, make_arq
 from bot.inbox_admin import replay
 from bot.jobs.inbox import process_inbox
-from bot.settings import Settings
 from bot.worker import build_worker
 from scrm.enums import InboxStatus, RelationStatus
+from scrm.infra import keys
+from scrm.infra.settings import Settings
 from scrm.models import FollowRelation, Inbox
 from tests.callbacks import add_contact_xml, signed
 from tests.conftest import CORP_ID

@@ -12,8 +12,8 @@ import pytest
 import redis.asyncio as aioredis
 from aiohttp import web
 
-from bot import priority_gate, welcome_lane
-from bot.priority_gate import PriorityGate
+from scrm.infra import priority_gate, welcome_lane
+from scrm.infra.priority_gate import PriorityGate
 
 
 def _app(gate: PriorityGate, release: asyncio.Event, log: list[str]) -> web.Application:
@@ -114,8 +114,8 @@ async def test_a_busy_welcome_lane_holds_webhooks(redis_client: aioredis.Redis) 
 async def test_an_add_with_a_welcome_code_holds_webhooks_at_the_edge(
     aiohttp_client: Any, settings: Any, crypto: Any
 ) -> None:
-    from bot import keys
     from bot.app import create_app
+    from scrm.infra import keys
     from tests.callbacks import add_contact_xml, event_xml, signed
     from tests.conftest import CORP_ID
 

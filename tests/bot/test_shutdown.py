@@ -13,8 +13,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.settings import Settings
 from scrm.enums import InboxStatus
+from scrm.infra.settings import Settings
 from scrm.models import Inbox
 from tests.callbacks import add_contact_xml, signed
 from tests.conftest import AES_KEY, CORP_ID, REDIS_URL, SECRET, TOKEN

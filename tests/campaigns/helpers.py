@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import keys
+from scrm.infra import keys
 from scrm.models import Customer, FollowRelation, Tag
 from tests.livecode.conftest import Linked
 

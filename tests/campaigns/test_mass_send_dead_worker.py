@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from bot import keys
 from bot.jobs.campaigns import mass_send_tick
+from scrm.infra import keys
 from scrm.models import MassSend, MassSendTask
 from scrm.services import mass_send
 from scrm.services.mass_send_resume import Holder, LeaseLost

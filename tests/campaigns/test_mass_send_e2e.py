@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from bot import background
+from scrm.infra import background
 from scrm.models import Customer, Lead, LinkOpen, MassSend, MassSendTask, ScoringRule
 from scrm.services import mass_send_track, scoring
 from tests.campaigns.helpers import HIGH, clients, customers

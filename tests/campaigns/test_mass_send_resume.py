@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot import keys
 from bot.jobs.campaigns import mass_send_tick
+from scrm.infra import keys
 from scrm.models import MassSend, MassSendRecipient, MassSendTask
 from scrm.services import mass_send, mass_send_resume
 from tests.campaigns.helpers import clients, customers

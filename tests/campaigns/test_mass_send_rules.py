@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot import keys
 from bot.jobs.campaigns import mass_send_tick
+from scrm.infra import keys
 from scrm.models import MassSend, MassSendRecipient, MassSendTask
 from scrm.services import mass_send, mass_send_track
 from scrm.services.mass_send_reach import Target, reach

@@ -90,7 +90,7 @@ async def test_attachments_from_materials(linked: Linked) -> None:
 
 
 async def test_file_uploaded_once_renewed_before_three_days_and_sent(linked: Linked) -> None:
-    from bot import keys
+    from scrm.infra import keys
     from scrm.models import MassSendTask
     from scrm.services import materials_media
 

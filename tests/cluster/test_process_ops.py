@@ -8,7 +8,7 @@ import signal
 import aiohttp
 import pytest
 
-from bot.settings import Settings
+from scrm.infra.settings import Settings
 from tests.cluster.procs import bot_env, free_port, start, wait_http
 
 

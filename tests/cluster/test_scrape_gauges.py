@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from arq.connections import ArqRedis
 from arq.constants import default_queue_name
 
-from bot import keys
 from bot.app import create_app
-from bot.settings import Settings
 from scrm.compliance.alerts import raise_alert
+from scrm.infra import keys
+from scrm.infra.settings import Settings
 from scrm.models import Corp, SopPlan, SopRun
 from tests.conftest import CORP_ID
 

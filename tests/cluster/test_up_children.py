@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings
+from scrm.infra.settings import Settings
 from tests.cluster.procs import bot_env, free_port, start, wait_http
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.settings import Settings
 from handlers import build_dispatcher
 from scrm.enums import GroupStatus, RelationStatus
+from scrm.infra.settings import Settings
 from scrm.models import ActionEvent, Alert, Corp, FollowRelation, GroupChat
 from tests.callbacks import event_xml
 from tests.compliance.conftest import Linked

@@ -9,11 +9,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bot.settings import Settings
-from scrm import cache
 from scrm.compliance import archive, words
 from scrm.compliance import scan as scan_module
 from scrm.compliance.archive_sources import ArchiveError, ArchiveKeys, SandboxSource
+from scrm.infra import cache
+from scrm.infra.settings import Settings
 from scrm.models import Alert, ArchiveCursor, ChatMessage, Corp
 from tests.conftest import CORP_ID, SECRET
 from tests.wecom.sandbox_fixtures import Sandbox

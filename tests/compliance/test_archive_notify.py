@@ -5,8 +5,8 @@ from __future__ import annotations
 from arq import create_pool
 from arq.connections import RedisSettings
 
-from bot.settings import Settings
 from handlers import build_dispatcher
+from scrm.infra.settings import Settings
 from scrm.models import Corp
 from tests.callbacks import event_xml
 from tests.conftest import CORP_ID, REDIS_URL

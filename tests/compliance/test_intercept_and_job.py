@@ -9,9 +9,9 @@ import redis.asyncio as aioredis
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bot.clients import WeComClients
 from bot.jobs.compliance_archive import compliance_archive
 from scrm.compliance import intercept, words
+from scrm.infra.clients import WeComClients
 from scrm.models import Alert, ChatMessage, ComplianceSettings, Corp, SensitiveWord
 from tests.compliance.conftest import Linked
 from tests.conftest import CORP_ID

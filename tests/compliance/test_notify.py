@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
 
-from bot import keys
 from bot.jobs.compliance_alerts import compliance_notify
 from scrm.compliance import notifier
 from scrm.compliance.alerts import raise_alert
 from scrm.compliance.team_settings import settings_for
+from scrm.infra import keys
 from scrm.models import Alert, Corp, Staff
 from tests.compliance.conftest import Linked
 from tests.conftest import CORP_ID

@@ -8,10 +8,10 @@ from itertools import count
 from zoneinfo import ZoneInfo
 
 from bot.jobs.compliance_alerts import compliance_reply_timeouts
-from bot.settings import Settings
-from livecode import schedule
 from scrm.compliance.reply_timeout import deadline
 from scrm.compliance.team_settings import settings_for
+from scrm.infra import schedule
+from scrm.infra.settings import Settings
 from scrm.models import Alert, ChatMessage, Corp, Staff
 from tests.compliance.conftest import Linked
 from tests.conftest import CORP_ID

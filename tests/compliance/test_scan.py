@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from itertools import count
 
-from bot.settings import Settings
 from scrm.compliance import matcher, words
 from scrm.compliance.scan import ArchivedMessage, classify, store_and_scan
+from scrm.infra.settings import Settings
 from scrm.models import Alert, ChatMessage, ComplianceSettings, Corp, Staff
 from tests.conftest import CORP_ID
 

@@ -13,12 +13,12 @@ import kubernetes_validate
 import pytest
 from prometheus_client import REGISTRY
 
-from bot import metrics  # noqa: F401 - registers every metric
 from bot.app import create_app
 from bot.cli import _parser
-from bot.settings import Settings
 from bot.worker_health import create_worker_health_app
 from livecode.poster import FONT_CANDIDATES
+from scrm.infra import metrics  # noqa: F401 - registers every metric
+from scrm.infra.settings import Settings
 from tests.conftest import make_settings
 from tests.deploy import recipes
 from tests.deploy.recipes import DEPLOY, ROOT

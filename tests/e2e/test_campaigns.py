@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from playwright.async_api import expect
 
-from bot import background
+from scrm.infra import background
 from scrm.models import MassSendTask
 from tests.campaigns.helpers import customers
 from tests.campaigns.test_mass_send_e2e import open_link

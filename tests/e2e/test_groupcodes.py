@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from livecode.models import GroupLiveCode
+from scrm.models.livecode import GroupLiveCode
 from tests.e2e.conftest import UI
 from tests.e2e.test_livecodes import image_loaded, shot_top
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from playwright.async_api import Page
 
-from livecode.models import LiveCode, LiveCodeMember
 from scrm.models import Corp, Tag, TagGroup
+from scrm.models.livecode import LiveCode, LiveCodeMember
 from tests.conftest import CORP_ID
 from tests.e2e.conftest import UI
 from wecom.client.models.tags import AddCorpTag, NewTag

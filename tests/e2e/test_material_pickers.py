@@ -7,8 +7,8 @@ import re
 
 from playwright.async_api import expect
 
-from livecode.models import LiveCode
 from scrm.models import Journey, QuickReply, SopPlan
+from scrm.models.livecode import LiveCode
 from tests.campaigns.helpers import CODE
 from tests.e2e.conftest import UI
 

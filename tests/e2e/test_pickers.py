@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable
 
 from playwright.async_api import Locator, Page, expect
 
-from livecode.models import LiveCode
 from scrm.models import Corp, Customer, Department, FollowRelation, Lead, Opportunity, Staff
+from scrm.models.livecode import LiveCode
 from tests.e2e.conftest import UI
 from tests.e2e.test_livecodes import _fill_member, _mirrored_tag
 

@@ -9,7 +9,7 @@ import re
 from PIL import Image
 from playwright.async_api import Page
 
-from livecode.models import LiveCode
+from scrm.models.livecode import LiveCode
 from tests.e2e.conftest import UI
 from tests.e2e.test_livecodes import _fill_member, image_loaded
 

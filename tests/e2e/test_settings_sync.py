@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot import keys
-from bot.jobs.corp_sync import lock_name
+from scrm.infra import keys
 from scrm.models import Corp, Customer, SyncRun
+from scrm.sync.corp import lock_name
 from tests.conftest import CORP_ID
 from tests.e2e.conftest import UI
 from tests.livecode.conftest import Linked

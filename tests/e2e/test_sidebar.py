@@ -16,7 +16,7 @@ from playwright.async_api import Page, Route, expect
 from yarl import URL
 
 from admin.web.accounts import create_user
-from bot import keys
+from scrm.infra import keys
 from scrm.models import (
     Corp,
     Customer,

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from playwright.async_api import expect
 
 from livecode.common import local_now
-from livecode.models import LiveCode, LiveCodeAdd, LiveCodeMember
 from scrm.models import Alert, Corp, FollowUp, Lead, LeadActivity
+from scrm.models.livecode import LiveCode, LiveCodeAdd, LiveCodeMember
 from tests.conftest import CORP_ID
 from tests.e2e.conftest import UI
 from tests.leads.customer_seed import seed_customers

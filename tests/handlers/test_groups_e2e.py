@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot import keys
 from bot.app import create_app
-from bot.settings import Settings
 from bot.worker import build_worker
 from scrm.enums import GroupStatus
+from scrm.infra import keys
+from scrm.infra.settings import Settings
 from scrm.models import Corp, GroupChat, GroupMember
 from tests.conftest import CORP_ID
 from tests.wecom.sandbox_fixtures import Sandbox, sandbox_config, start_sandbox

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.dispatch import UNHANDLED
-from bot.settings import Settings
 from handlers import build_dispatcher
 from scrm.enums import GroupStatus, RelationStatus
+from scrm.infra.dispatch import UNHANDLED
+from scrm.infra.settings import Settings
 from scrm.models import Corp, Customer, FollowRelation, GroupChat, GroupMember, Tag, TagGroup
 from tests.callbacks import event_xml
 from tests.conftest import CORP_ID

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from livecode.models import LiveCode
 from scrm.models import (
     Corp,
     Customer,
@@ -19,6 +18,7 @@ from scrm.models import (
     Tag,
     TagGroup,
 )
+from scrm.models.livecode import LiveCode
 from tests.conftest import CORP_ID
 from tests.livecode.conftest import Linked
 from tests.sync.helpers import sync_customers

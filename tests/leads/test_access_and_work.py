@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.jobs.tasks import remind_tasks
+from scrm.infra import keys
 from scrm.models import Corp, Lead
 from scrm.services import contacts
 from tests.leads.conftest import Linked
@@ -90,7 +91,7 @@ async def test_tasks_remind_once_and_followups_fill_the_timeline(linked: Linked)
         },
         status=201,
     )
-    ctx = {"clients": linked.bot.app[__import__("bot").keys.CLIENTS]}
+    ctx = {"clients": linked.bot.app[keys.CLIENTS]}
     assert await remind_tasks(ctx) == 1
     assert await remind_tasks(ctx) == 0  # once
     notes = await linked.sandbox.records("notification")
@@ -196,6 +197,6 @@ async def test_a_reminder_given_in_shanghai_time_fires_at_that_instant(linked: L
         {"title": "t", "assignee": "zhangsan", "remind_at": due.isoformat()},
         status=201,
     )
-    ctx = {"clients": linked.bot.app[__import__("bot").keys.CLIENTS]}
+    ctx = {"clients": linked.bot.app[keys.CLIENTS]}
     assert await remind_tasks(ctx, datetime.now(UTC)) == 0  # a minute early: not yet
     assert await remind_tasks(ctx, datetime.now(UTC) + timedelta(minutes=2)) == 1

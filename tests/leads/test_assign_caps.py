@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 import redis.asyncio as aioredis
 
-from bot.settings import Settings
+from scrm.infra.settings import Settings
 from scrm.models import (
     AssignmentRule,
     Corp,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import redis.asyncio as aioredis
 
 from bot.jobs.leads import drain_lead_events, sweep_lead_events
-from bot.settings import Settings
+from scrm.infra.settings import Settings
 from scrm.models import Corp, Lead, LeadActivity, LeadEvent, LeadSource
 from scrm.services import lead_batch
 

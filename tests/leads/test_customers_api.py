@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from scrm.infra import keys
 from scrm.models import Corp, Lead, LeadActivity, LeadSource
 from scrm.services import lead_import
 from tests.leads.conftest import Linked
@@ -194,7 +195,7 @@ async def test_dry_run_describes_every_row_and_progress_is_reported(linked: Link
         steps.append(done)
 
     report = await lead_import.import_csv(
-        source, CSV, linked.bot.app[__import__("bot").keys.ARQ], dry_run=True, progress=step
+        source, CSV, linked.bot.app[keys.ARQ], dry_run=True, progress=step
     )
     assert steps == [200, 400]
     # 客户2 is the lead made above; the duplicate row is 客户3 again.

@@ -15,7 +15,7 @@ from bot.jobs.leads import (
     drain_lead_events,
     release_dead_batches,
 )
-from bot.settings import Settings
+from scrm.infra.settings import Settings
 from scrm.models import Lead, LeadEvent
 from scrm.services import lead_batch
 from tests.leads.test_batch import make_source, pending

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from bot import keys
 from bot.jobs.leads import drain_lead_events, lead_upkeep, rescore_leads
 from bot.jobs.tasks import watch_sla
+from scrm.infra import keys
 from scrm.models import Corp, Lead, LeadActivity, LeadEvent, LeadSource, Opportunity
 from scrm.services import deals
 from tests.leads.conftest import Linked

@@ -9,7 +9,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.jobs.leads import drain_lead_events
-from bot.settings import Settings
+from scrm.infra.settings import Settings
 from scrm.models import AssignmentRule, Lead, LeadActivity, LeadEvent, LeadSettings
 from scrm.services import assignment, lead_batch, lead_merge, scoring
 from scrm.services.leads import phone_index

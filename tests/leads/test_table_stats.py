@@ -11,8 +11,8 @@ import pytest
 import redis.asyncio as aioredis
 from tortoise import connections
 
-from bot.settings import Settings
 from scrm import table_stats
+from scrm.infra.settings import Settings
 from scrm.models import Lead
 from tests.conftest import BACKEND
 

@@ -10,11 +10,11 @@ import pytest
 from aiohttp.test_utils import TestClient
 from pydantic import SecretStr
 
-from bot import keys
 from bot.app import create_app
-from bot.settings import Settings
 from bot.welcome_worker import run_burst
 from bot.worker import build_worker
+from scrm.infra import keys
+from scrm.infra.settings import Settings
 from scrm.models import Corp, Staff
 from tests.conftest import CORP_ID
 from tests.wecom.sandbox_fixtures import STAFF, Sandbox, sandbox_config, start_sandbox

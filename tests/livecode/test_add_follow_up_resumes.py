@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from bot import keys
 from bot.inbox_admin import replay
-from livecode.models import LiveCodeAdd, LiveCodeMember
+from scrm.infra import keys
 from scrm.models import Corp, Inbox, Journey, JourneyRun, Lead, LeadActivity
+from scrm.models.livecode import LiveCodeAdd, LiveCodeMember
 from scrm.services import lead_sources
 from tests.conftest import CORP_ID
 from tests.livecode.conftest import Linked

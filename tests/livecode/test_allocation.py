@@ -8,10 +8,10 @@ from datetime import datetime
 
 import redis.asyncio as aioredis
 
-from bot.settings import Settings
 from livecode.allocation import Allocator
-from livecode.models import LiveCode, LiveCodeMember
+from scrm.infra.settings import Settings
 from scrm.models import Corp
+from scrm.models.livecode import LiveCode, LiveCodeMember
 from tests.conftest import CORP_ID
 
 NOON = datetime.fromisoformat("2026-11-27 12:00+08:00")
@@ -102,7 +102,7 @@ async def test_a_redis_that_lost_its_counters_does_not_hand_out_a_second_quota(
     db: Settings, redis_client: aioredis.Redis
 ) -> None:
     """Redis restarted without persistence mid-day: the day's adds are in the database."""
-    from livecode.models import LiveCodeAdd
+    from scrm.models.livecode import LiveCodeAdd
 
     code, members = await make_code(
         "round_robin", [{"userid": "a", "daily_quota": 3}, {"userid": "bk", "backup": True}]
@@ -135,9 +135,9 @@ async def test_adds_still_in_the_inbox_count_when_a_lost_counter_is_seeded(
 ) -> None:
     """The welcome goes first and the add fact follows from the inbox job: an add stored at
     the edge but not yet recorded still uses the member's quota after a Redis restart."""
-    from livecode.models import LiveCodeAdd
     from scrm.enums import InboxStatus
     from scrm.models import Inbox
+    from scrm.models.livecode import LiveCodeAdd
 
     code, members = await make_code(
         "round_robin", [{"userid": "a", "daily_quota": 3}, {"userid": "bk", "backup": True}]

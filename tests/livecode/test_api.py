@@ -6,9 +6,9 @@ import asyncio
 from collections import Counter
 from typing import Any
 
-from bot import keys
-from livecode.models import LiveCode, LiveCodeAdd
+from scrm.infra import keys
 from scrm.models import Corp, FollowRelation
+from scrm.models.livecode import LiveCode, LiveCodeAdd
 from tests.livecode.conftest import Linked
 
 SPEC: dict[str, Any] = {

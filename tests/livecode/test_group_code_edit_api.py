@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from admin.api.auth import hash_token
-from livecode.models import GroupLiveCode
 from scrm.models import ApiToken, Corp
+from scrm.models.livecode import GroupLiveCode
 from tests.conftest import CORP_ID
 from tests.livecode.conftest import Linked
 from wecom import errors

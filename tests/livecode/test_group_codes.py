@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from livecode.models import GroupLiveCode, GroupLiveCodeJoin
+from scrm.models.livecode import GroupLiveCode, GroupLiveCodeJoin
 from tests.livecode.conftest import AUTH, Linked
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from livecode.schedule import is_open, next_boundary, validate
+from scrm.infra.schedule import is_open, next_boundary, validate
 
 # 2026-11-27 is a Friday (ISO 5), 2026-11-28 a Saturday.
 FRIDAY_NIGHT = {"5": [["22:00", "02:00"]]}

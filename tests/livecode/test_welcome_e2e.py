@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bot import keys
 from livecode import service
-from livecode.models import LiveCode
 from livecode.schemas import LiveCodeSpec, MemberSpec
 from livecode.welcome_flow import send_welcome
 from scrm.enums import RelationStatus
+from scrm.infra import keys
 from scrm.models import Corp, FollowRelation
+from scrm.models.livecode import LiveCode
 from tests.conftest import CORP_ID
 from tests.livecode.conftest import Linked
 from wecom.client import WeComClient

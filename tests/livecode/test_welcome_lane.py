@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from bot import keys, welcome_lane
 from bot.welcome_worker import WelcomeWorker
-from livecode.models import LiveCodeAdd
 from scrm.enums import InboxStatus
+from scrm.infra import keys, welcome_lane
 from scrm.models import Inbox
+from scrm.models.livecode import LiveCodeAdd
 from tests.livecode.conftest import Linked
 from tests.livecode.test_welcome_e2e import live_code
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from prometheus_client import REGISTRY
 
 from livecode import service
-from livecode.models import LiveCodeAdd
 from livecode.welcome_flow import send_welcome
 from scrm.models import Corp, Inbox
+from scrm.models.livecode import LiveCodeAdd
 from tests.conftest import CORP_ID
 from tests.livecode.conftest import Linked
 from tests.livecode.test_welcome_e2e import live_code

@@ -7,15 +7,16 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot import inbox, keys, welcome_lane
-from bot.enqueue import enqueue_inbox_jobs
+from bot import inbox
 from bot.inbox_admin import replay
 from bot.jobs.welcome import welcome_first
 from bot.welcome_worker import run_burst
-from livecode.models import LiveCodeAdd
 from livecode.welcome_once import outcome_key
 from scrm.enums import InboxStatus
+from scrm.infra import keys, welcome_lane
+from scrm.infra.enqueue import enqueue_inbox_jobs
 from scrm.models import Inbox
+from scrm.models.livecode import LiveCodeAdd
 from tests.callbacks import add_contact_xml, signed
 from tests.conftest import CORP_ID
 from tests.livecode.conftest import Linked

@@ -8,7 +8,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.jobs.leads import drain_lead_events
-from bot.settings import Settings
+from scrm.infra.settings import Settings
 from scrm.models import Lead, LeadEvent
 from scrm.services import reports
 from tests.conftest import BACKEND

@@ -10,7 +10,7 @@ from tortoise import connections
 
 from admin.api.auth import hash_token
 from admin.web.passwords import verify_password
-from bot import background
+from scrm.infra import background
 from scrm.models import (
     AdminUser,
     ApiToken,

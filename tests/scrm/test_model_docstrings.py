@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from tortoise.models import Model
 
-import livecode.models
 import scrm.models
+import scrm.models.livecode
 
 
 def test_no_model_docstring_has_a_semicolon() -> None:
     models = [
         obj
-        for module in (scrm.models, livecode.models)
+        for module in (scrm.models, scrm.models.livecode)
         for obj in vars(module).values()
         if isinstance(obj, type) and issubclass(obj, Model) and obj is not Model
     ]

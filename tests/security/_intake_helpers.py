@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from bot.jobs.leads import drain_lead_events
-from bot.settings import Settings
+from scrm.infra.settings import Settings
 from scrm.models import Corp, LeadSource
 from tests.livecode.conftest import Linked
 
@@ -56,7 +56,7 @@ async def push_form(linked: Linked, body: dict[str, Any] | str, request_id: str)
 
 async def drain(linked: Linked, settings: Settings | None = None) -> dict[str, int]:
     """One drain job as the worker runs it (the worker's settings decide the tries)."""
-    from bot import keys
+    from scrm.infra import keys
 
     ctx: dict[str, Any] = {
         "redis": linked.bot.app[keys.ARQ],

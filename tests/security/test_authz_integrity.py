@@ -12,10 +12,10 @@ from aiohttp.test_utils import TestClient
 from yarl import URL
 
 from admin.web.accounts import create_user
-from bot import keys
 from bot.app import create_app
-from livecode.models import LiveCode
+from scrm.infra import keys
 from scrm.models import AdminUser, AuditLog
+from scrm.models.livecode import LiveCode
 from tests.conftest import CORP_ID
 from tests.security._authz_helpers import (
     AUTH,

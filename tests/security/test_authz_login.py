@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from admin.web import login_limit
 from admin.web.accounts import authenticate, create_user
-from bot import keys
+from scrm.infra import keys
 from scrm.models import AdminUser
 from tests.security._authz_helpers import Linked, home_corp, linked
 

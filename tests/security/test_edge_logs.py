@@ -15,8 +15,8 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from bot.app import create_app
-from bot.logging import formatter, get_logger
-from bot.settings import Settings
+from scrm.infra.logging import formatter, get_logger
+from scrm.infra.settings import Settings
 
 TOKEN = "bootstrap-token-9f8e7d6c5b4a"
 PASSWORD = "Hunter2-correct-horse"

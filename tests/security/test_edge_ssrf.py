@@ -14,8 +14,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from admin.sidebar.media import DOWNLOAD_FAILED
-from bot import keys, safe_fetch
-from bot.settings import Settings, override_settings
+from scrm.infra import keys, safe_fetch
+from scrm.infra.settings import Settings, override_settings
 from tests.security._authz_helpers import Linked, linked
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64

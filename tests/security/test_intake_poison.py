@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot import keys
 from bot.jobs.leads import sweep_lead_events
+from scrm.infra import keys
 from scrm.models import Inbox, Lead, LeadEvent
 from scrm.services import lead_batch
 from tests.livecode.conftest import Linked, linked  # noqa: F401

@@ -8,7 +8,7 @@ import json
 
 from bot.app import create_app
 from bot.jobs.leads import sweep_lead_events
-from bot.settings import Settings
+from scrm.infra.settings import Settings
 from scrm.models import LeadEvent
 from tests.security._intake_helpers import SECRET, db_source
 

@@ -11,9 +11,9 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.app import make_arq
-from bot.jobs.names import DRAIN_LEAD_EVENTS
 from bot.runner import supervise_worker
-from bot.settings import Settings
+from scrm.infra.job_names import DRAIN_LEAD_EVENTS
+from scrm.infra.settings import Settings
 from scrm.models import LeadEvent
 from scrm.services import lead_batch
 from tests.security._intake_helpers import db_source
@@ -73,8 +73,8 @@ async def test_inbox_jobs_of_a_killed_worker_are_rerun_without_waiting_half_an_h
     from arq.constants import in_progress_key_prefix
 
     from bot import inbox
-    from bot.jobs.names import IN_PROGRESS_TTL_MS, inbox_job_id
     from scrm.enums import InboxStatus
+    from scrm.infra.job_names import IN_PROGRESS_TTL_MS, inbox_job_id
     from scrm.models import Inbox
 
     old = datetime.now(UTC) - timedelta(minutes=5)

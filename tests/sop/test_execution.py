@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot import keys
+from scrm.infra import keys
 from scrm.models import Corp, GroupChat, SopPlan, SopRun, Staff
 from scrm.sop import execute, materialize, track
 from tests.sop.conftest import Linked

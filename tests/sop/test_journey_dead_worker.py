@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import keys
 from bot.jobs import sop as sop_jobs
+from scrm.infra import keys
 from scrm.models import JourneyLog, JourneyRun
 from scrm.sop import journey_lanes, journey_sends, journeys
 from scrm.sop.journey_state import Fenced

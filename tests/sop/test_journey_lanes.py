@@ -11,8 +11,8 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from bot import keys
 from bot.jobs import sop as sop_jobs
+from scrm.infra import keys
 from scrm.models import Corp, Customer, FollowRelation, JourneyLog, JourneyRun, Staff
 from scrm.models.sop import JOURNEY_LANES, journey_lane
 from scrm.sop import journey_lanes, journey_scanner, journeys

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot import keys
 from scrm.enums import RelationStatus
+from scrm.infra import keys
 from scrm.models import Corp, FollowRelation, JourneyLog, JourneyRun
 from scrm.services.contacts import record_removal
 from scrm.sop import journey_scanner

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import keys
 from bot.jobs import sop as sop_jobs
+from scrm.infra import keys
 from scrm.models import JourneyLog, JourneyRun
 from scrm.sop import journey_batch, journey_lanes, journey_scanner, journeys
 from tests.sop.conftest import Linked

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot import keys
+from scrm.infra import keys
 from scrm.models import Corp, JourneyRun, Staff, SyncRun
 from scrm.models.sop import JOURNEY_LANES, journey_lane
 from scrm.sop import journey_lanes

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from bot import keys
+from scrm.infra import keys
 from scrm.models import JourneyLog, JourneyRun, Lead, Task
 from scrm.sop import journeys
 from scrm.sop.journey_schema import JourneySpec
@@ -203,7 +203,7 @@ async def test_birthday_trigger_webhook_node_and_wecoms_monthly_limit(linked: Li
     from aiohttp import web
     from aiohttp.test_utils import TestServer
 
-    from bot.settings import override_settings
+    from scrm.infra.settings import override_settings
     from scrm.models import JourneyLog
     from scrm.sop import journey_dates
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot import keys
 from bot.jobs.sop import SCAN_LOCK, sop_scan
+from scrm.infra import keys
 from scrm.models import SopRun
 from tests.sop.conftest import Linked
 from tests.sop.test_execution import groups, plan

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot import keys
-from bot.jobs.corp_sync import run_corp_sync
+from scrm.infra import keys
 from scrm.models import Corp, Customer, FollowRelation, GroupChat, GroupMember, Staff, SyncRun, Tag
+from scrm.sync.corp import run_corp_sync
 from tests.conftest import CORP_ID
 from tests.livecode.conftest import Linked
 from tests.wecom.sandbox_fixtures import Sandbox

@@ -9,10 +9,9 @@ from datetime import UTC, datetime
 import pytest
 import redis.asyncio as aioredis
 
-from bot.jobs.corp_sync import SyncBusy, lock_name, run_corp_sync
-from bot.settings import Settings
 from scrm import vault
 from scrm.enums import GroupStatus, MemberType, RelationStatus
+from scrm.infra.settings import Settings
 from scrm.models import (
     Customer,
     Department,
@@ -23,6 +22,7 @@ from scrm.models import (
     SyncRun,
     Tag,
 )
+from scrm.sync.corp import SyncBusy, lock_name, run_corp_sync
 from tests.sync.helpers import corp_pk, rows_written_since, seed_world
 from tests.wecom.sandbox_fixtures import Sandbox
 from wecom.client import WeComClient

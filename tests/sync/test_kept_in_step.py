@@ -10,11 +10,11 @@ import pytest
 from arq.connections import ArqRedis
 
 from bot.app import make_arq
-from bot.settings import Settings
 from bot.worker import build_worker
 from handlers import build_dispatcher
 from livecode import service
 from livecode.schemas import LiveCodeSpec, MemberSpec
+from scrm.infra.settings import Settings
 from scrm.models import Corp, Customer, FollowRelation, GroupChat, GroupMember, Staff, Tag
 from tests.callbacks import event_xml
 from tests.conftest import CORP_ID

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tortoise import connections
 
-from bot.settings import Settings
+from scrm.infra.settings import Settings
 from scrm.sync.planner import PlannerStats
 from tests.conftest import BACKEND
 

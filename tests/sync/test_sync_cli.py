@@ -8,9 +8,9 @@ import redis.asyncio as aioredis
 from bot import sync_cmd
 from bot.cli import _parser
 from bot.db import close_db, init_db
-from bot.jobs.corp_sync import lock_name
-from bot.settings import Settings
+from scrm.infra.settings import Settings
 from scrm.models import Corp
+from scrm.sync.corp import lock_name
 from tests.conftest import CORP_ID
 from tests.wecom.sandbox_fixtures import Sandbox
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import keys
 from handlers import build_dispatcher
+from scrm.infra import keys
 from scrm.models import ChurnEvent, Staff, TransferSettings
 from scrm.services import churn
 from tests.callbacks import event_xml, signed

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot import keys
 from bot.jobs.transfers import transfers_tick
 from handlers import build_dispatcher
+from scrm.infra import keys
 from scrm.models import ChurnEvent, Handover, Lead
 from scrm.services import transfers
 from tests.callbacks import event_xml

@@ -11,9 +11,9 @@ from admin.api import customer_query
 from admin.api.mass_send import send_out
 from admin.api.materials import material_out
 from admin.web.render import current, page
-from livecode.models import LiveCode
 from scrm.ints import parse_id
 from scrm.models import MassSend, Material, Segment, Tag
+from scrm.models.livecode import LiveCode
 from scrm.services import mass_send_track, radar, segments
 from scrm.services.materials import KIND_LABELS
 

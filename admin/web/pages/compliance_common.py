@@ -11,8 +11,8 @@ from aiohttp import web
 
 from admin.api.auth import Actor
 from admin.web.render import base_context, current
-from scrm import clock
 from scrm.compliance.actions import KINDS as ACTION_KINDS
+from scrm.infra import clock
 from scrm.models import Corp, Staff
 
 STATUS = {

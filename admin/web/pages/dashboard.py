@@ -11,8 +11,8 @@ from aiohttp import web
 
 from admin.web.render import current, page
 from livecode.common import local_now
-from livecode.models import LiveCode, LiveCodeAdd
 from scrm.models import Alert, Corp, JourneyTask, SopRun
+from scrm.models.livecode import LiveCode, LiveCodeAdd
 from scrm.services import reports
 
 routes = web.RouteTableDef()

@@ -13,10 +13,10 @@ from aiohttp import web
 from admin.api.group_livecodes import group_stats
 from admin.web.render import current, page
 from livecode.common import local_now
-from livecode.models import GroupLiveCode, GroupLiveCodeJoin
 from scrm.enums import GroupStatus
 from scrm.ints import parse_id
 from scrm.models import Corp, GroupChat
+from scrm.models.livecode import GroupLiveCode, GroupLiveCodeJoin
 
 routes = web.RouteTableDef()
 STATUSES = {"active": "启用", "full": "群已满", "paused": "已暂停"}

@@ -12,15 +12,15 @@ from admin.api.posters import poster_staff_name
 from admin.web.pages import groupcodes
 from admin.web.pages.groupcodes import corp_of
 from admin.web.render import page
-from bot import keys
 from livecode import poster
 from livecode.common import local_now, members_of
-from livecode.models import LiveCode, LiveCodeAdd, LiveCodeMember
 from livecode.schemas import LiveCodeSpec, MemberSpec
 from livecode.stats import code_stats
 from livecode.welcome import ALIASES
+from scrm.infra import keys
 from scrm.ints import parse_id
 from scrm.models import Corp, Material, Staff, Tag
+from scrm.models.livecode import LiveCode, LiveCodeAdd, LiveCodeMember
 from scrm.services.materials import KIND_LABELS
 
 routes = web.RouteTableDef()

@@ -18,7 +18,7 @@ from admin.web.pages import (  # noqa: F401
 )
 from admin.web.pages.settings_common import base, corp_of, local, routes
 from admin.web.render import page
-from bot import keys
+from scrm.infra import keys
 from scrm.ints import parse_int
 from scrm.models import Corp, Staff, SyncRun
 from scrm.services import department_names

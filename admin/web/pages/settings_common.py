@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from admin.web.render import current
-from scrm import clock
+from scrm.infra import clock
 from scrm.models import Corp, Staff
 
 # Every settings module adds its views here; admin.web.pages.settings exports it.

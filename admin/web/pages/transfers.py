@@ -13,9 +13,8 @@ from tortoise.expressions import Q
 
 from admin.api.churn import lost_out
 from admin.web.render import current, page
-from bot import keys
-from livecode.models import LiveCode
 from scrm.enums import GroupStatus, RelationStatus
+from scrm.infra import keys
 from scrm.models import (
     Corp,
     Customer,
@@ -27,6 +26,7 @@ from scrm.models import (
     Tag,
     TransferRule,
 )
+from scrm.models.livecode import LiveCode
 from scrm.services import churn, segments, transfer_resigned, transfers
 from scrm.services.segment_rules import Conditions
 from wecom import errors

@@ -6,9 +6,9 @@ import logging
 import time
 from typing import Any
 
-from bot.dispatch.router import UNHANDLED, Router
+from scrm.infra.dispatch.router import UNHANDLED, Router
 
-log = logging.getLogger("bot.dispatch")
+log = logging.getLogger("scrm.infra.dispatch")
 
 
 class Dispatcher(Router):

@@ -6,14 +6,14 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from bot import progress
-from bot.logging import get_logger
+from scrm.infra import progress
+from scrm.infra.logging import get_logger
 from scrm.models import Corp, Staff
 from scrm.sync.departments import write_departments
 from wecom import errors
 from wecom.client import WeComClient
 
-log = get_logger("bot.jobs.staff_sync")
+log = get_logger("scrm.sync.staff")
 STAFF_SYNC = "staff_sync"
 ROOT_DEPARTMENT = 1
 NO_SUCH_DEPARTMENT = 60123  # a department deleted since a member was last synced
@@ -123,9 +123,3 @@ async def run_sync(corp_pk: int, client: WeComClient, redis: Redis, op_id: str) 
     await progress.report(
         redis, op_id, done=1, total=1, state="done", message=summary, result=counts
     )
-
-
-async def staff_sync(ctx: dict[str, Any], corp_pk: int, op_id: str) -> None:
-    """The arq form of the sync, for a deployment that prefers the worker to run it."""
-    corp = await Corp.get(id=corp_pk)
-    await run_sync(corp_pk, ctx["clients"].for_corp(corp), ctx["redis"], op_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.dispatch.handler import FilterObject
+from scrm.infra.dispatch.handler import FilterObject
 
 
 class Filter:

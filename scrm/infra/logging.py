@@ -2,7 +2,7 @@
 
 Tracebacks are rendered as plain text, never with local variables (structlog renders locals
 when `rich` or `better-exceptions` is installed, and locals hold passwords and tokens), and
-every line passes `bot.log_redact.redact` (secret keys and phone numbers masked, by value too)."""
+every line passes `log_redact.redact` (secret keys and phone numbers masked, by value too)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 
 import structlog
 
-from bot.log_redact import redact
+from scrm.infra.log_redact import redact
 
 
 def setup_logging(level: str = "INFO", fmt: str = "console") -> None:

@@ -12,17 +12,18 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from arq.connections import ArqRedis
 from arq.constants import default_queue_name, expires_extra_ms, job_key_prefix, result_key_prefix
 from arq.jobs import serialize_job
 from redis.exceptions import RedisError
 
-from bot import metrics, welcome_lane
-from bot.jobs.names import PROCESS_INBOX, inbox_job_id
-from bot.logging import get_logger
+from scrm.infra import metrics, welcome_lane
+from scrm.infra.job_names import DRAIN_LEAD_EVENTS, PROCESS_INBOX, inbox_job_id
+from scrm.infra.logging import get_logger
 
-log = get_logger("bot.enqueue")
+log = get_logger("scrm.infra.enqueue")
 
 _SCRIPT = """
 local queue, px, job_prefix, result_prefix = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
@@ -108,3 +109,19 @@ class BatchEnqueuer:
             finally:
                 for _ in batch:
                     self.queue.task_done()
+
+
+_last_kick = [0.0]
+
+
+async def kick_drain(arq: Any) -> None:
+    """Wake a worker to drain pending pushes in batches: at most one job per window per
+    process (a drain loops until nothing is pending; the sweeper catches the rare straggler)."""
+    window = int(time.monotonic() * 4)
+    if _last_kick[0] == window:
+        return
+    _last_kick[0] = window
+    try:
+        await arq.enqueue_job(DRAIN_LEAD_EVENTS, _job_id=f"lead-drain:{int(time.time() * 4)}")
+    except (RedisError, OSError, TimeoutError) as exc:  # Redis down: the sweeper drains
+        log.warning("leads.kick_failed", error=type(exc).__name__)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from bot.logging import get_logger
-from bot.settings import Settings
+from scrm.infra.logging import get_logger
+from scrm.infra.settings import Settings
 from scrm.models import Corp
 from wecom.crypto import WeComCrypto
 
-log = get_logger("bot.corps")
+log = get_logger("scrm.infra.corps")
 
 # An unknown corp id is answered from memory for this long, so a flood of foreign
 # callbacks cannot turn into a flood of database lookups.

@@ -11,11 +11,11 @@ from aiohttp import web
 if TYPE_CHECKING:
     from arq.connections import ArqRedis
 
-    from bot.clients import WeComClients
-    from bot.corps import CorpRegistry
-    from bot.enqueue import BatchEnqueuer
-    from bot.priority_gate import PriorityGate
-    from bot.settings import Settings
+    from scrm.infra.clients import WeComClients
+    from scrm.infra.corps import CorpRegistry
+    from scrm.infra.enqueue import BatchEnqueuer
+    from scrm.infra.priority_gate import PriorityGate
+    from scrm.infra.settings import Settings
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 ARQ: web.AppKey[ArqRedis] = web.AppKey("arq")
@@ -26,5 +26,5 @@ CLIENTS: web.AppKey[WeComClients] = web.AppKey("clients")
 # Set on SIGTERM when SCRM_WEB_DRAIN_SECONDS > 0: /healthz answers 503 so the load balancer
 # stops sending while the process still serves what it is sent.
 DRAINING: web.AppKey[asyncio.Event] = web.AppKey("draining")
-# Scans and welcomes ahead of lead webhooks (bot/priority_gate.py): the edge holds it on an add.
+# Scans and welcomes ahead of lead webhooks (priority_gate.py): the edge holds it on an add.
 GATE: web.AppKey[PriorityGate] = web.AppKey("priority_gate")

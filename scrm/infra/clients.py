@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp
 from redis.asyncio import Redis
 
-from bot.settings import Settings
+from scrm.infra.settings import Settings
 from scrm.models import Corp
 from wecom.client import WeComClient
 

@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     # runs a second before it may wait again): crons and drains are delayed, never starved.
     bulk_yield_seconds: float = Field(default=15.0, ge=0, le=120)
     # A lead webhook waits at most this long while a scan, an add with a welcome code or a
-    # welcome is in flight (bot/priority_gate.py); 0: never. Platforms allow seconds to answer.
+    # welcome is in flight (priority_gate.py); 0: never. Platforms allow seconds to answer.
     webhook_yield_seconds: float = Field(default=1.0, ge=0, le=10)
     # `up`, `serve` and `worker` run on uvloop when it is installed; False: asyncio's own loop.
     uvloop: bool = True

@@ -17,9 +17,9 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from bot.logging import get_logger
+from scrm.infra.logging import get_logger
 
-log = get_logger("bot.welcome_lane")
+log = get_logger("scrm.infra.welcome_lane")
 
 LANE = "scrm:welcome:lane"
 TIMINGS = "scrm:welcome:timings"

@@ -23,8 +23,8 @@ from aiohttp.typedefs import Middleware
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot import welcome_lane
-from bot.metrics import WEBHOOKS_HELD
+from scrm.infra import welcome_lane
+from scrm.infra.metrics import WEBHOOKS_HELD
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -2,10 +2,10 @@
 
 from magic_filter import F
 
-from bot.dispatch.dispatcher import Dispatcher
-from bot.dispatch.filters import Filter, and_f, invert_f, or_f
-from bot.dispatch.middleware import BaseMiddleware
-from bot.dispatch.router import UNHANDLED, Router, SkipHandler
+from scrm.infra.dispatch.dispatcher import Dispatcher
+from scrm.infra.dispatch.filters import Filter, and_f, invert_f, or_f
+from scrm.infra.dispatch.middleware import BaseMiddleware
+from scrm.infra.dispatch.router import UNHANDLED, Router, SkipHandler
 
 __all__ = [
     "UNHANDLED",

@@ -38,7 +38,7 @@ WELCOME_SINCE_CREATE = Histogram(
     "From the add event's CreateTime (whole seconds) to send_welcome_msg answered",
     buckets=(0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 20.0),
 )
-# A lead webhook held back while scans or welcomes were in flight (bot/priority_gate.py).
+# A lead webhook held back while scans or welcomes were in flight (scrm/infra/priority_gate.py).
 WEBHOOKS_HELD = Histogram(
     "scrm_webhook_held_seconds",
     "How long a lead webhook waited for poster scans and welcomes to go first",

@@ -8,6 +8,28 @@ COMPLIANCE_ARCHIVE = "compliance_archive"
 COMPLIANCE_REPLY_TIMEOUTS = "compliance_reply_timeouts"
 COMPLIANCE_NOTIFY = "compliance_notify"
 
+# The worker's other jobs and crons.
+CORP_SYNC = "corp_sync"
+EXPORT_FILE = "export_file"
+FIRST_SYNCS = "first_syncs"
+JOURNEY_DATES = "journey_dates"
+LEAD_UPKEEP = "lead_upkeep"
+MASS_SEND_RUN = "mass_send_run"
+MASS_SEND_TICK = "mass_send_tick"
+MATERIAL_MEDIA = "material_media"
+NIGHTLY_SYNC = "nightly_sync"
+REFRESH_CUSTOMER = "sync_refresh_customer"
+REFRESH_GROUP = "sync_refresh_group"
+REFRESH_TAGS = "sync_refresh_tags"
+REMIND_TASKS = "remind_tasks"
+RESCORE_LEADS = "rescore_leads"
+SOP_PLAN = "sop_plan"
+SOP_SCAN = "sop_scan"
+SOP_TRACK = "sop_track"
+SYNC_LIVE_CODES = "sync_live_codes"
+TRANSFERS_TICK = "transfers_tick"
+WATCH_SLA = "watch_sla"
+
 # arq marks a running job with one "in progress" key whose lifetime is the LONGEST function
 # timeout + 10 s (the nightly corp sync: 6 h), whatever the job. A worker killed mid-job leaves
 # the key, so its inbox job would wait half an hour; the sweeper uses these to tell a job
@@ -26,3 +48,7 @@ def inbox_job_id(inbox_key: str, attempt: int, replay: int = 0) -> str:
     database while Redis remembers old results (a demo re-run, a restored backup)."""
     return f"inbox:{inbox_key[:32]}:{replay}:{attempt}"
 
+
+def first_sync_job_id(corp_pk: int) -> str:
+    """One first sync per corp, whoever queues it (the worker's cron or the admin)."""
+    return f"{CORP_SYNC}:first:{corp_pk}"

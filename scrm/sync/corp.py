@@ -8,17 +8,17 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from bot import progress
-from bot.jobs.staff_sync import SyncRefused, sync_staff
-from bot.logging import get_logger
+from scrm.infra import progress
+from scrm.infra.logging import get_logger
 from scrm.models import Corp, SyncCursor, SyncRun
 from scrm.sync.context import PageHook, Progress, SyncContext
 from scrm.sync.customers import sync_customers
 from scrm.sync.groups import sync_groups
+from scrm.sync.staff import SyncRefused, sync_staff
 from scrm.sync.tags import sync_tags
 from wecom.client import WeComClient
 
-log = get_logger("bot.jobs.corp_sync")
+log = get_logger("scrm.sync.corp")
 STEPS = ("staff", "tags", "customers", "groups")
 LABELS = {"staff": "成员与部门", "tags": "企业标签", "customers": "客户", "groups": "客户群"}
 LOCK_SECONDS = 300  # renewed every page; a killed process frees the corp within this

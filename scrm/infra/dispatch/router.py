@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.dispatch.handler import CallableObject, FilterObject, HandlerObject
-from bot.dispatch.middleware import Middleware, NextHandler, wrap
+from scrm.infra.dispatch.handler import CallableObject, FilterObject, HandlerObject
+from scrm.infra.dispatch.middleware import Middleware, NextHandler, wrap
 
 
 class _Unhandled:
