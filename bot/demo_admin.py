@@ -7,7 +7,7 @@ import secrets
 
 import aiohttp
 
-from admin.web.accounts import create_user
+from admin.api.accounts import create_user
 from scrm.models import Corp
 
 # username → (role, WeCom member, team); the members are the demo's sandbox staff.

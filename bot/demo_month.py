@@ -10,8 +10,8 @@ from typing import Any
 
 import aiohttp
 
-from admin.web.pages.deal_labels import FIELDS
-from admin.web.pages.deal_labels import stage as stage_label
+from admin.api.deal_labels import FIELDS
+from admin.api.deal_labels import stage as stage_label
 from admin.web.pages.sop_journeys import TEMPLATE
 from bot.term_table import table
 from scrm.models import (

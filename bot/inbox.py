@@ -24,6 +24,7 @@ from scrm.infra.job_names import (
 from scrm.infra.logging import get_logger
 from scrm.infra.settings import Settings
 from scrm.models import Inbox
+from scrm.services import lead_drain
 from wecom.events import event_identity
 
 log = get_logger("bot.inbox")
@@ -146,9 +147,7 @@ async def run_sweeper(arq: ArqRedis, interval: float, lead_backoff: float = 10.0
     while True:
         try:
             await sweep_once(arq)
-            from bot.jobs.leads import sweep_lead_events  # the lead intake's own pending rows
-
-            await sweep_lead_events(arq, backoff_seconds=lead_backoff)
+            await lead_drain.sweep_lead_events(arq, backoff_seconds=lead_backoff)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -8,9 +8,9 @@ import os
 
 import redis.asyncio as aioredis
 
-from admin.api.auth import ROLES
-from admin.web import identity
-from admin.web.accounts import AccountError, create_user, set_password
+from admin.api import identity
+from admin.api.accounts import AccountError, create_user, set_password
+from admin.api.actor import ROLES
 from bot.db import close_db, init_db
 from scrm.infra.corps import bootstrap_corp
 from scrm.infra.settings import Settings

@@ -8,11 +8,12 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from admin.api.auth import ROLES, actor, require
+from admin.api import identity
+from admin.api.accounts import AccountError, create_user, set_password
+from admin.api.actor import ROLES
+from admin.api.auth import actor, require
 from admin.api.common import corp_for, error, not_found, ok, parse, path_id
 from admin.api.openapi import API
-from admin.web import identity
-from admin.web.accounts import AccountError, create_user, set_password
 from scrm.infra import keys
 from scrm.models import AdminUser, Corp, Staff
 

@@ -6,11 +6,12 @@ import hashlib
 import hmac
 import json
 import secrets
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
+from admin.api import identity
+from admin.api.actor import Actor
 from scrm.infra import keys
 from scrm.infra.cache import TtlCache
 from scrm.infra.logging import get_logger
@@ -18,29 +19,6 @@ from scrm.models import ApiToken
 from scrm.models.base import corp_pk
 
 log = get_logger("admin.api.auth")
-# Ordered: each role can do what the ones before it can. Ops leads run campaigns (codes, SOP,
-# journeys) for the whole corp, so they see every customer, but not compliance or settings.
-ROLES = ("staff", "manager", "ops", "admin")
-
-
-@dataclass(frozen=True)
-class Actor:
-    role: str
-    userid: str = ""
-    team: list[str] = field(default_factory=list)
-    corp_pk: int | None = None  # None: the bootstrap admin, any corp
-    name: str = ""  # the login name, for the audit log
-
-    def owners(self) -> list[str] | None:
-        """Whose records this actor sees: None for everyone (admin, ops)."""
-        if self.role in ("admin", "ops"):
-            return None
-        return [self.userid, *self.team] if self.role == "manager" else [self.userid]
-
-    def at_least(self, role: str) -> bool:
-        return ROLES.index(self.role) >= ROLES.index(role)
-
-
 ACTOR: web.RequestKey[Actor] = web.RequestKey("actor", Actor)
 # A revoked token keeps working for at most 30 s in a process that has seen it.
 _tokens: TtlCache[str, Actor | None] = TtlCache(30.0)
@@ -91,8 +69,6 @@ async def bearer_auth(request: web.Request, handler: Any) -> web.StreamResponse:
 async def _session_call(request: web.Request, handler: Any) -> web.StreamResponse:
     """The admin pages call the API with their session cookie. A cookie is sent by the browser
     on its own, so every write must also carry the page's CSRF token in a header."""
-    from admin.web import identity  # the session layer imports Actor from here
-
     actor = await identity.session_actor(request)
     if actor is None:
         log.warning("api.unauthorized", path=request.path)

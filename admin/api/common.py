@@ -13,6 +13,7 @@ from tortoise.models import Model
 from admin.api.auth import actor
 from admin.api.validation_text import details
 from scrm import error_text, labels
+from scrm.infra import keys
 from scrm.infra.logging import get_logger
 from scrm.ints import parse_id
 from scrm.models import Corp
@@ -137,3 +138,9 @@ def query_instant(request: web.Request, name: str) -> datetime | None:
             text=json.dumps({"error": f"{name} must be an ISO 8601 date or time"}),
             content_type="application/json",
         ) from None
+
+
+def base_url(request: web.Request) -> str:
+    """How the browser reaches us: the configured public URL, else this request's origin."""
+    public = request.app[keys.SETTINGS].public_url.rstrip("/")
+    return public or f"{request.scheme}://{request.host}"

@@ -15,6 +15,7 @@ from scrm.leads import schemas as s
 from scrm.models import Lead, LeadActivity, LeadSource
 from scrm.models.base import corp_pk
 from scrm.services import assignment, leads, prediction
+from scrm.services.lead_platforms import LeadFields, scrub_phones
 
 TAG = "leads"
 
@@ -132,8 +133,6 @@ async def create_lead(request: web.Request) -> web.Response:
         key=f"manual-{corp.id}",
         defaults={"corp_id": corp.id, "secret": "-", "channel": "manual"},
     )
-    from scrm.leads.platforms import LeadFields, scrub_phones
-
     if body.phone and phones.key(body.phone) is None:
         return error(422, "phone is not a phone number (手机号或电话号码无效)")
     fields = scrub_phones(

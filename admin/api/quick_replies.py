@@ -12,10 +12,12 @@ from tortoise.expressions import F
 
 from admin.api import quick_reply_categories as categories
 from admin.api import refs
+from admin.api import sidebar_card as card
+from admin.api import sidebar_media as media
+from admin.api import sidebar_messages as messages
 from admin.api.auth import actor, require
 from admin.api.common import corp_for, error, not_found, ok, owned, parse
 from admin.api.openapi import API
-from admin.sidebar import card, media, messages
 from scrm.infra import keys
 from scrm.models import Corp, Material, QuickReply, QuickReplyCategory
 from scrm.services import material_import, materials

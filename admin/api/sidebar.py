@@ -12,10 +12,10 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 from yarl import URL
 
+from admin.api import sidebar_card as card
 from admin.api.auth import actor
 from admin.api.common import corp_for, error, not_found, ok, parse
 from admin.api.openapi import API
-from admin.sidebar import card
 from scrm.infra import keys
 from scrm.infra.logging import get_logger
 from scrm.models import Corp, FollowRelation, FollowUp, Tag

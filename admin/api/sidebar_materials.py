@@ -8,11 +8,12 @@ from typing import Any
 
 from aiohttp import web
 
+from admin.api import sidebar_card as card
+from admin.api import sidebar_messages as messages
 from admin.api.auth import actor
 from admin.api.common import corp_for, not_found, ok, path_id
 from admin.api.materials import material_out
 from admin.api.openapi import API
-from admin.sidebar import card, messages
 from scrm.models import Material
 from scrm.services import materials
 

@@ -10,7 +10,8 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from admin.api import refs
-from admin.api.auth import ROLES, actor, hash_token, in_scope, new_token, require
+from admin.api.actor import ROLES
+from admin.api.auth import actor, hash_token, in_scope, new_token, require
 from admin.api.common import corp_for, error, ok, parse, path_id, utc
 from admin.api.openapi import API
 from scrm.models import ApiToken, Corp, FollowUp, Task

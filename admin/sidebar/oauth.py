@@ -15,7 +15,8 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session
 
-from admin.web import identity
+from admin.api import identity
+from admin.api.common import base_url
 from scrm.infra import keys
 from scrm.infra.logging import get_logger
 from scrm.models import Corp, Staff
@@ -35,12 +36,6 @@ def safe_next(raw: str | None) -> str:
 def message(request: web.Request, status: int, title: str, text: str) -> web.Response:
     context = {"title": title, "message": text, "retry": HOME}
     return aiohttp_jinja2.render_template("sidebar_message.html", request, context, status=status)
-
-
-def base_url(request: web.Request) -> str:
-    """How the browser reaches us: the configured public URL, else this request's origin."""
-    public = request.app[keys.SETTINGS].public_url.rstrip("/")
-    return public or f"{request.scheme}://{request.host}"
 
 
 async def _corp(target: str) -> Corp | None:

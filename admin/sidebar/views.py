@@ -5,9 +5,9 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from admin.api import identity
 from admin.api.auth import ACTOR
 from admin.sidebar import oauth
-from admin.web import identity
 from scrm.models import Staff
 
 routes = web.RouteTableDef()

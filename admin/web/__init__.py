@@ -10,8 +10,8 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from admin.web import identity, login
-from admin.web.pages import deal_labels
+from admin.api import deal_labels, identity
+from admin.web import login
 from scrm import labels
 from scrm.infra import clock
 

@@ -8,8 +8,8 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from admin.api import identity
 from admin.api.auth import ACTOR
-from admin.web import identity
 from scrm.infra.logging import get_logger
 
 log = get_logger("admin.web.guard")

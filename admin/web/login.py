@@ -6,8 +6,9 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session
 
-from admin.web import identity, login_limit
-from admin.web.accounts import authenticate
+from admin.api import identity
+from admin.api.accounts import authenticate
+from admin.web import login_limit
 from scrm.infra import keys
 
 routes = web.RouteTableDef()

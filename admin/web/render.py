@@ -9,8 +9,8 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from admin.api import identity
 from admin.api.auth import ACTOR, Actor
-from admin.web import identity
 from admin.web.nav import NAV
 from scrm import labels
 from scrm.infra import clock

@@ -1,235 +1,26 @@
-"""Lead jobs: turn a stored platform push into a lead; the pool's hourly upkeep."""
+"""Jobs of the lead intake: the drain, the hourly upkeep and a corp's rescore."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from redis.exceptions import RedisError
+from scrm.services import lead_drain, lead_sources, scoring
+from scrm.services import lead_upkeep as upkeep
 
-from scrm import table_stats
-from scrm.infra.logging import get_logger
-from scrm.models import Corp, Lead, LeadEvent
-from scrm.services import pool, scoring
 
-log = get_logger("bot.jobs.leads")
+async def drain_lead_events(ctx: dict[str, Any]) -> dict[str, int]:
+    settings = ctx.get("settings")
+    max_attempts = settings.inbox_max_attempts if settings is not None else 6
+    return await lead_drain.drain(ctx["redis"], max_attempts, ctx.get("stopping"))
 
 
 async def lead_upkeep(ctx: dict[str, Any]) -> dict[str, int]:
     """Hourly: behaviour decay, recycling warnings (app message to the owner), recycling."""
-    now = datetime.now(UTC)
-    totals = {"decayed": 0, "warned": 0, "recycled": 0}
-    for corp in await Corp.filter(active=True):
-        settings = await scoring.settings_for(corp.id)
-        for lead in await Lead.filter(corp_id=corp.id, merged_into_id=None, behaviour_score__gt=0):
-            before = lead.behaviour_score
-            scoring.decay(lead, settings, now)
-            if lead.behaviour_score != before:
-                scoring.finish(lead, settings)
-                await lead.save()
-                totals["decayed"] += 1
-        warnings = await pool.due_warnings(corp.id, now)
-        for owner, due in warnings.items():
-            totals["warned"] += len(due)
-            await _notify(ctx, corp, owner, due)
-        totals["recycled"] += len(await pool.recycle(corp.id, now))
-        totals["stale"] = totals.get("stale", 0) + await _stale_deals(ctx, corp, now)
-    app_settings = ctx.get("settings")
-    days = app_settings.lead_event_retention_days if app_settings is not None else 30
-    totals["purged"] = await purge_event_bodies(now, days)
-    return totals
-
-
-async def purge_event_bodies(now: datetime, days: int) -> int:
-    """Processed pushes lose their raw body (phones, encrypted) after `days`; 0 keeps them.
-    Dead ones keep theirs: an operator may still replay them."""
-    if days <= 0:
-        return 0
-    return await (
-        LeadEvent.filter(status__in=("done", "ignored"), updated_at__lt=now - timedelta(days=days))
-        .exclude(body="")
-        .update(body="")
-    )
-
-
-async def _stale_deals(ctx: dict[str, Any], corp: Corp, now: datetime) -> int:
-    """Open opportunities whose next-step date has passed: the owner hears once a day."""
-    from scrm.models import Opportunity
-
-    stale = await Opportunity.filter(
-        corp_id=corp.id, closed_at__isnull=True, next_step_date__lt=now.date()
-    )
-    told = 0
-    for opp in stale:
-        key = f"deal:stale:{opp.id}:{now.date().isoformat()}"
-        if not await ctx["redis"].set(key, "1", nx=True, ex=2 * 86400):
-            continue
-        told += 1
-        await _notify_text(
-            ctx,
-            corp,
-            opp.owner_userid,
-            f"商机「{opp.name}」的下一步（{opp.next_step}）已过期，请更新。",
-        )
-    return told
-
-
-async def _notify_text(ctx: dict[str, Any], corp: Corp, userid: str, text: str) -> None:
-    from bot.jobs.tasks import _tell
-
-    await _tell(ctx, corp, userid, text)
-
-
-async def _notify(ctx: dict[str, Any], corp: Corp, owner: str, due: list[Lead]) -> None:
-    names = "、".join(lead.name or f"线索#{lead.id}" for lead in due[:5])
-    await _notify_text(
-        ctx, corp, owner, f"您有 {len(due)} 条线索即将回收到公海：{names}。请尽快跟进。"
-    )
-
-
-DRAIN_SLOTS = 2  # concurrent drains in the whole deployment; more only fight over people
-SLOT_KEY = "lead:drain-slot:{}"
-# A drain's slot names the claim stamp of the batch in hand and is renewed while the drain
-# lives: a slot gone (its process killed) or naming another stamp marks a batch as dead.
-SLOT_LEASE_MS = 15_000
-SLOT_RENEW_S = 5.0
-DEAD_AFTER = timedelta(seconds=10)  # a batch is this old before a sweep may call it dead
-DEFER_PAUSE = 0.05  # seconds; a drain's batch holds its people for about this long
-
-
-def claim_stamp(at: datetime) -> str:
-    """A claim's time as the slot and the rows both give it (exact to the microsecond)."""
-    return str(
-        (at.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
-    )
-
-
-async def _keep_slot(redis: Any, slot: str) -> None:
-    while True:
-        await asyncio.sleep(SLOT_RENEW_S)
-        try:
-            await redis.pexpire(slot, SLOT_LEASE_MS)
-        except (RedisError, OSError) as exc:  # its batches may be handed back: fenced, safe
-            log.warning("leads.slot_unrenewed", slot=slot, error=str(exc))
-
-
-async def drain_lead_events(ctx: dict[str, Any]) -> dict[str, int]:
-    """Claim pending pushes in batches and ingest them until none is left. At most
-    DRAIN_SLOTS drains run at once; a kick that finds them all busy leaves the work to them."""
-    from scrm.services import lead_batch
-
-    redis = ctx["redis"]
     settings = ctx.get("settings")
-    max_attempts = settings.inbox_max_attempts if settings is not None else 6
-    slot = None
-    for n in range(DRAIN_SLOTS):
-        # A short lease, renewed while the drain lives: a drain killed with its process
-        # (SIGKILL) frees its slot, and its batch, within seconds.
-        if await redis.set(SLOT_KEY.format(n), "", nx=True, px=SLOT_LEASE_MS):
-            slot = SLOT_KEY.format(n)
-            break
-    if slot is None:
-        return {"busy": 1}
-    totals: dict[str, int] = {}
-    keeper = asyncio.create_task(_keep_slot(redis, slot))
-    try:
-        # On shutdown (ctx["stopping"] is set) stop after the batch in hand: it commits or not as a
-        # whole, and what is left stays pending for the next drain.
-        stopping = ctx.get("stopping")
-        while not (stopping and stopping.is_set()):
-            at = datetime.now(UTC)
-            # Named in the slot before the rows are stamped: a sweep never finds a live
-            # drain's batch unnamed (unless Redis lost the slot; the fence covers that).
-            await redis.set(slot, claim_stamp(at), px=SLOT_LEASE_MS)
-            if not (events := await lead_batch.claim(at=at)):
-                break
-            try:
-                counts = await lead_batch.ingest_batch(events, redis, max_attempts)
-            except lead_batch.BatchLost as exc:  # a sweep took it back: another drain's now
-                log.warning("leads.batch_lost", events=len(events), error=str(exc))
-                continue
-            except BaseException:  # an error, or cancelled after the shutdown grace
-                # Hand the batch back at once rather than after the sweeper's timeout (only
-                # rows still this claim's: a sweep may have handed them to another drain).
-                await asyncio.shield(
-                    LeadEvent.filter(
-                        id__in=[e["id"] for e in events], status="processing", updated_at=at
-                    ).update(status="pending")
-                )
-                raise
-            for key, value in counts.items():
-                totals[key] = totals.get(key, 0) + value
-            # A burst into an empty table: keep the merge lookup on its indexes.
-            await table_stats.refresh(redis, ("lead", "lead_event"))
-            if counts.get("deferred", 0) == len(events):
-                # Every push of the batch names people the other drain is writing: give it
-                # the moment its batch takes rather than claiming the same rows again at once.
-                await asyncio.sleep(DEFER_PAUSE)
-    finally:
-        keeper.cancel()
-        await redis.delete(slot)
-    return totals
-
-
-async def sweep_lead_events(
-    arq: Any, stuck_after: float = 120.0, backoff_seconds: float = 10.0
-) -> int:
-    """Pushes left pending (Redis was down, or the last kick of a window came too late) get a
-    drain; rows a crashed drain left `processing` go back to pending first — at once when no
-    drain slot names their batch, after `stuck_after` when Redis cannot say — and so do failed
-    ones (`retry`) whose backoff (doubling per try, at most an hour) has passed. A batch
-    handed back while its drain still lives is not written twice: the drain's write checks
-    its claim stamp first (lead_batch.BatchLost)."""
-    from scrm.infra.job_names import DRAIN_LEAD_EVENTS
-
-    now = datetime.now(UTC)
-    stuck = now - timedelta(seconds=stuck_after)
-    await LeadEvent.filter(status="processing", updated_at__lt=stuck).update(status="pending")
-    await release_dead_batches(arq, now)
-    due = [
-        event_id
-        for event_id, attempts, at in await LeadEvent.filter(status="retry").values_list(
-            "id", "attempts", "updated_at"
-        )
-        if at <= now - timedelta(seconds=min(backoff_seconds * 2 ** max(attempts - 1, 0), 3600))
-    ]
-    if due:
-        await LeadEvent.filter(id__in=due, status="retry").update(status="pending")
-    pending = await LeadEvent.filter(status="pending").count()
-    if pending:
-        minute = int(datetime.now(UTC).timestamp() // 5)
-        await arq.enqueue_job(DRAIN_LEAD_EVENTS, _job_id=f"lead-drain:sweep:{minute}")
-    return pending
-
-
-async def release_dead_batches(redis: Any, now: datetime) -> int:
-    """Batches claimed over DEAD_AFTER ago that no drain slot names: their drain died (its
-    slot lapsed with its process) or moved on without writing them. Back to pending."""
-    try:
-        live = {v.decode() for v in await redis.mget(
-            [SLOT_KEY.format(n) for n in range(DRAIN_SLOTS)]) if v}  # fmt: skip
-    except (RedisError, OSError):
-        return 0  # unknown: the stuck_after rule takes them later
-    cutoff = now - DEAD_AFTER
-    claimed = await LeadEvent.filter(status="processing", updated_at__lt=cutoff).values_list(
-        "id", "updated_at"
-    )
-    dead = [int(i) for i, at in claimed if claim_stamp(at) not in live]
-    if not dead:
-        return 0
-    # Still `processing` under an old stamp: not re-claimed since it was read.
-    moved = await LeadEvent.filter(id__in=dead, status="processing", updated_at__lt=cutoff).update(
-        status="pending"
-    )
-    log.warning("leads.dead_batches_released", events=moved)
-    return moved
-
-
+    days = settings.lead_event_retention_days if settings is not None else 30
+    return await upkeep.run(ctx["redis"], ctx.get("clients"), days)
 
 
 async def rescore_leads(ctx: dict[str, Any], corp_id: int) -> int:
-    from scrm.services import lead_sources, scoring
-
     scoring.forget(corp_id)  # this worker's cached rules may predate the edit
     return await lead_sources.rescore(corp_id)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scrm.infra import clock
 from scrm.infra.logging import get_logger
-from scrm.models import Corp, Task
-from scrm.services import notify
+from scrm.models import Corp, Lead, LeadActivity, Task
+from scrm.services import notify, scoring
 
 log = get_logger("bot.jobs.tasks")
 
@@ -36,11 +36,6 @@ async def remind_tasks(ctx: dict[str, Any], now: datetime | None = None) -> int:
 async def watch_sla(ctx: dict[str, Any], now: datetime | None = None) -> int:
     """Each minute: an assigned lead with no first response after `sla_minutes` → its owner
     is told once (and the breach is on the lead's timeline for the SLA report)."""
-    from datetime import timedelta
-
-    from scrm.models import Lead, LeadActivity
-    from scrm.services import scoring
-
     now = now or datetime.now(UTC)
     told = 0
     for corp in await Corp.filter(active=True):

@@ -17,10 +17,10 @@ from scrm.infra import keys
 from scrm.infra.cache import TtlCache
 from scrm.infra.enqueue import kick_drain
 from scrm.infra.logging import get_logger
-from scrm.leads.platforms import PLATFORMS, Platform, Push, PushError
 from scrm.models import LeadSource
 from scrm.models.base import corp_pk
 from scrm.services.bulk import Table
+from scrm.services.lead_platforms import PLATFORMS, Platform, Push, PushError
 
 log = get_logger("bot.webhooks.leads")
 routes = web.RouteTableDef()

@@ -14,6 +14,8 @@ import aiohttp
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from wecom.archive_seal import open_sealed
+
 
 class ArchiveError(Exception):
     """The source refused or answered nonsense; the cursor stays where it is."""
@@ -106,8 +108,6 @@ class SandboxSource:
         return parse_chatdata(raw)
 
     async def decrypt(self, random_key: bytes, encrypt_chat_msg: str) -> dict[str, Any]:
-        from wecom.sandbox.finance import open_sealed  # the sandbox's DecryptData stand-in
-
         try:
             return dict(json.loads(open_sealed(random_key, encrypt_chat_msg)))
         except Exception as exc:  # InvalidTag, bad base64 or JSON: all mean "cannot read"

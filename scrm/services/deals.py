@@ -8,8 +8,9 @@ from typing import Any
 from pydantic import ValidationError
 from tortoise.expressions import Q
 
-from scrm.models import Lead, Opportunity, Stage, StageChange
+from scrm.models import Customer, Lead, Opportunity, Stage, StageChange
 from scrm.models.base import corp_pk
+from scrm.services import journey_enroll
 from scrm.services.stage_updates import LOST_REASONS, StageUpdates
 
 # (name, probability, fields the stage requires) — seeds: CRM best practice, 商机阶段与字段控制.
@@ -198,12 +199,9 @@ async def move(
     opp.closed_at = now if (stage.is_won or stage.is_lost) else None
     await opp.save()
     if opp.customer_id_ref:  # a stage change may start a customer journey
-        from scrm.models import Customer
-        from scrm.sop import journeys
-
         customer = await Customer.get_or_none(id=opp.customer_id_ref)
         if customer is not None:
-            await journeys.enroll(
+            await journey_enroll.enroll(
                 corp_pk(opp),
                 "stage_changed",
                 customer.external_userid,

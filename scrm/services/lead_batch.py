@@ -14,11 +14,11 @@ from tortoise.transactions import in_transaction
 
 from scrm import phones, storable
 from scrm.infra.logging import get_logger
-from scrm.leads.platforms import PLATFORMS, PushError
 from scrm.models import Customer, Lead, LeadEvent, LeadSource
 from scrm.services import assignment, lead_merge, lead_rows, scoring
 from scrm.services.lead_merge import Plan, Push
 from scrm.services.lead_outcomes import finish_events, plain_body
+from scrm.services.lead_platforms import PLATFORMS, PushError
 from scrm.services.leads import phone_index
 
 BATCH = 500

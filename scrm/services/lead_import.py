@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
-from scrm import phones, storable, table_stats
-from scrm.leads.platforms import LeadFields, scrub_phones
+from scrm import phones, storable
+from scrm.infra import table_stats
 from scrm.models import LeadSource
 from scrm.services import assignment, leads
+from scrm.services.lead_platforms import LeadFields, scrub_phones
 
 MAX_ROWS = 20_000
 MAX_LINES = 1_000  # rows a dry run describes one by one (the counts cover them all)

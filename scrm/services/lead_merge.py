@@ -10,9 +10,9 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from scrm.leads.platforms import LeadFields
 from scrm.models import Customer, Lead, LeadActivity, LeadSource, ScoringRule
 from scrm.services import scoring
+from scrm.services.lead_platforms import LeadFields
 from scrm.services.leads import _absorb, new_lead
 from scrm.services.scoring import LeadSettings
 

@@ -14,10 +14,10 @@ from typing import Any
 from redis.asyncio import Redis
 
 from scrm import phones, vault
-from scrm.leads.platforms import LeadFields
 from scrm.models import Customer, Lead, LeadActivity, LeadSource
 from scrm.models.base import corp_pk
-from scrm.services import scoring
+from scrm.services import journey_enroll, scoring
+from scrm.services.lead_platforms import LeadFields
 
 
 def phone_index(phone: str) -> str | None:
@@ -185,9 +185,7 @@ async def record_activity(
     )
     if lead.grade != grade_before and lead.external_userid and lead.owner_userid:
         # A customer whose lead reaches a grade may start a journey (客户SOP trigger).
-        from scrm.sop import journeys
-
-        await journeys.enroll(
+        await journey_enroll.enroll(
             corp_pk(lead),
             "grade_reached",
             lead.external_userid,

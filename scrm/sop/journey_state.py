@@ -13,6 +13,7 @@ import aiohttp
 
 from scrm.models import Corp, Journey
 from scrm.services.bulk import Table
+from scrm.services.journey_enroll import send_due
 from scrm.sop import variables
 from wecom.client import WeComClient
 
@@ -22,15 +23,6 @@ JOURNEY_LOG = Table(
      "updated_at"),
 )  # fmt: skip
 RETRY = timedelta(minutes=5)  # after a WeCom error the customer tries the node again
-
-
-def send_due(due: datetime, window_minutes: int) -> datetime:
-    """`due` rounded up to the end of its send window (windows start at midnight UTC): the
-    customers who reach a send within one window go out together, one task per owner."""
-    step = timedelta(minutes=max(1, window_minutes))
-    midnight = due.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    windows = -(-(due.astimezone(UTC) - midnight) // step)  # ceiling division
-    return midnight + windows * step
 
 
 class Fenced(RuntimeError):

@@ -7,8 +7,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from admin.web.accounts import AccountError, create_user
-from admin.web.passwords import hash_password, verify_password
+from admin.api.accounts import AccountError, create_user
+from admin.api.passwords import hash_password, verify_password
 from scrm.models import AdminUser, AuditLog, Corp
 from tests.admin.conftest import Linked
 from tests.conftest import CORP_ID
@@ -200,7 +200,7 @@ async def test_password_checks_run_off_the_event_loop(linked: Linked, monkeypatc
     """scrypt is slow on purpose (~50 ms): on the loop it would stall every request meanwhile."""
     import threading
 
-    from admin.web import accounts
+    from admin.api import accounts
 
     threads: list[str] = []
     real = accounts.verify_password

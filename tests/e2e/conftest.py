@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
-from admin.web.accounts import create_user
+from admin.api.accounts import create_user
 from scrm.models import Corp
 from tests.conftest import CORP_ID
 from tests.livecode.conftest import Linked, linked  # noqa: F401

@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient
 from playwright.async_api import Page, Route, expect
 from yarl import URL
 
-from admin.web.accounts import create_user
+from admin.api.accounts import create_user
 from scrm.infra import keys
 from scrm.models import (
     Corp,

@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import redis.asyncio as aioredis
 
-from bot.jobs.leads import drain_lead_events, sweep_lead_events
+from bot.jobs.leads import drain_lead_events
 from scrm.infra.settings import Settings
 from scrm.models import Corp, Lead, LeadActivity, LeadEvent, LeadSource
 from scrm.services import lead_batch
+from scrm.services.lead_drain import sweep_lead_events
 
 
 async def pending(source: LeadSource, bodies: list[dict[str, object]]) -> None:

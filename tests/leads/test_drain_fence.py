@@ -8,16 +8,11 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from bot.jobs.leads import (
-    DEAD_AFTER,
-    SLOT_KEY,
-    claim_stamp,
-    drain_lead_events,
-    release_dead_batches,
-)
+from bot.jobs.leads import drain_lead_events
 from scrm.infra.settings import Settings
 from scrm.models import Lead, LeadEvent
 from scrm.services import lead_batch
+from scrm.services.lead_drain import DEAD_AFTER, SLOT_KEY, claim_stamp, release_dead_batches
 from tests.leads.test_batch import make_source, pending
 
 

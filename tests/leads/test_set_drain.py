@@ -106,7 +106,7 @@ async def test_a_person_another_drain_holds_waits_in_the_queue(
 
 
 def test_people_groups_join_pushes_through_shared_keys() -> None:
-    from scrm.leads.platforms import LeadFields
+    from scrm.services.lead_platforms import LeadFields
 
     def push(n: int, index: str | None, unionid: str = "") -> lead_merge.Push:
         return lead_merge.Push({"id": n}, LeadFields(unionid=unionid), index)

@@ -1,5 +1,6 @@
-"""A lead table filled from empty in a burst gets planner statistics at once (scrm/table_stats):
-the merge lookup probes the phone index instead of walking every live lead of the corp."""
+"""A lead table filled from empty in a burst gets planner statistics at once
+(scrm/infra/table_stats): the merge lookup probes the phone index instead of walking every
+live lead of the corp."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 import redis.asyncio as aioredis
 from tortoise import connections
 
-from scrm import table_stats
+from scrm.infra import table_stats
 from scrm.infra.settings import Settings
 from scrm.models import Lead
 from tests.conftest import BACKEND

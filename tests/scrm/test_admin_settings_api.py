@@ -9,7 +9,7 @@ from typing import Any
 from tortoise import connections
 
 from admin.api.auth import hash_token
-from admin.web.passwords import verify_password
+from admin.api.passwords import verify_password
 from scrm.infra import background
 from scrm.models import (
     AdminUser,

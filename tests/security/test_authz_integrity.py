@@ -11,7 +11,7 @@ import time
 from aiohttp.test_utils import TestClient
 from yarl import URL
 
-from admin.web.accounts import create_user
+from admin.api.accounts import create_user
 from bot.app import create_app
 from scrm.infra import keys
 from scrm.models import AdminUser, AuditLog

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 from aiohttp.test_utils import TestClient
 
+from admin.api.accounts import authenticate, create_user
 from admin.web import login_limit
-from admin.web.accounts import authenticate, create_user
 from scrm.infra import keys
 from scrm.models import AdminUser
 from tests.security._authz_helpers import Linked, home_corp, linked

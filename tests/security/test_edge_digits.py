@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from admin.web.accounts import create_user
+from admin.api.accounts import create_user
 from scrm.ints import parse_id, parse_int
 from tests.security._authz_helpers import AUTH, Linked, home_corp, linked
 

@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from admin.sidebar.media import DOWNLOAD_FAILED
+from admin.api.sidebar_media import DOWNLOAD_FAILED
 from scrm.infra import keys, safe_fetch
 from scrm.infra.settings import Settings, override_settings
 from tests.security._authz_helpers import Linked, linked

@@ -64,7 +64,7 @@ async def test_audit_log_masks_phones_by_value(linked: Linked) -> None:
 
 
 async def test_processed_push_bodies_are_purged_after_the_retention(linked: Linked) -> None:
-    from bot.jobs.leads import purge_event_bodies
+    from scrm.services.lead_upkeep import purge_event_bodies
 
     await form_source(linked)
     assert (await push_form(linked, {"name": "孙", "phone": NUMBERS[0]}, "r1"))[0] == 200

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from bot.jobs.leads import sweep_lead_events
 from scrm.infra import keys
 from scrm.models import Inbox, Lead, LeadEvent
 from scrm.services import lead_batch
+from scrm.services.lead_drain import sweep_lead_events
 from tests.livecode.conftest import Linked, linked  # noqa: F401
 from tests.security._intake_helpers import cli, drain, form_source, push_form
 

@@ -7,9 +7,9 @@ import hmac
 import json
 
 from bot.app import create_app
-from bot.jobs.leads import sweep_lead_events
 from scrm.infra.settings import Settings
 from scrm.models import LeadEvent
+from scrm.services.lead_drain import sweep_lead_events
 from tests.security._intake_helpers import SECRET, db_source
 
 

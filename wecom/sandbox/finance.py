@@ -11,9 +11,7 @@ key): that is the one place where the sandbox stands in for what `DecryptData` d
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
-import os
 import secrets
 import weakref
 from dataclasses import dataclass, field
@@ -22,26 +20,13 @@ from typing import Any
 from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from wecom.archive_seal import seal
 from wecom.sandbox.control import BadControl, _body, _corp
 from wecom.sandbox.gate import WORLD
 from wecom.sandbox.state import CorpState, World, now
 
 routes = web.RouteTableDef()
-
-
-def seal(random_key: bytes, plaintext: bytes) -> str:
-    """The sandbox's stand-in for the SDK's symmetric encryption of a message."""
-    nonce = os.urandom(12)
-    sealed = AESGCM(hashlib.sha256(random_key).digest()).encrypt(nonce, plaintext, None)
-    return base64.b64encode(nonce + sealed).decode()
-
-
-def open_sealed(random_key: bytes, encrypt_chat_msg: str) -> bytes:
-    """The sandbox's `DecryptData`: raises on a wrong key or a tampered message."""
-    raw = base64.b64decode(encrypt_chat_msg)
-    return AESGCM(hashlib.sha256(random_key).digest()).decrypt(raw[:12], raw[12:], None)
 
 
 @dataclass

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import aiohttp_jinja2
 from aiohttp import web
 
+from admin.api import deal_labels as labels
 from admin.api import deal_views
 from admin.api.auth import Actor
-from admin.web.pages import deal_labels as labels
 from admin.web.render import base_context, current, page
 from livecode.common import local_now
 from scrm.ints import parse_id

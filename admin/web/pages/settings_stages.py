@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from admin.web.pages.deal_labels import FORECAST
+from admin.api.deal_labels import FORECAST
 from admin.web.pages.settings_common import base, corp_of, routes
 from admin.web.render import page
 from scrm.services import deals

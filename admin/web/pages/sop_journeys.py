@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from admin.web.pages.deal_labels import stage as stage_label
+from admin.api.deal_labels import stage as stage_label
 from admin.web.pages.sop_plans import ROLE, STATUS_LABELS, corp_of, row_id, staff_names
 from admin.web.render import page
 from scrm.models import Corp, Journey, JourneyRun, Segment, Stage, Tag

@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp_session import Session, get_session, new_session, session_middleware
 from aiohttp_session.redis_storage import RedisStorage
 
-from admin.api.auth import ROLES, Actor
+from admin.api.actor import ROLES, Actor
 from scrm.infra import keys
 from scrm.infra.cache import TtlCache
 from scrm.infra.logging import get_logger

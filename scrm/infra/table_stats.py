@@ -19,7 +19,7 @@ from tortoise import connections
 
 from scrm.infra.logging import get_logger
 
-log = get_logger("scrm.table_stats")
+log = get_logger("scrm.infra.table_stats")
 
 CHECK_EVERY_S = 2.0  # per process: pg_stat_user_tables is cheap, but not free per batch
 MIN_CHANGED = 1000  # below this the planner's guesses cost little

@@ -7,9 +7,8 @@ from typing import Any, cast
 
 from aiohttp import web
 
-from admin.api.common import error
-from admin.sidebar import media
-from admin.sidebar.oauth import base_url
+from admin.api import sidebar_media as media
+from admin.api.common import base_url, error
 from scrm.infra import keys
 from scrm.models import Corp, Material, QuickReply
 from scrm.services import materials, radar

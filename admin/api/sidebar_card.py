@@ -8,9 +8,9 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
+from admin.api import deal_labels
 from admin.api.auth import Actor
 from admin.api.customer_query import channel_names
-from admin.web.pages import deal_labels
 from scrm import labels
 from scrm.enums import RelationStatus
 from scrm.infra import clock

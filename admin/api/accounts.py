@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import F, Q
 
-from admin.api.auth import ROLES
-from admin.web.passwords import hash_password, verify_password, weak_reason
+from admin.api.actor import ROLES
+from admin.api.passwords import hash_password, verify_password, weak_reason
 from scrm.infra.logging import get_logger
 from scrm.models import AdminUser, AuditLog
 
