@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 import structlog
 from aiohttp import web
-from aiohttp.typedefs import Middleware
 from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
 from tortoise.exceptions import ValidationError as TortoiseValidationError
 
-from admin.api import API
-from admin.api.auth import bearer_auth
-from admin.audit import audit_writes
-from admin.web import setup_web
-from admin.web.errors import error_pages
-from admin.web.guard import guard
+from admin import app as admin_app
 from bot import health, inbox
 from bot.db import close_db, init_db
 from bot.webhooks import leads as leads_webhook
@@ -73,24 +66,6 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     return response
 
 
-# Every path the admin's middlewares serve: pages, the staff sidebar and the JSON API.
-ADMIN_PREFIXES = ("/admin", "/sidebar", "/api/")
-
-
-def scoped(prefixes: tuple[str, ...], chain: list[Middleware]) -> Middleware:
-    """`chain` (outermost first) around the handlers of paths under `prefixes` only."""
-
-    @web.middleware
-    async def admin_stack(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if not request.path.startswith(prefixes):
-            return await handler(request)
-        for middleware in reversed(chain):
-            handler = functools.partial(middleware, handler=handler)
-        return await handler(request)
-
-    return admin_stack
-
-
 def create_app(settings: Settings, *, run_sweeper: bool = True) -> web.Application:
     # The body limit is enforced per route (64 KiB on the callback); this bounds everything else.
     gate = priority_gate.PriorityGate(settings.webhook_yield_seconds)
@@ -100,12 +75,6 @@ def create_app(settings: Settings, *, run_sweeper: bool = True) -> web.Applicati
     )
     app[keys.SETTINGS] = settings
     app[keys.GATE] = gate
-    # Order matters: the session is read by the page guard and by the API's auth, and the
-    # audit log needs to know who is acting before it lets a write through. Only the admin's
-    # paths pass through them: a WeCom callback or a lead push pays for none of the five.
-    sessions = setup_web(app, settings.redis_url)
-    admin_chain = [sessions, error_pages, guard, bearer_auth, audit_writes]
-    app.middlewares.append(scoped(ADMIN_PREFIXES, admin_chain))
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         await init_db(settings)
@@ -154,10 +123,7 @@ def create_app(settings: Settings, *, run_sweeper: bool = True) -> web.Applicati
     app[keys.DRAINING] = asyncio.Event()  # set by the runner on SIGTERM (web_drain_seconds)
     app.add_routes(health.routes)
     app.add_routes(landing.routes)
-    app.add_routes(API.routes)
-    app.router.add_get("/api/openapi.json", openapi_document)
+    # The admin's pages, sidebar and API are a sub-app with their own five middlewares: a
+    # WeCom callback or a lead push pays for none of them.
+    admin_app.mount(app, admin_app.create_admin(settings.redis_url))
     return app
-
-
-async def openapi_document(request: web.Request) -> web.Response:
-    return web.json_response(API.document())

@@ -120,8 +120,8 @@ def corp_out(corp: Corp) -> dict[str, Any]:
 
 def _forget(request: web.Request, corp_id: str) -> None:
     # New credentials must reach the callback crypto and the API client at once.
-    request.app[keys.CORPS].forget(corp_id)
-    request.app[keys.CLIENTS].forget(corp_id)
+    request.config_dict[keys.CORPS].forget(corp_id)
+    request.config_dict[keys.CLIENTS].forget(corp_id)
 
 
 @API.route(
@@ -173,12 +173,12 @@ async def add_corp(request: web.Request) -> web.Response:
     body = await parse(request, CorpIn)
     if await Corp.exists(corp_id=body.corp_id):
         return error(409, f"企业 {body.corp_id} 已存在")
-    api_base = request.app[keys.SETTINGS].wecom_api_base.rstrip("/")
+    api_base = request.config_dict[keys.SETTINGS].wecom_api_base.rstrip("/")
     corp = await Corp.create(corp_id=body.corp_id, api_base=api_base, **body.changes())
     touched(request, corp)
     _forget(request, corp.corp_id)
     try:  # a new corp's first full sync; if Redis is away, the worker's start-up queues it
-        await request.app[keys.ARQ].enqueue_job(
+        await request.config_dict[keys.ARQ].enqueue_job(
             CORP_SYNC, corp.id, "first", _job_id=first_sync_job_id(corp.id)
         )
     except (RedisError, OSError):

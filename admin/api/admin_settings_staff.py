@@ -92,8 +92,8 @@ async def list_staff(request: web.Request) -> web.Response:
 async def sync(request: web.Request) -> web.Response:
     require(request, "admin")
     corp = await corp_for(request)
-    client = request.app[keys.CLIENTS].for_corp(corp)
-    redis = request.app[keys.ARQ]
+    client = request.config_dict[keys.CLIENTS].for_corp(corp)
+    redis = request.config_dict[keys.ARQ]
 
     async def work(op_id: str) -> None:
         await run_sync(corp.id, client, redis, op_id)

@@ -64,7 +64,7 @@ async def start_sync(request: web.Request) -> web.Response:
     corp = await _corp(request)
     if not corp.active:
         return error(409, "企业已停用，不能同步")
-    arq = request.app[keys.ARQ]
+    arq = request.config_dict[keys.ARQ]
     try:
         if await is_running(arq, corp.id):
             return error(409, BUSY)

@@ -201,7 +201,7 @@ async def reset_password(request: web.Request) -> web.Response:
     except AccountError as exc:
         return error(422, str(exc))
     # A reset is what follows a leaked or guessed password: whoever holds a session is out.
-    await identity.end_sessions(request.app[keys.ARQ], user.id)
+    await identity.end_sessions(request.config_dict[keys.ARQ], user.id)
     return ok(user_out(user))
 
 

@@ -54,7 +54,7 @@ async def bearer_auth(request: web.Request, handler: Any) -> web.StreamResponse:
     if not given:
         return await _session_call(request, handler)
     # An empty SCRM_ADMIN_TOKEN means no bootstrap token: people use their own.
-    expected = request.app[keys.SETTINGS].admin_token.get_secret_value()
+    expected = request.config_dict[keys.SETTINGS].admin_token.get_secret_value()
     if expected and hmac.compare_digest(given.encode(), expected.encode()):
         request[ACTOR] = Actor("admin")
         return await handler(request)

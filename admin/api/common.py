@@ -142,5 +142,5 @@ def query_instant(request: web.Request, name: str) -> datetime | None:
 
 def base_url(request: web.Request) -> str:
     """How the browser reaches us: the configured public URL, else this request's origin."""
-    public = request.app[keys.SETTINGS].public_url.rstrip("/")
+    public = request.config_dict[keys.SETTINGS].public_url.rstrip("/")
     return public or f"{request.scheme}://{request.host}"

@@ -96,7 +96,7 @@ async def start(request: web.Request) -> web.StreamResponse:
         await _audit(request, corp, req, fmt, total, "direct")
         return _download(body, filename(source, fmt), fmt)
     op_id = progress.new_id()
-    redis = request.app[keys.ARQ]
+    redis = request.config_dict[keys.ARQ]
     await progress.report(redis, op_id, done=0, total=total, state="queued")
     await redis.enqueue_job(EXPORT_FILE, to_job(req), fmt, op_id, total, who(request))
     await _audit(request, corp, req, fmt, total, "background")
@@ -112,7 +112,7 @@ async def start(request: web.Request) -> web.StreamResponse:
 )
 async def download(request: web.Request) -> web.StreamResponse:
     op_id = request.match_info["id"]
-    redis = request.app[keys.ARQ]
+    redis = request.config_dict[keys.ARQ]
     state = await progress.read(redis, op_id) if len(op_id) <= 64 else None
     result = (state or {}).get("result") or {}
     if not result or result.get("owner") != who(request):

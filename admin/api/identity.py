@@ -101,7 +101,7 @@ async def session_user(request: web.Request) -> AdminUser | None:
         return await AdminUser.get_or_none(id=uid, active=True)
 
     async def ended() -> float:
-        raw = await request.app[keys.ARQ].get(ENDED.format(uid=uid))
+        raw = await request.config_dict[keys.ARQ].get(ENDED.format(uid=uid))
         return float(raw) if raw else 0.0
 
     user = await _users.get_or_load(uid, load)

@@ -38,7 +38,7 @@ async def claim(request: web.Request) -> web.Response:
     if not in_scope(request, body.userid):
         return error(403, "you may claim leads for yourself (or your team) only")
     try:
-        await pool.claim(lead, body.userid, request.app[keys.ARQ])
+        await pool.claim(lead, body.userid, request.config_dict[keys.ARQ])
     except pool.ClaimRefused as exc:
         return error(409, str(exc))
     return ok(lead_out(lead))

@@ -36,7 +36,7 @@ async def add_rule(request: web.Request) -> web.Response:
     body = await parse(request, s.ScoringRuleIn)
     data = body.model_dump()
     scoring.forget(corp.id)
-    await request.app[keys.ARQ].enqueue_job(RESCORE_LEADS, corp.id, _defer_by=1)
+    await request.config_dict[keys.ARQ].enqueue_job(RESCORE_LEADS, corp.id, _defer_by=1)
     rule = await ScoringRule.create(
         corp_id=corp.id, value_json=json.dumps(data.pop("value"), ensure_ascii=False), **data
     )
@@ -116,7 +116,7 @@ class ReplayIn(BaseModel):
 async def recompute(request: web.Request) -> web.Response:
     require(request, "admin")
     corp = await corp_for(request)
-    await request.app[keys.ARQ].enqueue_job(RESCORE_LEADS, corp.id)
+    await request.config_dict[keys.ARQ].enqueue_job(RESCORE_LEADS, corp.id)
     return ok({"queued": True}, status=202)
 
 
@@ -134,5 +134,5 @@ async def replay(request: web.Request) -> web.Response:
     if not body.ids and not body.status:
         return error(422, "name ids or a status")
     count = await lead_sources.replay(corp.id, body.ids, body.status)
-    await kick_drain(request.app[keys.ARQ])
+    await kick_drain(request.config_dict[keys.ARQ])
     return ok({"replayed": count})

@@ -146,9 +146,9 @@ async def create_lead(request: web.Request) -> web.Response:
         )
     )
     source.channel = body.channel
-    lead, created = await leads.ingest(source, fields, request.app[keys.ARQ])
+    lead, created = await leads.ingest(source, fields, request.config_dict[keys.ARQ])
     if created:
-        await assignment.assign(lead, request.app[keys.ARQ])
+        await assignment.assign(lead, request.config_dict[keys.ARQ])
     return ok(lead_out(lead), status=201 if created else 200)
 
 

@@ -57,7 +57,7 @@ def send_out(s: MassSend) -> dict[str, Any]:
 
 
 def _clients(request: web.Request) -> Any:
-    return request.app[keys.CLIENTS].for_corp
+    return request.config_dict[keys.CLIENTS].for_corp
 
 
 async def _check_refs(corp_id: int, body: ReachIn) -> str:
@@ -81,7 +81,7 @@ async def preview_reach(request: web.Request) -> web.Response:
     body = await parse(request, ReachIn)
     if problem := await _check_refs(corp.id, body):
         return error(422, problem)
-    settings = request.app[keys.SETTINGS]
+    settings = request.config_dict[keys.SETTINGS]
     try:
         got = await reach(
             corp.id,
@@ -131,7 +131,7 @@ async def create(request: web.Request) -> web.Response:
     )
     if send_at <= now:
         try:
-            await request.app[keys.ARQ].enqueue_job(MASS_SEND_RUN, row.id)
+            await request.config_dict[keys.ARQ].enqueue_job(MASS_SEND_RUN, row.id)
         except OSError:  # Redis away: the tick picks the due send up when it is back
             log.warning("mass_send.enqueue_failed", send_id=row.id)
     return ok(send_out(row), status=201)

@@ -158,7 +158,7 @@ async def upload_media(request: web.Request) -> web.Response:
     if not data:
         return error(422, "文件是空的")
     name = (getattr(part, "filename", None) or "file")[-64:]
-    client = request.app[keys.CLIENTS].for_corp(corp)
+    client = request.config_dict[keys.CLIENTS].for_corp(corp)
     try:
         await materials_media.upload(client, row, name, bytes(data))
     except errors.WeComError as exc:

@@ -22,7 +22,7 @@ async def _wecom_qr(request: web.Request, url: str) -> bytes:
     key = poster.PosterCache.key("wecom-qr", url)
     cached = poster.CACHE.get(key)
     if cached is None:
-        async with request.app[keys.HTTP].get(url) as resp:
+        async with request.config_dict[keys.HTTP].get(url) as resp:
             if resp.status != 200:
                 raise web.HTTPBadGateway(text=f"WeCom QR image answered {resp.status}")
             cached = await resp.read()

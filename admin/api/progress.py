@@ -12,7 +12,7 @@ from scrm.infra import keys, progress
 @API.route("GET", "/api/v1/progress/{id}", "Progress of a long operation", tag="progress")
 async def get_progress(request: web.Request) -> web.Response:
     op_id = request.match_info["id"]
-    found = await progress.read(request.app[keys.ARQ], op_id) if len(op_id) <= 64 else None
+    found = await progress.read(request.config_dict[keys.ARQ], op_id) if len(op_id) <= 64 else None
     if found is None:
         raise not_found("operation")
     return ok(found)

@@ -127,7 +127,7 @@ async def upload_image(request: web.Request) -> web.Response:
     kind = media.image_kind(bytes(data))
     if kind is None:
         return error(422, "只支持 JPG 或 PNG 图片")
-    client = request.app[keys.CLIENTS].for_corp(corp)
+    client = request.config_dict[keys.CLIENTS].for_corp(corp)
     try:
         uploaded = await client.upload_image(f"quick-reply.{kind}", bytes(data))
     except errors.WeComError as exc:
@@ -232,10 +232,10 @@ async def use(request: web.Request) -> web.Response:
         news = {"link": row.url, "title": row.title, "desc": row.content}
         message = {"msgtype": "news", "news": {**news, "imgUrl": row.extra.get("img_url", "")}}
     else:
-        client = request.app[keys.CLIENTS].for_corp(corp)
+        client = request.config_dict[keys.CLIENTS].for_corp(corp)
         try:
             mediaid = await media.media_id(
-                client, row, request.app[keys.SETTINGS].fetch_allow_hosts
+                client, row, request.config_dict[keys.SETTINGS].fetch_allow_hosts
             )
         except media.MediaError as exc:
             return error(502, str(exc))

@@ -41,7 +41,7 @@ async def measure(
     request: web.Request, corp_id: int, cond: Conditions, limit: int = PREVIEW
 ) -> dict[str, Any]:
     """The live count and the first customers (newest first), in the caller's scope."""
-    tz = request.app[keys.SETTINGS].timezone
+    tz = request.config_dict[keys.SETTINGS].timezone
     match = await segments.evaluate(corp_id, cond, actor(request).owners(), tz=tz)
     first = sorted(match.external, reverse=True)[:limit]
     rows = await Customer.filter(id__in=first).order_by("-id") if first else []
@@ -56,7 +56,7 @@ async def list_segments(request: web.Request) -> web.Response:
     require(request, "manager")
     corp = await corp_for(request)
     rows = await Segment.filter(corp_id=corp.id).order_by("-id").limit(200)
-    tz = request.app[keys.SETTINGS].timezone
+    tz = request.config_dict[keys.SETTINGS].timezone
     owners = actor(request).owners()
     return ok([{**_out(s), "count": await segments.count_of(s, owners, tz)} for s in rows])
 

@@ -33,12 +33,12 @@ async def chat_message(
         news = {"link": url, "title": row.title, "desc": row.content, "imgUrl": row.cover_url}
         message = {"msgtype": "news", "news": news}
     elif row.kind in ("image", "poster"):
-        client = request.app[keys.CLIENTS].for_corp(corp)
+        client = request.config_dict[keys.CLIENTS].for_corp(corp)
         try:
             # The sidebar's picture cache (download once, media id kept under 3 days) works on
             # anything with an id and a url.
             mediaid = await media.media_id(
-                client, cast(QuickReply, row), request.app[keys.SETTINGS].fetch_allow_hosts
+                client, cast(QuickReply, row), request.config_dict[keys.SETTINGS].fetch_allow_hosts
             )
         except media.MediaError as exc:
             return error(502, str(exc))

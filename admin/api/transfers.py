@@ -94,7 +94,7 @@ async def _members_in_scope(request: web.Request, corp_pk: int, *userids: str) -
 
 
 def _client(request: web.Request, corp: Any) -> Any:
-    return request.app[keys.CLIENTS].for_corp(corp)
+    return request.config_dict[keys.CLIENTS].for_corp(corp)
 
 
 @API.route(

@@ -57,7 +57,7 @@ def authorize_url(request: web.Request, corp: Corp, state: str) -> str:
     }
     if corp.agent_id:
         query["agentid"] = corp.agent_id
-    base = request.app[keys.SETTINGS].wecom_oauth_base.rstrip("/")
+    base = request.config_dict[keys.SETTINGS].wecom_oauth_base.rstrip("/")
     return f"{base}/connect/oauth2/authorize?{urlencode(query, quote_via=quote)}#wechat_redirect"
 
 
@@ -85,7 +85,7 @@ async def oauth(request: web.Request) -> web.StreamResponse:
     if corp is None:
         return message(request, 400, "企业已停用", "该企业已停用。")
     try:
-        who = await request.app[keys.CLIENTS].for_corp(corp).get_user_info(code)
+        who = await request.config_dict[keys.CLIENTS].for_corp(corp).get_user_info(code)
     except errors.WeComError as exc:
         log.warning("sidebar.oauth_failed", errcode=exc.errcode, errmsg=exc.errmsg)
         return message(

@@ -16,24 +16,6 @@ from scrm import labels
 from scrm.infra import clock
 
 HERE = Path(__file__).parent
-# Page modules register their routes on import; each holds one area's pages.
-PAGE_MODULES: tuple[str, ...] = (
-    "admin.web.pages.dashboard",
-    "admin.web.pages.livecodes",
-    "admin.web.pages.customers",
-    "admin.web.pages.leads",
-    "admin.web.pages.deals",
-    "admin.web.pages.reports",
-    "admin.web.pages.sop",
-    "admin.web.pages.compliance",
-    "admin.web.pages.settings",
-    "admin.web.pages.quickreplies",
-    "admin.web.pages.transfers",
-    "admin.web.pages.campaigns",
-    "admin.sidebar.views",
-)
-
-
 @jinja2.pass_context
 def _when(context: Any, value: Any, seconds: bool = False) -> str:
     """`{{ x.created_at|when }}`: the corp-zone text of an instant (the layout's `corp_tz`)."""
@@ -41,10 +23,8 @@ def _when(context: Any, value: Any, seconds: bool = False) -> str:
 
 
 def setup_web(app: web.Application, redis_url: str) -> Any:
-    """Templates, static files and page routes on `app`; returns the session middleware,
+    """Templates, static files and the login page on `app`; returns the session middleware,
     which the app factory places before the API's auth (that reads sessions too)."""
-    import importlib
-
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.ChoiceLoader(
@@ -71,6 +51,4 @@ def setup_web(app: web.Application, redis_url: str) -> Any:
     if sidebar_static.is_dir():
         app.router.add_static("/sidebar/static/", sidebar_static, name="sidebar_static")
     app.add_routes(login.routes)
-    for name in PAGE_MODULES:
-        app.add_routes(importlib.import_module(name).routes)
     return middleware

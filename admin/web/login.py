@@ -34,9 +34,9 @@ async def login(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
     target = _next(str(form.get("next", "")))
-    settings, ip = request.app[keys.SETTINGS], request.remote or ""
+    settings, ip = request.config_dict[keys.SETTINGS], request.remote or ""
     limited = await login_limit.refused(
-        request.app[keys.ARQ],
+        request.config_dict[keys.ARQ],
         ip,
         username[:128],
         per_ip=settings.login_rate_per_ip,

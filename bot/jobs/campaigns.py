@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scrm.infra.logging import get_logger
-from scrm.services import mass_send, mass_send_resume, mass_send_track, materials_media
+from scrm.services import mass_send, mass_send_resume, materials_media
+from scrm.services import mass_send_tick as mass_send_tick_service
 from scrm.services.mass_send_resume import Holder
 from scrm.sop.journey_lanes import Node
 
@@ -53,28 +54,9 @@ async def mass_send_run(ctx: dict[str, Any], send_id: int) -> dict[str, int]:
 
 
 async def mass_send_tick(ctx: dict[str, Any]) -> dict[str, int]:
-    now = datetime.now(UTC)
-    made = tracked = 0
-    holder = _holder(ctx)
-
-    async def run(send_id: int) -> int:
-        try:
-            await mass_send.run(send_id, ctx["clients"].for_corp, _opts(ctx), now, holder)
-        except mass_send_resume.LeaseLost as exc:  # taken for dead: the others go on
-            log.warning("mass_send.lease_lost", send_id=send_id, error=str(exc))
-            return 0
-        return 1
-
-    for send_id in await mass_send.due(now):
-        if await mass_send.claim(send_id, _id(holder)):
-            made += await run(send_id)
-    for send_id in await mass_send_resume.reclaim(now, holder):
-        log.warning("mass_send.resumed", send_id=send_id)
-        made += await run(send_id)
-    for send_id in await mass_send_track.due(now):
-        await mass_send_track.track(send_id, ctx["clients"].for_corp, now)
-        tracked += 1
-    return {"made": made, "tracked": tracked}
+    return await mass_send_tick_service.tick(
+        datetime.now(UTC), ctx["clients"].for_corp, _opts(ctx), _holder(ctx)
+    )
 
 
 async def material_media(ctx: dict[str, Any]) -> dict[str, int]:

@@ -13,8 +13,8 @@ from typing import Any
 
 from bot import inbox
 from bot.jobs.inbox import load_corp
-from handlers.livecode_welcome import welcome_add
 from livecode import service
+from livecode.welcome_add import welcome_add
 from scrm.enums import InboxStatus
 from scrm.infra.logging import get_logger
 from scrm.models import Inbox

@@ -20,6 +20,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("bot.inbox",),  # what edges and jobs share: the inbox ...
     ("bot.inbox_writer", "bot.db"),  # ... its batched writer, the database wiring ...
     ("bot.group_insert",),  # ... and inserts grouped per event loop
+    ("admin.app",),  # the admin sub-app: its pages, sidebar and API behind its middlewares
     ("handlers", "admin", "admin.web", "admin.sidebar", "admin.audit"),  # the features
     ("admin.api",),  # the JSON API, which the admin pages and the sidebar build on
     ("livecode",),  # live codes, welcomes and posters

@@ -16,6 +16,7 @@ from livecode import service
 from livecode.schemas import LiveCodeSpec, MemberSpec
 from scrm.infra.settings import Settings
 from scrm.models import Corp, Customer, FollowRelation, GroupChat, GroupMember, Staff, Tag
+from scrm.models.livecode import LiveCodeAdd
 from tests.callbacks import event_xml
 from tests.conftest import CORP_ID
 from tests.wecom.sandbox_fixtures import STAFF, Sandbox, make_client
@@ -86,8 +87,10 @@ async def test_an_add_is_welcomed_first_and_its_profile_filled_after(
         State=scan["state"],
         WelcomeCode=scan["welcome_code"],
     )
-    # The add's own job: the welcome went out, and WeCom was not asked for the profile.
-    assert got == "livecode:sent"
+    # The add's own job: the live code passed it on to the mirror once the welcome went out,
+    # and WeCom was not asked for the profile.
+    assert got == "added"
+    assert (await LiveCodeAdd.get(external_userid=scan["external_userid"])).welcome == "sent"
     assert [w["data"]["external_userid"] for w in await sandbox.records("welcome")] == [
         scan["external_userid"]
     ]

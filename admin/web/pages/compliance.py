@@ -233,5 +233,5 @@ async def alert_detail(request: web.Request) -> dict[str, Any]:
     }
 
 
-# PAGE_MODULES lists this module only: the library, rules and statistics pages join here.
+# admin/app.py PAGES lists this module only: the library, rules and statistics pages join here.
 routes: list[web.AbstractRouteDef] = [*_routes, *compliance_library.routes]

@@ -168,7 +168,7 @@ async def detail(request: web.Request) -> dict[str, Any]:
     corp = await corp_of(request)
     code = await _code(request, corp)
     days = 30 if request.query.get("days") == "30" else 7
-    stats = await code_stats(code, request.app[keys.ARQ], local_now(corp).date(), days)
+    stats = await code_stats(code, request.config_dict[keys.ARQ], local_now(corp).date(), days)
     names = await staff_names(corp)
     updated = code.updated_at or datetime.now(UTC)
     template = poster.PosterTemplate.model_validate(code.poster)

@@ -54,7 +54,7 @@ def sync_view(run: SyncRun, corp: Corp) -> dict[str, Any]:
 @routes.get("/admin/settings", name="settings")
 @page("settings_corps.html", nav="settings", title="设置 · 企业", role="admin")
 async def corps(request: web.Request) -> dict[str, Any]:
-    public = request.app[keys.SETTINGS].public_url or str(request.url.origin())
+    public = request.config_dict[keys.SETTINGS].public_url or str(request.url.origin())
     rows = []
     for corp in await visible_corps(request):
         row = corp_out(corp)
@@ -62,7 +62,7 @@ async def corps(request: web.Request) -> dict[str, Any]:
         last = await SyncRun.filter(corp_id=corp.id).order_by("-id").first()
         row["last_sync"] = sync_view(last, corp) if last is not None else None
         rows.append(row)
-    hour = request.app[keys.SETTINGS].sync_hour
+    hour = request.config_dict[keys.SETTINGS].sync_hour
     return base("corps", await corp_of(request), corps=rows, sync_hour=hour)
 
 

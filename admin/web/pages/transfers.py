@@ -169,7 +169,7 @@ async def resigned(request: web.Request) -> dict[str, Any]:
     listing: dict[str, Any] = {"customers": [], "groups": []}
     problem = ""
     try:
-        client = request.app[keys.CLIENTS].for_corp(corp)
+        client = request.config_dict[keys.CLIENTS].for_corp(corp)
         listing = await transfer_resigned.listing(corp, client)
     except errors.WeComError as exc:
         problem = f"企业微信未返回待分配列表（错误码 {exc.errcode}），请稍后再试。"

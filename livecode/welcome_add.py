@@ -1,4 +1,4 @@
-"""The welcome step of a live-code add, shared by the welcome job and the full add handler."""
+"""The welcome step of a live-code add, shared by the welcome job and the add flow."""
 
 from __future__ import annotations
 
