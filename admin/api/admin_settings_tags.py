@@ -134,7 +134,7 @@ async def add_tags(request: web.Request) -> web.Response:
         req = AddCorpTag(group_name=body.group_name.strip(), tag=new_tags)
     else:
         return error(422, "选择一个标签组，或填写新标签组的名称")
-    client = request.app[keys.CLIENTS].for_corp(corp)
+    client = request.config_dict[keys.CLIENTS].for_corp(corp)
     try:
         added = await client.add_corp_tag(req)
         group = await _refresh_group(corp, client, added.tag_group.group_id)
@@ -154,7 +154,7 @@ async def sync_tags(request: web.Request) -> web.Response:
     require(request, "admin")
     corp = await corp_for(request)
     try:
-        listed = await request.app[keys.CLIENTS].for_corp(corp).get_corp_tags()
+        listed = await request.config_dict[keys.CLIENTS].for_corp(corp).get_corp_tags()
     except errors.WeComError as exc:
         return _wecom_error(exc)
     groups = [g for g in listed.tag_group if not g.deleted]
@@ -198,7 +198,7 @@ async def delete_tag(request: web.Request) -> web.Response:
     require(request, "admin")
     corp, tag = await _tag(request)
     try:
-        await request.app[keys.CLIENTS].for_corp(corp).del_corp_tag(tag_ids=[tag.tag_id])
+        await request.config_dict[keys.CLIENTS].for_corp(corp).del_corp_tag(tag_ids=[tag.tag_id])
     except errors.WeComError as exc:
         if exc.errcode != errors.TAG_NOT_FOUND:  # already gone there: just catch up here
             return _wecom_error(exc)
@@ -227,7 +227,11 @@ async def delete_group(request: web.Request) -> web.Response:
     require(request, "admin")
     corp, group = await _group(request)
     try:
-        await request.app[keys.CLIENTS].for_corp(corp).del_corp_tag(group_ids=[group.group_id])
+        await (
+            request.config_dict[keys.CLIENTS]
+            .for_corp(corp)
+            .del_corp_tag(group_ids=[group.group_id])
+        )
     except errors.WeComError as exc:
         if exc.errcode != errors.TAG_NOT_FOUND:
             return _wecom_error(exc)

@@ -81,7 +81,7 @@ async def create(request: web.Request) -> web.Response:
         return error(409, f"state {spec.state!r} is used by another group live code")
     try:
         code = await group_service.create_group_code(
-            corp, request.app[keys.CLIENTS].for_corp(corp), spec
+            corp, request.config_dict[keys.CLIENTS].for_corp(corp), spec
         )
     except LiveCodeError as exc:
         return error(422, str(exc), errcode=exc.errcode)
@@ -128,7 +128,9 @@ async def update(request: web.Request) -> web.Response:
     if spec.state and spec.state != code.state:
         return error(422, "state cannot change: printed posters carry it")
     try:
-        await group_edit.update_group_code(code, request.app[keys.CLIENTS].for_corp(corp), spec)
+        await group_edit.update_group_code(
+            code, request.config_dict[keys.CLIENTS].for_corp(corp), spec
+        )
     except LiveCodeError as exc:
         return error(422, str(exc), errcode=exc.errcode)
     return ok(_out(code))
@@ -139,7 +141,7 @@ async def delete(request: web.Request) -> web.Response:
     require(request, "ops")
     corp, code = await _code(request)
     try:
-        await group_edit.delete_group_code(code, request.app[keys.CLIENTS].for_corp(corp))
+        await group_edit.delete_group_code(code, request.config_dict[keys.CLIENTS].for_corp(corp))
     except LiveCodeError as exc:
         return error(422, str(exc), errcode=exc.errcode)
     return ok({"deleted": code.id})

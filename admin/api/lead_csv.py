@@ -58,7 +58,9 @@ async def import_leads(request: web.Request) -> web.Response:
     source = await _source(request, corp)
     dry = request.query.get("dry_run") in ("1", "true")
     try:
-        report = await lead_import.import_csv(source, text, request.app[keys.ARQ], dry_run=dry)
+        report = await lead_import.import_csv(
+            source, text, request.config_dict[keys.ARQ], dry_run=dry
+        )
     except ValueError as exc:
         return error(400, str(exc), code="bad_csv")
     return ok({"dry_run": dry, **vars(report)})
@@ -83,7 +85,7 @@ async def start_import(request: web.Request) -> web.Response:
     except ValueError as exc:
         return error(400, str(exc), code="bad_csv")
     source = await _source(request, corp)
-    redis = request.app[keys.ARQ]
+    redis = request.config_dict[keys.ARQ]
     op_id = progress.new_id()
     await progress.report(redis, op_id, done=0, total=total, state="queued")
     # The task gets the source's id and the text, never a row tied to this request.

@@ -55,7 +55,7 @@ async def _code(request: web.Request) -> tuple[Corp, LiveCode]:
 
 
 def _landing_base(request: web.Request) -> str:
-    return request.app[keys.SETTINGS].public_url or str(request.url.origin())
+    return request.config_dict[keys.SETTINGS].public_url or str(request.url.origin())
 
 
 @API.route(
@@ -75,7 +75,7 @@ async def create(request: web.Request) -> web.Response:
     await refs.materials(corp, spec.welcome_material_ids)
     if spec.state and await LiveCode.exists(corp_id=corp.id, state=spec.state):
         return error(409, f"state {spec.state!r} is used by another live code")
-    client = request.app[keys.CLIENTS].for_corp(corp)
+    client = request.config_dict[keys.CLIENTS].for_corp(corp)
     try:
         code = await service.create_live_code(
             corp, client, spec, landing_base=_landing_base(request)
@@ -115,7 +115,9 @@ async def update(request: web.Request) -> web.Response:
     if spec.state and spec.state != code.state:
         return error(422, "state cannot change: customers' QR codes carry it")
     try:
-        await service.update_live_code(code, request.app[keys.CLIENTS].for_corp(corp), spec, corp)
+        await service.update_live_code(
+            code, request.config_dict[keys.CLIENTS].for_corp(corp), spec, corp
+        )
     except service.LiveCodeError as exc:
         return error(422, str(exc), errcode=exc.errcode)
     return ok(await _out(code))
@@ -123,7 +125,7 @@ async def update(request: web.Request) -> web.Response:
 
 async def _pause(request: web.Request, paused: bool) -> web.Response:
     corp, code = await _code(request)
-    await service.set_paused(code, request.app[keys.CLIENTS].for_corp(corp), corp, paused)
+    await service.set_paused(code, request.config_dict[keys.CLIENTS].for_corp(corp), corp, paused)
     return ok(await _out(code))
 
 
@@ -151,7 +153,7 @@ async def resume(request: web.Request) -> web.Response:
 async def delete(request: web.Request) -> web.Response:
     require(request, "ops")
     corp, code = await _code(request)
-    await service.delete_live_code(code, request.app[keys.CLIENTS].for_corp(corp))
+    await service.delete_live_code(code, request.config_dict[keys.CLIENTS].for_corp(corp))
     return ok({"deleted": code.id})
 
 
@@ -167,7 +169,7 @@ async def stats(request: web.Request) -> web.Response:
     days = query_int(request, "days", 7, 1, 90)
     loss_days = query_int(request, "loss_days", 7, 1, 90)
     today = service.local_now(corp).date()
-    result = await code_stats(code, request.app[keys.ARQ], today, days, loss_days)
+    result = await code_stats(code, request.config_dict[keys.ARQ], today, days, loss_days)
     return ok(result.model_dump(mode="json"))
 
 
@@ -193,6 +195,6 @@ async def member_online(request: web.Request) -> web.Response:
     if not updated:
         return error(404, "no such member in this code")
     await service.sync_code(
-        code, request.app[keys.CLIENTS].for_corp(corp), corp, request.app[keys.ARQ]
+        code, request.config_dict[keys.CLIENTS].for_corp(corp), corp, request.config_dict[keys.ARQ]
     )
     return ok(await _out(code))

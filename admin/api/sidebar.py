@@ -70,7 +70,7 @@ async def jssdk(request: web.Request) -> web.Response:
     if url.scheme not in ("http", "https") or not url.host or not url.path.startswith("/sidebar"):
         return error(422, "url must be the absolute address of a /sidebar page")
     corp = await corp_for(request)
-    tickets = request.app[keys.CLIENTS].for_corp(corp).tickets
+    tickets = request.config_dict[keys.CLIENTS].for_corp(corp).tickets
     try:
         jsapi, agent = await tickets.jsapi_ticket(), await tickets.agent_ticket()
     except errors.WeComError as exc:
@@ -120,7 +120,9 @@ async def _fetched_live(request: web.Request, corp: Corp, ext: str, userid: str)
     if await (known.filter(staff__userid=userid) if userid else known).exists():
         return False  # known here, just not live or not theirs: no WeCom call
     try:
-        customer = await refresh_customer(corp.id, request.app[keys.CLIENTS].for_corp(corp), ext)
+        customer = await refresh_customer(
+            corp.id, request.config_dict[keys.CLIENTS].for_corp(corp), ext
+        )
     except errors.WeComError as exc:
         log.warning("sidebar.live_fetch_failed", errcode=exc.errcode)
         return False
@@ -170,7 +172,7 @@ async def put_tags(request: web.Request) -> web.Response:
     # A tag deleted at WeCom is only dropped here: WeCom would refuse its id (40068).
     remove_at_wecom, remove = (current - wanted) & live, current - wanted
     if add or remove_at_wecom:
-        client = request.app[keys.CLIENTS].for_corp(corp)
+        client = request.config_dict[keys.CLIENTS].for_corp(corp)
         try:
             await client.mark_tag(
                 MarkTag(
