@@ -25,7 +25,6 @@ from bot.jobs.livecodes import sync_live_codes
 from bot.jobs.sop import journey_dates, sop_plan, sop_scan, sop_track
 from bot.jobs.sync_jobs import (
     corp_sync,
-    enqueue_first_syncs,
     first_syncs,
     nightly_sync,
     sync_refresh_customer,
@@ -35,6 +34,7 @@ from bot.jobs.sync_jobs import (
 from bot.jobs.tasks import remind_tasks, watch_sla
 from bot.jobs.transfers import transfers_tick
 from handlers import build_dispatcher
+from scrm.sync import corp_run
 from scrm.infra.clients import WeComClients
 from scrm.infra.job_names import (
     COMPLIANCE_ARCHIVE,
@@ -96,7 +96,7 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
                 )
             )
         if not burst:  # a corp that never synced gets its first full sync by itself
-            await enqueue_first_syncs(ctx["redis"])
+            await corp_run.enqueue_first_syncs(ctx["redis"])
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         ctx["shut_down"] = True

@@ -11,13 +11,14 @@ from arq.connections import ArqRedis
 from arq.jobs import Job
 
 from bot.app import make_arq
-from bot.jobs.sync_jobs import enqueue_first_syncs, first_syncs
+from bot.jobs.sync_jobs import first_syncs
 from bot.worker import build_worker
 from scrm.infra import keys
 from scrm.infra.job_names import FIRST_SYNCS, NIGHTLY_SYNC, first_sync_job_id
 from scrm.infra.settings import Settings
 from scrm.models import Corp, FollowRelation
 from scrm.sync.corp import run_corp_sync
+from scrm.sync.corp_run import enqueue_first_syncs
 from tests.livecode.conftest import Linked, linked  # noqa: F401
 from tests.sync.helpers import corp_pk
 from tests.wecom.sandbox_fixtures import Sandbox
