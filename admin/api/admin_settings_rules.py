@@ -123,15 +123,9 @@ async def rescore_with_progress(corp_pk: int, redis: Redis, op_id: str) -> dict[
     changed = 0
     for start in range(0, len(ids), BATCH):
         batch = await Lead.filter(id__in=ids[start : start + BATCH])
-        moved = []
-        for lead in batch:
-            before = (lead.attr_score, lead.score, lead.grade, lead.status)
-            scoring.score_attributes(lead, rules)
-            scoring.finish(lead, settings)
-            if (lead.attr_score, lead.score, lead.grade, lead.status) != before:
-                moved.append(lead)
+        moved = scoring.rescored(batch, settings, rules)
         if moved:
-            await Lead.bulk_update(moved, fields=["attr_score", "score", "grade", "status"])
+            await Lead.bulk_update(moved, fields=scoring.RESCORED)
         changed += len(moved)
         done = min(start + BATCH, len(ids))
         await progress.report(

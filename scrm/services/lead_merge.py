@@ -135,9 +135,7 @@ def plan(
         if lead.unionid:
             by_union[lead.unionid] = lead
         lead.last_activity_at = event["created_at"] or datetime.now(UTC)
-        scoring.score_attributes(lead, rules)
-        scoring.add_behaviour(lead, rules, "intake")
-        scoring.finish(lead, settings)
+        scoring.recompute(lead, settings, rules, attributes=True, event="intake")
         out.lead_of[event["id"]] = lead
         if lead.pk is not None:
             changed[lead.pk] = lead

@@ -48,9 +48,8 @@ async def from_wecom_add(
     lead.external_userid = customer.external_userid
     lead.last_activity_at = at
     rules = await scoring.active_rules(corp_id)
-    scoring.score_attributes(lead, rules)
-    scoring.add_behaviour(lead, rules, "wecom_add")
-    scoring.finish(lead, await scoring.settings_for(corp_id))
+    settings = await scoring.settings_for(corp_id)
+    scoring.recompute(lead, settings, rules, attributes=True, event="wecom_add")
     await lead.save()
     await LeadActivity.create(
         corp_id=corp_id,
@@ -67,15 +66,10 @@ async def rescore(corp_id: int) -> int:
     """Full recompute of attribute scores, grades and automatic statuses (after rule edits)."""
     rules = await scoring.active_rules(corp_id)
     settings = await scoring.settings_for(corp_id)
-    changed = []
-    for lead in await Lead.filter(corp_id=corp_id, merged_into_id=None):
-        before = (lead.attr_score, lead.score, lead.grade, lead.status)
-        scoring.score_attributes(lead, rules)
-        scoring.finish(lead, settings)
-        if (lead.attr_score, lead.score, lead.grade, lead.status) != before:
-            changed.append(lead)
+    leads = await Lead.filter(corp_id=corp_id, merged_into_id=None)
+    changed = scoring.rescored(leads, settings, rules)
     if changed:
-        await Lead.bulk_update(changed, fields=["attr_score", "score", "grade", "status"])
+        await Lead.bulk_update(changed, fields=scoring.RESCORED)
     return len(changed)
 
 

@@ -20,9 +20,8 @@ async def run(redis: Redis, clients: WeComClients | None, retention_days: int) -
         settings = await scoring.settings_for(corp.id)
         for lead in await Lead.filter(corp_id=corp.id, merged_into_id=None, behaviour_score__gt=0):
             before = lead.behaviour_score
-            scoring.decay(lead, settings, now)
-            if lead.behaviour_score != before:
-                scoring.finish(lead, settings)
+            scoring.recompute(lead, settings, decay_to=now)
+            if lead.behaviour_score != before:  # an unchanged lead is not written
                 await lead.save()
                 totals["decayed"] += 1
         warnings = await pool.due_warnings(corp.id, now)

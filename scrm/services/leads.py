@@ -115,9 +115,8 @@ async def ingest(
         if getattr(lead, "customer_id", None) is None:
             lead.customer = await _customer_for(corp_id, index, fields.unionid)
         rules = await scoring.active_rules(corp_id)
-        scoring.score_attributes(lead, rules)
-        scoring.add_behaviour(lead, rules, "intake")
-        scoring.finish(lead, await scoring.settings_for(corp_id))
+        settings = await scoring.settings_for(corp_id)
+        scoring.recompute(lead, settings, rules, attributes=True, event="intake")
         await lead.save()
         await LeadActivity.create(
             corp_id=corp_id,
@@ -168,11 +167,10 @@ async def record_activity(
     """A behaviour (content viewed, demo requested, …): decay first, then the rule points."""
     at = at or datetime.now(UTC)
     settings = await scoring.settings_for(corp_pk(lead))
-    scoring.decay(lead, settings, at)
+    rules = await scoring.active_rules(corp_pk(lead))
     grade_before = lead.grade
-    gained = scoring.add_behaviour(lead, await scoring.active_rules(corp_pk(lead)), event)
+    gained = scoring.recompute(lead, settings, rules, event=event, decay_to=at)
     lead.last_activity_at = at
-    scoring.finish(lead, settings)
     await lead.save()
     await LeadActivity.create(
         corp_id=corp_pk(lead),

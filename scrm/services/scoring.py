@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -73,7 +74,46 @@ def grade_for(score: int, bands: dict[str, int]) -> str:
     return "D"
 
 
-def decay(lead: Lead, settings: LeadSettings, now: datetime) -> None:
+def recompute(
+    lead: Lead,
+    settings: LeadSettings,
+    rules: Sequence[ScoringRule] = (),
+    *,
+    attributes: bool = False,
+    event: str | None = None,
+    decay_to: datetime | None = None,
+) -> int:
+    """The one place a lead's scores, grade and automatic status are worked out from its
+    facts, in this order: its behaviour points decay up to `decay_to`; its attribute points
+    are summed again from `rules` (`attributes`); `event` earns its behaviour points from
+    `rules`; then the total, the grade and the status follow. Returns the points `event` earned."""
+    if decay_to is not None:
+        _decay(lead, settings, decay_to)
+    if attributes:
+        _score_attributes(lead, rules)
+    gained = _add_behaviour(lead, rules, event) if event is not None else 0
+    _finish(lead, settings)
+    return gained
+
+
+RESCORED = ["attr_score", "score", "grade", "status"]  # what a full rescore may change
+
+
+def rescored(
+    leads: list[Lead], settings: LeadSettings, rules: Sequence[ScoringRule]
+) -> list[Lead]:
+    """A full rescore after rule edits (attributes again, behaviour kept): the leads whose
+    `RESCORED` columns changed, to be written."""
+    changed = []
+    for lead in leads:
+        before = (lead.attr_score, lead.score, lead.grade, lead.status)
+        recompute(lead, settings, rules, attributes=True)
+        if (lead.attr_score, lead.score, lead.grade, lead.status) != before:
+            changed.append(lead)
+    return changed
+
+
+def _decay(lead: Lead, settings: LeadSettings, now: datetime) -> None:
     """Behaviour points lose `decay_percent` for every full `decay_days` without activity."""
     known = [t for t in (lead.last_activity_at, lead.decayed_at) if t is not None]
     anchor = max(known) if known else lead.created_at
@@ -87,7 +127,7 @@ def decay(lead: Lead, settings: LeadSettings, now: datetime) -> None:
     lead.decayed_at = anchor + steps * period
 
 
-def finish(lead: Lead, settings: LeadSettings) -> None:
+def _finish(lead: Lead, settings: LeadSettings) -> None:
     """Total, grade and the automatic part of the status (only ever upward: new → MQL → SQL)."""
     lead.score = lead.attr_score + lead.behaviour_score
     lead.grade = grade_for(lead.score, settings.grade_bands)
@@ -101,18 +141,18 @@ def finish(lead: Lead, settings: LeadSettings) -> None:
             lead.status = target
 
 
-def score_attributes(lead: Lead, rules: list[ScoringRule]) -> None:
+def _score_attributes(lead: Lead, rules: Sequence[ScoringRule]) -> None:
     values = lead_values(lead)
     lead.attr_score = sum(r.points for r in rules if r.kind == "attribute" and matches(r, values))
 
 
-def add_behaviour(lead: Lead, rules: list[ScoringRule], event: str, times: int = 1) -> int:
-    """Points for `times` occurrences of `event`, each rule within its cap; returns the points."""
+def _add_behaviour(lead: Lead, rules: Sequence[ScoringRule], event: str) -> int:
+    """Points for one `event`, each rule within its cap; returns the points."""
     gained = 0
     for rule in (r for r in rules if r.kind == "behaviour" and r.field == event):
         key = str(rule.id)
         have = lead.rule_points.get(key, 0)
-        want = have + rule.points * times
+        want = have + rule.points
         if rule.cap:
             want = max(-rule.cap, min(rule.cap, want))
         lead.rule_points = {**lead.rule_points, key: want}

@@ -84,8 +84,7 @@ async def test_scoring_caps_decay_grades_and_status(linked: Linked) -> None:
     from scrm.services import scoring
 
     settings = await scoring.settings_for(row.corp_id)  # type: ignore[attr-defined]
-    scoring.decay(row, settings, T0 + timedelta(days=21, hours=1))
-    scoring.finish(row, settings)
+    scoring.recompute(row, settings, decay_to=T0 + timedelta(days=21, hours=1))
     assert (row.behaviour_score, row.score, row.status) == (12, 40, "mql")  # status never drops
     bad = await linked.api(
         "POST",
