@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from tortoise import Tortoise
@@ -11,8 +10,6 @@ from tortoise.migrations.api import migrate as migrate_api
 
 from scrm import vault
 from scrm.infra.settings import Settings, get_settings
-
-log = logging.getLogger("bot.db")
 
 MODEL_MODULES = ["scrm.models", "scrm.models.livecode"]
 

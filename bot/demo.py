@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import secrets
 import socket
@@ -27,6 +26,7 @@ from bot.demo_seed import DEMO_STAFF, seed, seed_store_code
 from bot.demo_sync import first_sync, names_once_known, seed_world
 from bot.term_table import table
 from scrm.infra.corps import bootstrap_corp
+from scrm.infra.logging import log_to_file, quiet
 from scrm.infra.settings import Settings, override_settings
 from scrm.models import Corp, Tag
 from wecom.sandbox import SandboxConfig, SandboxCorp, SandboxStaff, create_sandbox_app
@@ -74,16 +74,6 @@ def demo_redis_url(url: str) -> str:
     host = tail.split("/", 1)[0]
     db = os.environ.get("SCRM_DEMO_REDIS_DB", "")
     return f"{head}://{host}/{int(db) if db.isdigit() else DEMO_REDIS_DB}"
-
-
-def log_to_file(path: Path) -> Path:
-    """Send every log line to `path` (same format as the console), none to the terminal."""
-    root = logging.getLogger()
-    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
-    if root.handlers:
-        handler.setFormatter(root.handlers[0].formatter)
-    root.handlers[:] = [handler]
-    return path
 
 
 def _secret(value: str) -> Any:
@@ -152,7 +142,7 @@ async def run_demo(base: Settings, *, port: int, scans: int, once: bool) -> int:
     override_settings(settings)
     # The demo's output is its tables: the service's own log lines go to a file instead.
     log_file = log_to_file(DEMO_DIR / "demo.log")
-    logging.getLogger("arq.worker").setLevel(logging.WARNING)
+    quiet("arq.worker")
     print(f"服务日志写入 {log_file}（终端只显示演示结果）")
     await migrate(settings)
     sandbox = await start_sandbox(settings)

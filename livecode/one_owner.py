@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-
+from scrm.infra.logging import get_logger
 from scrm.models import Corp, Staff
 from scrm.models.livecode import LiveCode
 from scrm.services import contacts, notify
@@ -11,7 +10,7 @@ from wecom import errors
 from wecom.client import WeComClient
 from wecom.client.models.misc import Transfer
 
-log = logging.getLogger("livecode.one_owner")
+log = get_logger("livecode.one_owner")
 
 
 async def existing_owner(
@@ -44,11 +43,11 @@ async def route_back(
             )
         )
     except errors.WeComError as exc:
-        log.warning("route_back failed code=%s errcode=%s", code.name, exc.errcode)
+        log.warning("livecode.route_back_failed", code=code.name, errcode=exc.errcode)
         return
     failed = [c.errcode for c in result.customer if c.errcode]
     if failed:  # not handed back (or already on its way, a retried job): nothing to tell
-        log.warning("route_back refused code=%s errcodes=%s", code.name, failed)
+        log.warning("livecode.route_back_refused", code=code.name, errcodes=failed)
         return
     await notify.tell(
         wecom,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
 from scrm.compliance import scan
 from scrm.compliance.archive_sources import ArchiveError, ArchiveKeys, ArchiveSource
+from scrm.infra.logging import get_logger
 
-log = logging.getLogger("scrm.compliance.archive")
+log = get_logger("scrm.compliance.archive")
 
 
 @dataclass
@@ -69,7 +69,7 @@ async def pull_once(
             message = parse_message(item.seq, data)
         except (ArchiveError, KeyError, TypeError, ValueError) as exc:
             result.stopped = f"seq {item.seq}: {exc}"
-            log.error("archive stuck: corp %s seq %s: %s", corp_id, item.seq, exc)
+            log.error("archive.stuck", corp_id=corp_id, seq=item.seq, error=str(exc))
             break
         if message is not None:
             messages.append(message)

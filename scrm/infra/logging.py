@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 import structlog
 
@@ -33,8 +34,23 @@ def setup_logging(level: str = "INFO", fmt: str = "console") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # aiohttp's access log is one line per callback; our edge logs what matters instead.
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    logging.getLogger("tortoise").setLevel(logging.WARNING)
+    quiet("aiohttp.access", "tortoise")
+
+
+def quiet(*names: str) -> None:
+    """Only warnings and worse from these libraries' loggers."""
+    for name in names:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def log_to_file(path: Path) -> Path:
+    """Send every log line to `path` (same format as the console), none to the terminal."""
+    root = logging.getLogger()
+    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    if root.handlers:
+        handler.setFormatter(root.handlers[0].formatter)
+    root.handlers[:] = [handler]
+    return path
 
 
 def formatter(

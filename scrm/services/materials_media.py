@@ -3,17 +3,17 @@ media_id renewed a day before it runs out (the file is kept for that)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from scrm.infra.logging import get_logger
 from scrm.models import Corp, Material
 from scrm.models.base import corp_pk
 from wecom import errors
 from wecom.client import WeComClient
 from wecom.client.api.misc import MediaType
 
-log = logging.getLogger("scrm.materials")
+log = get_logger("scrm.services.materials_media")
 LIFETIME = timedelta(days=3)
 RENEW_BEFORE = timedelta(days=1)
 # WeCom's media/upload limits per type; a mini-program cover is an image.
@@ -58,6 +58,6 @@ async def renew_due(
             await upload(client_for(corp), m, str(m.extra.get("filename", "file")), m.blob, now)
             done += 1
         except errors.WeComError as exc:  # the next pass tries again; the old id may still live
-            log.warning("material.renew_failed id=%s errcode=%s", m.id, exc.errcode)
+            log.warning("material.renew_failed", material_id=m.id, errcode=exc.errcode)
             failed += 1
     return {"renewed": done, "failed": failed}

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-
+from scrm.infra.logging import get_logger
 from scrm.models import Corp
 from wecom import errors
 from wecom.client import WeComClient
 from wecom.client.models.common import Text
 from wecom.client.models.messages import AppMessage
 
-log = logging.getLogger("scrm.notify")
+log = get_logger("scrm.services.notify")
 
 
 async def tell(client: WeComClient, corp: Corp, userid: str, text: str) -> bool:
@@ -24,6 +23,6 @@ async def tell(client: WeComClient, corp: Corp, userid: str, text: str) -> bool:
             AppMessage(touser=userid, agentid=corp.agent_id, text=Text(content=text))
         )
     except errors.WeComError as exc:
-        log.warning("notify.failed userid=%s errcode=%s", userid, exc.errcode)
+        log.warning("notify.failed", userid=userid, errcode=exc.errcode)
         return False
     return True

@@ -4,16 +4,17 @@ twice."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
+from scrm.enums import JourneyAction
+from scrm.infra.logging import get_logger
 from scrm.models import Corp, JourneyLog, JourneyRun, JourneyTask
 from scrm.models.sop import journey_owner
 from scrm.services.mass_send_track import send_results
 from wecom import errors
 from wecom.client import WeComClient
 
-log = logging.getLogger("scrm.transfer_replan")
+log = get_logger("scrm.services.transfer_replan")
 REACHED = 1  # WeCom's send status 已发送; 0 未发送, 2 非好友, 3 已收到其他群发 never arrived
 
 
@@ -44,7 +45,7 @@ async def replan_fired(
         try:
             status = (await send_results(client, msgid, old)).get(ext, 0)
         except errors.WeComError as exc:  # unknown: leave it rather than risk a second send
-            log.warning("journey send %s not re-planned: WeCom %s", msgid, exc.errcode)
+            log.warning("journey.replan_skipped", msgid=msgid, errcode=exc.errcode)
             continue
         if status == REACHED:
             continue
@@ -52,7 +53,7 @@ async def replan_fired(
             node_id=row.node_id, status="active", due_at=at, **journey_owner(new)
         )
         if moved:
-            row.action = "replanned"
+            row.action = JourneyAction.REPLANNED
             row.data = {**row.data, "handover_to": new}
             await row.save(update_fields=["action", "data", "updated_at"])
             replanned.append(run_id)

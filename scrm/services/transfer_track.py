@@ -3,17 +3,18 @@ when it arrives. Done moves the customer's records; refused or over-limit moves 
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+from scrm.enums import HandoverStatus
+from scrm.infra.logging import get_logger
 from scrm.models import Corp, Handover
 from scrm.services import transfer_moves
 from wecom import errors
 from wecom.client import WeComClient
 from wecom.client.models.misc import TransferResultRequest, TransferStatus
 
-log = logging.getLogger("scrm.transfer_track")
+log = get_logger("scrm.services.transfer_track")
 FIRST = timedelta(minutes=1)
 LONGEST = timedelta(hours=1)
 STATUS = {1: "done", 3: "refused", 4: "limit", 5: "failed"}
@@ -36,13 +37,13 @@ async def finish(
     """Record the end of a hand-over; done moves the records (once), anything else nothing."""
     if row.status != "waiting":
         return
-    row.status, row.finished_at, row.next_check_at = status, at, None
+    row.status, row.finished_at, row.next_check_at = HandoverStatus(status), at, None
     row.reason = REASONS.get(status, "")
     fields = ["status", "finished_at", "next_check_at", "reason", "updated_at"]
     await row.save(update_fields=fields)
     if status == "done":
         await transfer_moves.move_customer(corp, row, at, client)
-    log.info("transfer.finished corp=%s handover_id=%s status=%s", corp.corp_id, row.id, status)
+    log.info("transfer.finished", corp=corp.corp_id, handover_id=row.id, status=status)
 
 
 async def _results(
@@ -83,7 +84,7 @@ async def check_due(
         try:
             results = await _results(client, kind, handover, takeover)
         except errors.WeComError as exc:
-            log.warning("transfer.result_failed corp=%s errcode=%s", corp.corp_id, exc.errcode)
+            log.warning("transfer.result_failed", corp=corp.corp_id, errcode=exc.errcode)
             results = {}
         for row in group:
             result = results.get(row.external_userid)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import logging
 import random
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import aiohttp
+import structlog
 from pydantic import BaseModel
 from redis.asyncio import Redis
 
@@ -19,7 +19,8 @@ from wecom.client.cache import SharedValueCache
 from wecom.client.models.common import Request, Response
 from wecom.client.ratelimit import TokenBucket
 
-log = logging.getLogger("wecom.client")
+# structlog directly (wecom may not import scrm); setup_logging routes it like every logger.
+log = structlog.stdlib.get_logger("wecom.client")
 
 R = TypeVar("R", bound=Response)
 FormFactory = Callable[[], aiohttp.FormData]
@@ -78,7 +79,7 @@ class WeComCore:
             auth=False,
         )
         self.stats.token_refreshes += 1
-        log.info("wecom.token_refreshed corp=%s", self.corp_id)
+        log.info("wecom.token_refreshed", corp=self.corp_id)
         return str(data["access_token"]), int(data.get("expires_in", 7200))
 
     def _backoff(self, attempt: int) -> float:
@@ -119,7 +120,7 @@ class WeComCore:
             if isinstance(err, errors.RetryableError) and attempt < self.max_retries:
                 attempt += 1
                 self.stats.retries += 1
-                log.warning("wecom.retry api=%s errcode=%s attempt=%d", api, err.errcode, attempt)
+                log.warning("wecom.retry", api=api, errcode=err.errcode, attempt=attempt)
                 await asyncio.sleep(self._backoff(attempt))
                 continue
             raise err

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 from collections.abc import AsyncIterator
 
 import aiohttp
+import structlog
 from aiohttp import web
 
 # Importing the API modules registers their handlers in wire.ROUTES.
@@ -36,7 +36,8 @@ from wecom.sandbox.config import SandboxConfig
 from wecom.sandbox.gate import WORLD, cgi
 from wecom.sandbox.state import World
 
-log = logging.getLogger("wecom.sandbox")
+# structlog directly (wecom may not import scrm); setup_logging routes it like every logger.
+log = structlog.stdlib.get_logger("wecom.sandbox")
 SANDBOX_STATE = WORLD
 
 
@@ -57,7 +58,7 @@ def create_sandbox_app(config: SandboxConfig) -> web.Application:
         path = config.state_file
         if path and os.path.exists(path):
             app[WORLD].load(path)
-            log.info("sandbox state loaded from %s", path)
+            log.info("sandbox.state_loaded", path=path)
         yield
         if path:
             app[WORLD].save(path)
@@ -83,7 +84,7 @@ async def run_sandbox(config: SandboxConfig, host: str, port: int) -> None:
     runner = web.AppRunner(create_sandbox_app(config), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
-    log.info("sandbox listening on http://%s:%d/sandbox/", host, port)
+    log.info("sandbox.listening", url=f"http://{host}:{port}/sandbox/")
     try:
         await asyncio.Event().wait()
     finally:

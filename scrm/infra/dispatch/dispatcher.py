@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any
 
 from scrm.infra.dispatch.router import UNHANDLED, Router
+from scrm.infra.logging import get_logger
 
-log = logging.getLogger("scrm.infra.dispatch")
+log = get_logger("scrm.infra.dispatch")
 
 
 class Dispatcher(Router):
@@ -36,17 +36,12 @@ class Dispatcher(Router):
         except Exception as exc:
             handled = await self.propagate("errors", event, {**context, "exception": exc})
             if handled is UNHANDLED:
-                log.info("event %s failed after %.1f ms", kind, _ms(started))
+                log.info("dispatch.failed", kind=kind, ms=_ms(started))
                 raise
             result = handled
-        log.info(
-            "event %s is %s in %.1f ms",
-            kind,
-            "not handled" if result is UNHANDLED else "handled",
-            _ms(started),
-        )
+        log.info("dispatch.done", kind=kind, handled=result is not UNHANDLED, ms=_ms(started))
         return result
 
 
 def _ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000
+    return round((time.perf_counter() - started) * 1000, 1)

@@ -1,0 +1,86 @@
+"""One of each (issue 20): one logging API, read from source (ast); a second one fails here."""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import logging
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+from scrm.infra.logging import formatter
+from wecom.client import core as wecom_core
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("bot", "scrm", "livecode", "handlers", "admin", "wecom")
+LOGGING_HOME = "scrm/infra/logging.py"  # configures stdlib logging for everyone
+
+
+def _trees(root: Path, packages: tuple[str, ...]) -> Iterator[tuple[str, ast.Module]]:
+    for package in packages:
+        for path in sorted((root / package).rglob("*.py")):
+            name = path.relative_to(root).as_posix()
+            yield name, ast.parse(path.read_text(encoding="utf-8"), filename=name)
+
+
+def stdlib_loggers(root: Path, packages: tuple[str, ...]) -> list[str]:
+    """`logging.getLogger` (or `from logging import getLogger`) outside the logging module."""
+    found = []
+    for name, tree in _trees(root, packages):
+        if name == LOGGING_HOME:
+            continue
+        for node in ast.walk(tree):
+            called = (
+                isinstance(node, ast.Attribute)
+                and node.attr == "getLogger"
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "logging"
+            )
+            imported = (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "logging"
+                and any(a.name == "getLogger" for a in node.names)
+            )
+            if called or imported:
+                found.append(f"{name}:{node.lineno}")  # type: ignore[attr-defined]
+    return found
+
+
+def test_only_the_logging_module_uses_stdlib_loggers() -> None:
+    assert stdlib_loggers(ROOT, PACKAGES) == []
+
+
+def test_the_checks_catch_a_second_of_each(tmp_path: Path) -> None:
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/a.py": "import logging\nlog = logging.getLogger('pkg.a')\n",
+        "pkg/b.py": "from logging import getLogger\n",
+        "pkg/ok.py": "from scrm.infra.logging import get_logger\nlog = get_logger('pkg.ok')\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(textwrap.dedent(text))
+    assert stdlib_loggers(tmp_path, ("pkg",)) == ["pkg/a.py:2", "pkg/b.py:1"]
+
+
+def test_wecom_logs_through_the_house_pipeline() -> None:
+    """wecom may not import scrm, so it asks structlog itself; its lines must still reach the
+    stdlib handlers setup_logging installs, and so the redaction of every handler's formatter."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter("json"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        wecom_core.log.warning(
+            "wecom.retry", api="gettoken?corpsecret=s3cr3t-of-the-app", mobile=13912345678
+        )
+    finally:
+        root.removeHandler(handler)
+    line = json.loads(stream.getvalue().strip().splitlines()[-1])
+    assert line["logger"] == "wecom.client"
+    assert line["event"] == "wecom.retry"
+    assert "s3cr3t-of-the-app" not in line["api"]
+    assert "13912345678" not in json.dumps(line)
