@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from pydantic import BaseModel
 from redis.asyncio import Redis
 
-from scrm.infra import background, progress
+from scrm.infra import background, locks, progress
 from scrm.infra.logging import get_logger
 
 log = get_logger("admin.settings.tasks")
@@ -28,13 +28,14 @@ async def launch(
 ) -> tuple[str, bool]:
     """Start `work(op_id)` in the background unless one of this kind already runs for the corp;
     returns (the operation's progress id, whether this call started it)."""
-    lock = f"settings:{kind}:{corp_pk}"
+    name = f"settings:{kind}:{corp_pk}"
     op_id = progress.new_id()
-    if not await redis.set(lock, op_id, nx=True, ex=LOCK_SECONDS):
-        running = await redis.get(lock)
+    # The lock's value is the running operation's id: a second start joins it.
+    while (lock := await locks.take(redis, name, ttl=LOCK_SECONDS, token=op_id)) is None:
+        running = await redis.get(name)
         if running is not None:
             return (running.decode() if isinstance(running, bytes) else str(running)), False
-        await redis.set(lock, op_id, ex=LOCK_SECONDS)  # it ended between the two calls
+        # it ended between the two calls: try again
     await progress.report(redis, op_id, done=0, total=1, state="queued", message="排队中")
 
     async def run() -> None:
@@ -51,8 +52,7 @@ async def launch(
                 redis, op_id, done=0, total=1, state="failed", message=f"执行失败：{exc}"
             )
         finally:
-            if await redis.get(lock) in (op_id, op_id.encode()):
-                await redis.delete(lock)
+            await locks.release(lock)
 
     background.spawn(run(), name=f"settings-{kind}-{corp_pk}")
     return op_id, True

@@ -15,6 +15,7 @@ from scrm.compliance.archive_sources import (
     FinanceSdkSource,
     SandboxSource,
 )
+from scrm.infra import locks
 from scrm.infra.logging import get_logger
 from scrm.infra.settings import Settings
 from scrm.models import Corp
@@ -53,13 +54,10 @@ async def compliance_archive(ctx: dict[str, Any]) -> dict[str, int]:
     settings: Settings = ctx["settings"]
     totals = {"stored": 0, "alerts": 0}
     for corp in await Corp.filter(active=True):
-        lock = f"scrm:compliance:archive:{corp.id}"
-        if not await ctx["redis"].set(lock, "1", nx=True, ex=LOCK_SECONDS):
-            continue
-        try:
-            await _corp_round(ctx, settings, corp, totals)
-        finally:
-            await ctx["redis"].delete(lock)
+        name = f"scrm:compliance:archive:{corp.id}"
+        async with locks.try_hold(ctx["redis"], name, ttl=LOCK_SECONDS) as held:
+            if held is not None:
+                await _corp_round(ctx, settings, corp, totals)
     return totals
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from scrm.infra import locks
 from scrm.infra.logging import get_logger
 from scrm.models import SopPlan
 from scrm.sop import execute, journey_lanes, journey_scanner, journey_track, materialize, track
@@ -23,9 +24,9 @@ async def sop_scan(ctx: dict[str, Any]) -> int:
     # One scan at a time, across seconds and workers: a scan still firing when the next
     # second's starts would split an owner's groups between two tasks (seen in the bench:
     # 600 tasks for 500 owner-steps). A scan that finds the lock taken does nothing.
-    if not await ctx["redis"].set(SCAN_LOCK, "1", nx=True, ex=SCAN_LOCK_SECONDS):
-        return 0
-    try:
+    async with locks.try_hold(ctx["redis"], SCAN_LOCK, ttl=SCAN_LOCK_SECONDS) as held:
+        if held is None:
+            return 0
         now = datetime.now(UTC)
         await execute.skip_paused(now)
         # Claim everything due first, then fire: one WeCom task per owner and step, not one
@@ -37,8 +38,6 @@ async def sop_scan(ctx: dict[str, Any]) -> int:
         fired = await execute.fire(runs, ctx["clients"].for_corp, now, base_url) if runs else 0
         await execute.reconcile(ctx["clients"].for_corp, now)
         return fired
-    finally:
-        await ctx["redis"].delete(SCAN_LOCK)
 
 
 # This process's journey lanes and heartbeat when the caller brings none (tests).

@@ -8,6 +8,7 @@ from redis.asyncio import Redis
 from tortoise.functions import Count
 
 from scrm.enums import RelationStatus
+from scrm.infra import locks
 from scrm.models import AssignmentRule, FollowRelation, Lead, LeadActivity
 from scrm.models.base import corp_pk
 from scrm.services import lead_rows, scoring
@@ -78,7 +79,7 @@ async def assign_many(leads: list[Lead], redis: Redis, now: datetime | None = No
         return
     corp_id = corp_pk(leads[0])
     rules = await AssignmentRule.filter(corp_id=corp_id, active=True).order_by("priority", "id")
-    async with redis.lock(f"lead:assign:corp:{corp_id}", timeout=30, blocking_timeout=30):
+    async with locks.hold(redis, f"lead:assign:corp:{corp_id}", ttl=30, wait=30):
         await _assign_locked(corp_id, leads, rules, redis, now or datetime.now(UTC))
 
 

@@ -142,8 +142,7 @@ async def _ingest_corp(corp_id: int, events: list[dict[str, Any]], redis: Redis)
         except Exception as exc:  # the leads are stored; unassigned ones wait for an owner
             log.error("leads.assign_failed", leads=len(result.new), error=repr(exc)[:300])
     finally:
-        if held:
-            await redis.delete(*held)
+        await held.release()
     return Counter(
         {
             "created": len(result.new),

@@ -10,6 +10,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from scrm.infra import locks
 from scrm.models import Customer, Lead, LeadActivity, LeadSource, ScoringRule
 from scrm.services import scoring
 from scrm.services.lead_platforms import LeadFields
@@ -60,33 +61,24 @@ def lock_name(corp_id: int, key: str) -> str:
 
 async def take_people(
     redis: Redis, corp_id: int, pushes: list[Push]
-) -> tuple[list[Push], list[Push], list[str]]:
+) -> tuple[list[Push], list[Push], locks.Locks]:
     """Lock the batch's people without waiting, in one round trip: a person another drain
     holds any key of is left for a later drain (their pushes go back to pending) rather than
-    waited on. Returns (pushes taken, pushes left, lock names now held)."""
+    waited on. Returns (pushes taken, pushes left, the locks now held: release them)."""
     groups = people(pushes)
     names = [[lock_name(corp_id, k) for p in group for k in p.keys] for group in groups]
-    flat = sorted({n for group_names in names for n in group_names})
-    got: dict[str, bool] = {}
-    if flat:
-        async with redis.pipeline(transaction=False) as pipe:
-            for name in flat:
-                pipe.set(name, "1", nx=True, px=PERSON_LOCK_MS)
-            got = dict(zip(flat, map(bool, await pipe.execute()), strict=True))
+    held = locks.Locks(redis, ttl=PERSON_LOCK_MS / 1000)
+    got = await held.take_each(n for group_names in names for n in group_names)
     taken: list[Push] = []
     left: list[Push] = []
-    held: list[str] = []
-    release: list[str] = []
+    release: set[str] = set()
     for group, group_names in zip(groups, names, strict=True):
-        mine = sorted({n for n in group_names if got.get(n)})
-        if len(mine) == len(set(group_names)):
+        if got >= set(group_names):
             taken += group
-            held += mine
         else:
             left += group
-            release += mine  # half a person is no use: let the other drain have it all
-    if release:
-        await redis.delete(*release)
+            release |= got & set(group_names)  # half a person is no use: the other drain's
+    await held.release(release)
     return taken, left, held
 
 

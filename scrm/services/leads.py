@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import copy
 import hashlib
@@ -14,6 +13,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from scrm import phones, vault
+from scrm.infra import locks
 from scrm.models import Customer, Lead, LeadActivity, LeadSource
 from scrm.models.base import corp_pk
 from scrm.services import journey_enroll, scoring
@@ -31,27 +31,10 @@ async def people_locked(redis: Redis, corp_id: int, keys: set[str]) -> AsyncIter
     """Serialise intakes of the same people (phone index or unionid) across workers, so two
     pushes of one new person never make two leads. All-or-nothing and retried: nobody waits
     while holding half of their locks, so two batches cannot deadlock."""
-    names = sorted(f"lead:person:{corp_id}:{hashlib.sha1(k.encode()).hexdigest()}" for k in keys)
-    for _ in range(500):  # ≤ 10 s; a holder keeps them for milliseconds
-        if not names:
-            break
-        async with redis.pipeline(transaction=False) as pipe:
-            for name in names:
-                pipe.set(name, "1", nx=True, px=30_000)
-            got = await pipe.execute()
-        if all(got):
-            break
-        held = [n for n, ok in zip(names, got, strict=True) if ok]
-        if held:
-            await redis.delete(*held)
-        await asyncio.sleep(0.02)
-    else:
-        raise TimeoutError("person locks held too long")
-    try:
+    names = [f"lead:person:{corp_id}:{hashlib.sha1(k.encode()).hexdigest()}" for k in keys]
+    # ≤ 10 s (locks.Busy, a TimeoutError); a holder keeps them for milliseconds
+    async with locks.hold_all(redis, names, ttl=30, wait=10):
         yield
-    finally:
-        if names:
-            await redis.delete(*names)
 
 
 def new_lead(

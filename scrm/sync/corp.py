@@ -8,7 +8,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from scrm.infra import progress
+from scrm.infra import locks, progress
 from scrm.infra.logging import get_logger
 from scrm.models import Corp, SyncCursor, SyncRun
 from scrm.sync.context import PageHook, Progress, SyncContext
@@ -57,11 +57,9 @@ async def run_corp_sync(
     the corp is already syncing; any other failure is recorded on the run, then raised."""
     if only and only not in STEPS:
         raise ValueError(f"only must be one of {', '.join(STEPS)}")
-    # redis-py's Lock stores a random token: only its owner can renew or release it.
-    lock = redis.lock(lock_name(corp_pk), timeout=LOCK_SECONDS)
-    if not await lock.acquire(blocking=False):
-        raise SyncBusy()
-    try:
+    async with locks.try_hold(redis, lock_name(corp_pk), ttl=LOCK_SECONDS) as lock:
+        if lock is None:
+            raise SyncBusy()
         return await _run(
             corp_pk,
             client,
@@ -75,9 +73,6 @@ async def run_corp_sync(
             customer_page,
             group_page,
         )
-    finally:
-        if await lock.owned():
-            await lock.release()
 
 
 async def _run(

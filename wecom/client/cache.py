@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
+from redis.exceptions import LockError
 
 # Delete the key only if it still holds the value we were told is stale: a caller holding an
 # old token must not wipe the fresh one another caller has just fetched.
@@ -20,7 +21,7 @@ Fetch = Callable[[], Awaitable[tuple[str, int]]]  # -> (value, expires_in second
 
 
 class SharedValueCache:
-    """Single-flight across coroutines (one future) and across processes (Redis SET NX lock).
+    """Single-flight across coroutines (one future) and across processes (a redis-py Lock).
 
     The value is stored with a TTL of `renew_ratio` × its lifetime, so it is renewed while
     WeCom still accepts the old one: calls in flight at renewal time never see 42001.
@@ -41,7 +42,7 @@ class SharedValueCache:
         self.lock_key = key + ":lock"
         self._fetch = fetch
         self._renew_ratio = renew_ratio
-        self._lock_ms = int(lock_seconds * 1000)
+        self._lock_seconds = lock_seconds
         self._poll = poll_seconds
         self._value: str | None = None
         self._local_until = 0.0
@@ -69,13 +70,15 @@ class SharedValueCache:
         await self._cad(keys=[self.key], args=[stale])
 
     async def _load(self) -> str:
-        deadline = time.monotonic() + self._lock_ms / 1000 * 2
-        owner = uuid.uuid4().hex
+        deadline = time.monotonic() + self._lock_seconds * 2
+        # redis-py's Lock (wecom may not import scrm.infra.locks): a random token, so a
+        # refresh that outlived its lock never frees the next refresher's.
+        lock = self.redis.lock(self.lock_key, timeout=self._lock_seconds, thread_local=False)
         while True:
             cached = await self._read()
             if cached is not None:
                 return cached
-            if await self.redis.set(self.lock_key, owner, nx=True, px=self._lock_ms):
+            if await lock.acquire(blocking=False):
                 try:
                     cached = await self._read()  # filled while we raced for the lock?
                     if cached is not None:
@@ -86,7 +89,8 @@ class SharedValueCache:
                     self._remember(value, ttl_ms)
                     return value
                 finally:
-                    await self._cad(keys=[self.lock_key], args=[owner])
+                    with contextlib.suppress(LockError):  # lapsed: not ours to free any more
+                        await lock.release()
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no value for {self.key}: refresh lock held too long")
             await asyncio.sleep(self._poll)
