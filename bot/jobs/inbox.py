@@ -9,7 +9,7 @@ from typing import Any
 from bot import inbox
 from scrm.enums import InboxStatus
 from scrm.infra import metrics
-from scrm.infra.cache import TtlCache
+from scrm.infra.corps import CorpRegistry
 from scrm.infra.dispatch import UNHANDLED, Dispatcher
 from scrm.infra.logging import get_logger
 from scrm.infra.settings import Settings
@@ -64,13 +64,13 @@ async def process_inbox(ctx: dict[str, Any], inbox_id: int) -> str:
     return "handled"
 
 
-# A worker reuses a loaded corp for 30 s (its secrets are decrypted on load); a corp that is
-# missing is looked up again next time (miss_ttl 0).
-_corps: TtlCache[str, Corp | None] = TtlCache(30.0, miss_ttl=0.0)
+# A worker reuses a loaded corp for CORP_TTL (its secrets are decrypted on load); a corp that
+# is missing is looked up again next time (miss_ttl 0).
+_corps = CorpRegistry(miss_ttl=0.0)
 
 
 async def load_corp(corp_id: str) -> Corp | None:
-    return await _corps.get_or_load(corp_id, lambda: Corp.get_or_none(corp_id=corp_id))
+    return await _corps.row(corp_id)
 
 
 async def _failed(row: Inbox, settings: Settings, exc: Exception) -> None:

@@ -1,10 +1,11 @@
-"""Corp registry: callback crypto per corp, cached in memory, plus the settings bootstrap."""
+"""Corp registry (corps by corp id with their callback crypto, cached 30 s) and the bootstrap."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
+from functools import cached_property
 
+from scrm.infra.cache import TtlCache
 from scrm.infra.logging import get_logger
 from scrm.infra.settings import Settings
 from scrm.models import Corp
@@ -12,6 +13,9 @@ from wecom.crypto import WeComCrypto
 
 log = get_logger("scrm.infra.corps")
 
+# A corp changed by another process (its secrets, its active flag) is seen within this; this
+# process's own edits call forget(). A loaded corp's secrets are decrypted once per load.
+CORP_TTL = 30.0
 # An unknown corp id is answered from memory for this long, so a flood of foreign
 # callbacks cannot turn into a flood of database lookups.
 _NEGATIVE_TTL = 5.0
@@ -21,35 +25,40 @@ _NEGATIVE_TTL = 5.0
 class CorpEntry:
     pk: int
     corp_id: str
-    crypto: WeComCrypto
+    corp: Corp
+
+    @cached_property
+    def crypto(self) -> WeComCrypto:
+        return WeComCrypto(self.corp.token, self.corp.aes_key, self.corp_id)
 
 
 class CorpRegistry:
-    def __init__(self) -> None:
-        self._known: dict[str, CorpEntry] = {}
-        self._unknown: dict[str, float] = {}
+    """One read of a corp's row per `ttl` however many callers ask at once (TtlCache)."""
+
+    def __init__(self, *, ttl: float = CORP_TTL, miss_ttl: float = _NEGATIVE_TTL) -> None:
+        self._entries: TtlCache[str, CorpEntry | None] = TtlCache(ttl, miss_ttl=miss_ttl)
+
+    async def _entry(self, corp_id: str) -> CorpEntry | None:
+        return await self._entries.get_or_load(corp_id, lambda: _load(corp_id))
 
     async def get(self, corp_id: str) -> CorpEntry | None:
-        entry = self._known.get(corp_id)
-        if entry is not None:
-            return entry
-        seen = self._unknown.get(corp_id)
-        if seen is not None and time.monotonic() - seen < _NEGATIVE_TTL:
-            return None
-        corp = await Corp.get_or_none(corp_id=corp_id, active=True)
-        if corp is None:
-            if len(self._unknown) > 10_000:
-                self._unknown.clear()
-            self._unknown[corp_id] = time.monotonic()
-            return None
-        entry = CorpEntry(corp.id, corp.corp_id, WeComCrypto(corp.token, corp.aes_key, corp_id))
-        self._known[corp_id] = entry
-        return entry
+        """An active corp (the callback edge accepts no other)."""
+        entry = await self._entry(corp_id)
+        return entry if entry is not None and entry.corp.active else None
+
+    async def row(self, corp_id: str) -> Corp | None:
+        """The corp, active or not (a stored event of a corp since switched off still runs)."""
+        entry = await self._entry(corp_id)
+        return None if entry is None else entry.corp
 
     def forget(self, corp_id: str) -> None:
         """Drop a cached corp after its credentials change."""
-        self._known.pop(corp_id, None)
-        self._unknown.pop(corp_id, None)
+        self._entries.forget(corp_id)
+
+
+async def _load(corp_id: str) -> CorpEntry | None:
+    corp = await Corp.get_or_none(corp_id=corp_id)
+    return None if corp is None else CorpEntry(corp.id, corp.corp_id, corp)
 
 
 async def bootstrap_corp(settings: Settings) -> Corp | None:
