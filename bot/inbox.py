@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +13,7 @@ from redis.exceptions import RedisError
 
 from bot import inbox_writer
 from scrm.enums import InboxStatus
-from scrm.infra import metrics
+from scrm.infra import metrics, retry
 from scrm.infra.enqueue import JobRef, enqueue_inbox_jobs
 from scrm.infra.job_names import (
     IN_PROGRESS_TTL_MS,
@@ -81,8 +80,7 @@ async def enqueue(arq: ArqRedis, refs: list[JobRef]) -> bool:
 
 
 def backoff(settings: Settings, attempts: int) -> timedelta:
-    base = settings.inbox_backoff_seconds * 2 ** max(attempts - 1, 0)
-    return timedelta(seconds=min(base, 3600) * random.uniform(0.8, 1.2))
+    return retry.backoff(attempts, settings.inbox_backoff_seconds)
 
 
 async def sweep_once(arq: ArqRedis, now: datetime | None = None) -> int:

@@ -7,7 +7,6 @@ import contextlib
 from typing import Any
 
 import aiohttp
-from arq import func
 from arq.connections import RedisSettings
 from arq.worker import Worker
 
@@ -34,7 +33,6 @@ from bot.jobs.sync_jobs import (
 from bot.jobs.tasks import remind_tasks, watch_sla
 from bot.jobs.transfers import transfers_tick
 from handlers import build_dispatcher
-from scrm.sync import corp_run
 from scrm.infra.clients import WeComClients
 from scrm.infra.job_names import (
     COMPLIANCE_ARCHIVE,
@@ -65,8 +63,10 @@ from scrm.infra.job_names import (
     TRANSFERS_TICK,
     WATCH_SLA,
 )
+from scrm.infra.retry import Kind, job
 from scrm.infra.settings import Settings
 from scrm.sop.journey_lanes import Node
+from scrm.sync import corp_run
 
 
 def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = True) -> Worker:
@@ -115,16 +115,18 @@ def build_worker(settings: Settings, *, burst: bool = False, sweeper: bool = Tru
 
     worker = Worker(
         functions=[
-            func(process_inbox, name=PROCESS_INBOX, timeout=PROCESS_INBOX_TIMEOUT, max_tries=3),
-            func(drain_lead_events, name=DRAIN_LEAD_EVENTS, timeout=600, max_tries=3),
-            func(rescore_leads, name=RESCORE_LEADS, timeout=1800, max_tries=2),
-            func(mass_send_run, name=MASS_SEND_RUN, timeout=1800, max_tries=2),
+            # How each is tried again: scrm/infra/retry.py, decision 0042.
+            job(process_inbox, name=PROCESS_INBOX, timeout=PROCESS_INBOX_TIMEOUT, kind=Kind.ROWS),
+            job(drain_lead_events, name=DRAIN_LEAD_EVENTS, timeout=600, kind=Kind.ROWS),
+            # The tick takes over a send whose holder stopped (its lease on the row lapses).
+            job(mass_send_run, name=MASS_SEND_RUN, timeout=1800, kind=Kind.ROWS),
+            job(rescore_leads, name=RESCORE_LEADS, timeout=1800, kind=Kind.ARQ),
+            job(sync_refresh_customer, name=REFRESH_CUSTOMER, timeout=60, kind=Kind.ARQ),
+            job(sync_refresh_group, name=REFRESH_GROUP, timeout=60, kind=Kind.ARQ),
+            job(sync_refresh_tags, name=REFRESH_TAGS, timeout=120, kind=Kind.ARQ),
             # A resumed sync continues from its cursors: one try, the next start resumes.
-            func(corp_sync, name=CORP_SYNC, timeout=3 * 3600, max_tries=1),
-            func(sync_refresh_customer, name=REFRESH_CUSTOMER, timeout=60, max_tries=3),
-            func(sync_refresh_group, name=REFRESH_GROUP, timeout=60, max_tries=3),
-            func(sync_refresh_tags, name=REFRESH_TAGS, timeout=120, max_tries=3),
-            func(export_file, name=EXPORT_FILE, timeout=600, max_tries=1),
+            job(corp_sync, name=CORP_SYNC, timeout=3 * 3600, kind=Kind.ONCE),
+            job(export_file, name=EXPORT_FILE, timeout=600, kind=Kind.ONCE),  # the user asks again
         ],
         # Once per period across N workers: bot/jobs/cron_rules.py, docs/architecture.md.
         cron_jobs=[]

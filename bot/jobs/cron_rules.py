@@ -8,6 +8,8 @@ from typing import Any
 from arq import cron
 from arq.cron import CronJob
 
+from scrm.infra import retry
+
 # Every worker enqueues each cron under the id `name:<run time ms>` and arq refuses an id whose
 # job OR result it still holds. arq's cron() keeps no result by default, so once the job ran
 # and its key was deleted, a sibling that enqueues late (a slow event loop, a clock a little
@@ -26,5 +28,6 @@ def cluster_cron(
         timeout=timeout,
         unique=True,
         keep_result=CRON_RESULT_KEEP_SECONDS,
+        max_tries=retry.TRIES[retry.Kind.ONCE],  # the next period is a cron's retry
         **when,
     )

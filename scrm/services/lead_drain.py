@@ -9,7 +9,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
-from scrm.infra import table_stats
+from scrm.infra import retry, table_stats
 from scrm.infra.job_names import DRAIN_LEAD_EVENTS
 from scrm.infra.logging import get_logger
 from scrm.models import LeadEvent
@@ -104,9 +104,9 @@ async def sweep_lead_events(
     """Pushes left pending (Redis was down, or the last kick of a window came too late) get a
     drain; rows a crashed drain left `processing` go back to pending first — at once when no
     drain slot names their batch, after `stuck_after` when Redis cannot say — and so do failed
-    ones (`retry`) whose backoff (doubling per try, at most an hour) has passed. A batch
-    handed back while its drain still lives is not written twice: the drain's write checks
-    its claim stamp first (lead_batch.BatchLost)."""
+    ones (`retry`) whose backoff (retry.backoff) has passed. A batch handed back while its
+    drain still lives is not written twice: the drain's write checks its claim stamp first
+    (lead_batch.BatchLost)."""
     now = datetime.now(UTC)
     stuck = now - timedelta(seconds=stuck_after)
     await LeadEvent.filter(status="processing", updated_at__lt=stuck).update(status="pending")
@@ -116,7 +116,7 @@ async def sweep_lead_events(
         for event_id, attempts, at in await LeadEvent.filter(status="retry").values_list(
             "id", "attempts", "updated_at"
         )
-        if at <= now - timedelta(seconds=min(backoff_seconds * 2 ** max(attempts - 1, 0), 3600))
+        if at <= now - retry.backoff(attempts, backoff_seconds)
     ]
     if due:
         await LeadEvent.filter(id__in=due, status="retry").update(status="pending")
