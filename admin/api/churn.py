@@ -7,20 +7,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from admin.api.auth import actor, in_scope, require
 from admin.api.common import corp_for, error, ok, parse, path_id, query_int, utc
 from admin.api.openapi import API
+from scrm.infra.schemas import Strict
 from scrm.models import ChurnEvent, Customer, FollowUp, Staff, Task
 from scrm.models.livecode import LiveCode
 from scrm.services import churn
 
 TAG = "transfers"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ReengageIn(Strict):

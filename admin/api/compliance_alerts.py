@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from admin.api.auth import actor, in_scope, require, who
 from admin.api.common import (
@@ -23,14 +23,11 @@ from admin.api.common import (
 from admin.api.openapi import API
 from scrm.compliance import review
 from scrm.compliance.alerts import mask_phones
+from scrm.infra.schemas import Strict
 from scrm.models import Alert, AlertComment, AuditLog, ChatMessage, Corp, Staff
 
 TAG = "compliance"
 BEFORE, AFTER = 10, 5  # messages of conversation shown around the alert
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class NoteIn(Strict):

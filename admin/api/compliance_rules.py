@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from admin.api.auth import actor, require, who
 from admin.api.common import corp_for, error, ok, owned, parse, query_int
@@ -17,6 +17,7 @@ from scrm.compliance import actions, stats
 from scrm.compliance.review import audit
 from scrm.compliance.team_settings import settings_for, validate_overrides
 from scrm.infra import schedule
+from scrm.infra.schemas import Strict
 from scrm.models import AuditLog, ComplianceRule
 
 TAG = "compliance"
@@ -24,10 +25,6 @@ Kind = Literal[
     "staff_deleted_customer", "customer_deleted_staff", "transfer_failed", "group_dismissed"
 ]
 Severity = Literal["low", "medium", "high", "critical"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class RuleIn(Strict):

@@ -6,21 +6,18 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from admin.api import refs
 from admin.api.auth import actor, in_scope, require
 from admin.api.common import corp_for, error, not_found, ok, owned, parse, utc
 from admin.api.openapi import API
+from scrm.infra.schemas import Strict
 from scrm.models import Campaign, Contract, Opportunity, Quote
 from scrm.services import deals, quotes
 from scrm.services.stage_updates import MAX_AMOUNT
 
 TAG = "deals"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class OpportunityIn(Strict):

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from admin.api.auth import actor, in_scope, require, who
 from admin.api.common import corp_for, error, ok, owned, parse
 from admin.api.openapi import API
 from admin.api.reports_views import params_of
+from scrm.infra.schemas import Strict
 from scrm.models import ForecastSubmission, SalesTarget, Staff, Stage
 from scrm.services import deals, reports_forecast
 
 TAG = "forecast"
 MONTH = r"^20\d\d-(0[1-9]|1[0-2])$"
 MAX_AMOUNT = 10**15  # 10 万亿元 in 分: far above any real figure, inside BIGINT
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class SubmissionIn(Strict):

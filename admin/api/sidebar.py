@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from yarl import URL
 
 from admin.api import sidebar_card as card
@@ -18,6 +18,7 @@ from admin.api.common import corp_for, error, not_found, ok, parse
 from admin.api.openapi import API
 from scrm.infra import keys
 from scrm.infra.logging import get_logger
+from scrm.infra.schemas import Strict
 from scrm.models import Corp, FollowRelation, FollowUp, Tag
 from scrm.services import deals, leads
 from scrm.sop import journeys
@@ -29,10 +30,6 @@ from wecom.client.models.tags import MarkTag
 log = get_logger("admin.api.sidebar")
 TAG = "sidebar"
 EXTERNAL_USERID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class TagsIn(Strict):

@@ -7,21 +7,18 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from admin.api import refs
 from admin.api.actor import ROLES
 from admin.api.auth import actor, hash_token, in_scope, new_token, require
 from admin.api.common import corp_for, error, ok, parse, path_id, utc
 from admin.api.openapi import API
+from scrm.infra.schemas import Strict
 from scrm.models import ApiToken, Corp, FollowUp, Task
 from scrm.services import deals, timeline
 
 TAG = "work"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class TaskIn(Strict):

@@ -7,23 +7,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from tortoise.expressions import Q
 
 from admin.api.auth import actor, in_scope, require, who
 from admin.api.common import corp_for, error, ok, parse, path_id, query_int
 from admin.api.openapi import API
 from scrm.infra import keys
+from scrm.infra.schemas import Strict
 from scrm.models import Handover, Staff, TransferRule
 from scrm.services import transfer_resigned, transfer_track, transfers
 from wecom import errors
 
 TAG = "transfers"
 STATUSES = ("pending", "waiting", "done", "refused", "limit", "failed")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class CheckIn(Strict):

@@ -5,15 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from scrm.infra.schedule import parse_hhmm
+from scrm.infra.schemas import Strict
 from scrm.sop import variables
 from wecom.client.models.common import Attachment
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class Schedule(Strict):

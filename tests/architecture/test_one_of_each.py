@@ -1,4 +1,5 @@
-"""One of each (issue 20): one logging API, read from source (ast); a second one fails here."""
+"""One of each (issue 20), read from source (ast): one logging API and one `Strict` base;
+a second of either fails here."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from wecom.client import core as wecom_core
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("bot", "scrm", "livecode", "handlers", "admin", "wecom")
 LOGGING_HOME = "scrm/infra/logging.py"  # configures stdlib logging for everyone
+STRICT_HOME = "scrm/infra/schemas.py"
 
 
 def _trees(root: Path, packages: tuple[str, ...]) -> Iterator[tuple[str, ast.Module]]:
@@ -48,8 +50,22 @@ def stdlib_loggers(root: Path, packages: tuple[str, ...]) -> list[str]:
     return found
 
 
+def strict_bases(root: Path, packages: tuple[str, ...]) -> list[str]:
+    """Every `class Strict` of the tree, wherever it is defined."""
+    return [
+        f"{name}:{node.lineno}"
+        for name, tree in _trees(root, packages)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef) and node.name == "Strict"
+    ]
+
+
 def test_only_the_logging_module_uses_stdlib_loggers() -> None:
     assert stdlib_loggers(ROOT, PACKAGES) == []
+
+
+def test_one_strict_base() -> None:
+    assert [s.rpartition(":")[0] for s in strict_bases(ROOT, PACKAGES)] == [STRICT_HOME]
 
 
 def test_the_checks_catch_a_second_of_each(tmp_path: Path) -> None:
@@ -57,12 +73,14 @@ def test_the_checks_catch_a_second_of_each(tmp_path: Path) -> None:
         "pkg/__init__.py": "",
         "pkg/a.py": "import logging\nlog = logging.getLogger('pkg.a')\n",
         "pkg/b.py": "from logging import getLogger\n",
+        "pkg/c.py": "from pydantic import BaseModel\n\n\nclass Strict(BaseModel):\n    pass\n",
         "pkg/ok.py": "from scrm.infra.logging import get_logger\nlog = get_logger('pkg.ok')\n",
     }
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(textwrap.dedent(text))
     assert stdlib_loggers(tmp_path, ("pkg",)) == ["pkg/a.py:2", "pkg/b.py:1"]
+    assert strict_bases(tmp_path, ("pkg",)) == ["pkg/c.py:4"]
 
 
 def test_wecom_logs_through_the_house_pipeline() -> None:
