@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from aiohttp import web
 from pydantic import Field
 
@@ -12,15 +10,14 @@ from admin.api.common import error, ok, parse
 from admin.api.leads import TAG, lead_out, scoped_lead
 from admin.api.openapi import API
 from scrm.infra import keys
-from scrm.infra.schemas import Strict
 from scrm.leads import schemas as s
-from scrm.models import Lead, LeadActivity, Staff
+from scrm.models import Lead, Staff
 from scrm.models.base import corp_pk
-from scrm.services import leads, pool, scoring
-from scrm.services.assignment import OPEN_STATUSES, holdings
+from scrm.services import assignment, leads, pool
+from scrm.services.assignment import OPEN_STATUSES
 
 
-class LeadAssignIn(Strict):
+class LeadAssignIn(s.Strict):
     userid: str = Field(min_length=1, max_length=64, description="the member who gets the lead")
 
 
@@ -69,32 +66,10 @@ async def assign(request: web.Request) -> web.Response:
         return error(422, f"no active member {body.userid!r}")
     if lead.owner_userid == body.userid and not lead.in_pool:
         return ok(lead_out(lead))  # already theirs: nothing changes, nothing recorded
-    cap = (await scoring.settings_for(corp_id)).holding_cap
-    if (await holdings(corp_id, [body.userid]))[body.userid] >= cap:
-        return error(409, f"{body.userid} holds {cap} open leads already (holding cap)")
-    previous, now = lead.owner_userid, datetime.now(UTC)
-    # A new owner starts afresh: the first-response SLA and the recycling clock restart.
-    lead.owner_userid, lead.in_pool, lead.assigned_at = body.userid, False, now
-    lead.last_followup_at = lead.first_response_at = lead.recycle_warned_at = None
-    await lead.save(
-        update_fields=[
-            "owner_userid",
-            "in_pool",
-            "assigned_at",
-            "last_followup_at",
-            "first_response_at",
-            "recycle_warned_at",
-            "updated_at",
-        ]
-    )
-    await LeadActivity.create(
-        corp_id=corp_id,
-        lead_id=lead.id,
-        kind="assign",
-        actor=who(request),
-        data={"owner": body.userid, "how": "manual", "from": previous},
-        at=now,
-    )
+    try:
+        await assignment.hand_over(lead, body.userid, who(request), request.config_dict[keys.ARQ])
+    except assignment.CapReached as exc:
+        return error(409, str(exc))
     return ok(lead_out(lead))
 
 

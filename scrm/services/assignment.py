@@ -1,8 +1,11 @@
-"""Who owns a new lead: priority rules with conditions, strategies, holding caps, own leads."""
+"""Who owns a lead: the assignment engine for one lead or a batch, a manager's hand-over and the
+members' holdings they count, every one of them under the corp's assignment lock."""
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
+from typing import Any
 
 from redis.asyncio import Redis
 from tortoise.functions import Count
@@ -12,11 +15,25 @@ from scrm.infra import locks
 from scrm.models import AssignmentRule, FollowRelation, Lead, LeadActivity
 from scrm.models.base import corp_pk
 from scrm.services import lead_rows, scoring
+from scrm.services.assignment_rules import Decision, decide, pool_only
 from scrm.services.lead_merge import copy_activity
-from scrm.services.scoring import lead_values
 
 OPEN_STATUSES = ("new", "mql", "sql")
-CAP_WARNING_RATIO = 0.9
+
+
+class CapReached(Exception):
+    """The member already holds as many open leads as the holding cap allows."""
+
+
+def corp_lock(redis: Redis, corp_id: int) -> AbstractAsyncContextManager[Any]:
+    """The corp's assignment lock. Every owner change within the holding cap (the engine, a
+    pool claim, a manager's hand-over) holds it from reading the members' holdings to
+    writing the owner, so two writers never both give a member the last place.
+
+    One lock per corp, not per rule: members are shared between rules, and a served
+    customer's lead goes to their member without any rule. A batch holds it for one read
+    and two statements."""
+    return locks.hold(redis, f"lead:assign:corp:{corp_id}", ttl=30, wait=30)
 
 
 async def holdings(corp_id: int, userids: list[str]) -> dict[str, int]:
@@ -38,14 +55,6 @@ async def holdings(corp_id: int, userids: list[str]) -> dict[str, int]:
     return counts
 
 
-def rule_matches(rule: AssignmentRule, lead: Lead) -> bool:
-    values = {**lead_values(lead), "grade": lead.grade, "status": lead.status}
-    return all(
-        str(values.get(k, "")) in {str(v) for v in allowed}
-        for k, allowed in rule.conditions.items()
-    )
-
-
 async def assign(lead: Lead, redis: Redis, now: datetime | None = None) -> str | None:
     """Give one stored lead an owner (or the pool) by the same engine as a batch; returns the
     owner's userid, or None for the pool."""
@@ -53,33 +62,14 @@ async def assign(lead: Lead, redis: Redis, now: datetime | None = None) -> str |
     return lead.owner_userid or None
 
 
-async def _pick(
-    rule: AssignmentRule, members: list[str], held: dict[str, int], redis: Redis
-) -> str:
-    if rule.strategy == "least_loaded":
-        return min(members, key=lambda m: (held[m], rule.members.index(m)))
-    ring = members
-    if rule.strategy == "weighted":
-        ring = [m for m in members for _ in range(max(1, int(rule.weights.get(m, 1))))]
-    # The cursor walks the rule's full member list and survives batches and restarts:
-    # A, B, C then the next batch starts at the member after the last one served.
-    cursor = int(await redis.incr(f"lead:rr:{rule.id}")) - 1
-    return ring[cursor % len(ring)]
-
-
 async def assign_many(leads: list[Lead], redis: Redis, now: datetime | None = None) -> None:
     """Owners (or the pool) for stored leads of one corp: decided in memory, written in two
-    statements, under the corp's assignment lock from the holdings read to the write.
-
-    One lock per corp, not per rule: members are shared between rules, and a served
-    customer's lead goes to their member without any rule, so a finer lock would let two
-    writers (two drains, an import and the API) both give a member the last place under the
-    cap. A batch holds it for one read and two statements."""
+    statements, under the corp's assignment lock from the holdings read to the write."""
     if not leads:
         return
     corp_id = corp_pk(leads[0])
     rules = await AssignmentRule.filter(corp_id=corp_id, active=True).order_by("priority", "id")
-    async with locks.hold(redis, f"lead:assign:corp:{corp_id}", ttl=30, wait=30):
+    async with corp_lock(redis, corp_id):
         await _assign_locked(corp_id, leads, rules, redis, now or datetime.now(UTC))
 
 
@@ -103,73 +93,47 @@ async def _assign_locked(
     await lead_rows.insert_activities(timeline(corp_id, decided, now), now)
 
 
-Decision = tuple[Lead, str, dict[str, object]]  # lead, activity kind, its data
-
-
-async def decide(
-    leads: list[Lead],
-    rules: list[AssignmentRule],
-    held: dict[str, int],
-    owner_of: dict[int, str],
-    cap: int,
-    redis: Redis,
-    now: datetime,
-) -> list[Decision]:
-    """Owner or pool of each lead, set in memory (`held` counts up as members take leads);
-    what its timeline will say."""
-    decided: list[Decision] = []
-    for lead in leads:
-        owner = owner_of.get(getattr(lead, "customer_id", None) or 0)
-        how = "own_customer"
-        if owner is not None and held.get(owner, 0) >= cap:
-            owner = None
-        if owner is None:
-            owner, how = None, "no rule matched"
-            for rule in rules:
-                if not rule_matches(rule, lead):
-                    continue
-                if rule.strategy == "pool" or not rule.members:
-                    how = f"rule {rule.name}: pool"
-                    break
-                open_members = [m for m in rule.members if held.get(m, 0) < cap]
-                if open_members:
-                    owner = await _pick(rule, open_members, held, redis)
-                    how = f"rule {rule.name}: {rule.strategy}"
-                    break
-        if owner is None:
-            lead.in_pool, lead.owner_userid = True, ""
-            decided.append((lead, "to_pool", {"reason": how}))
-            continue
-        held[owner] = held.get(owner, 0) + 1
-        lead.owner_userid, lead.in_pool, lead.assigned_at = owner, False, now
-        data: dict[str, object] = {"owner": owner, "how": how}
-        if held[owner] >= CAP_WARNING_RATIO * cap:
-            data["cap_warning"] = f"{held[owner]}/{cap}"
-        decided.append((lead, "assign", data))
-    return decided
-
-
 def timeline(corp_id: int, decided: list[Decision], now: datetime) -> list[LeadActivity]:
     """The decisions' activity rows (once the leads have ids)."""
     blank = LeadActivity(corp_id=corp_id, kind="assign", at=now)
     return [copy_activity(blank, lead.id, kind, dict(data), now) for lead, kind, data in decided]
 
 
-def pool_only(rules: list[AssignmentRule], leads: list[Lead]) -> bool:
-    """No rule can give these leads a member and none is a served customer's: where they go
-    depends on nobody's holdings, so no lock is needed and it is decided before they are
-    written (their owner columns go in with the INSERT, not in an UPDATE after it)."""
-    if any(getattr(x, "customer_id", None) for x in leads):
-        return False
-    return not any(r.members and r.strategy != "pool" for r in rules)
-
-
 async def decide_unowned(
     corp_id: int, leads: list[Lead], redis: Redis, now: datetime
 ) -> list[Decision] | None:
-    """`decide` for new leads when `pool_only`; None when members' holdings matter (then
-    `assign_many` runs after the leads are stored)."""
+    """`decide` for new leads when `pool_only` (no lock: nobody's holdings are at stake);
+    None when members' holdings matter (then `assign_many` runs after the leads are stored)."""
     rules = await AssignmentRule.filter(corp_id=corp_id, active=True).order_by("priority", "id")
     if not pool_only(rules, leads):
         return None
     return await decide(leads, rules, {}, {}, 0, redis, now)
+
+
+async def hand_over(
+    lead: Lead, userid: str, actor: str, redis: Redis, now: datetime | None = None
+) -> None:
+    """A manager gives `lead` to `userid` (from the pool or another member) within the
+    holding cap, or CapReached. A new owner starts afresh: the first-response SLA and the
+    recycling clock restart."""
+    now = now or datetime.now(UTC)
+    corp_id = corp_pk(lead)
+    cap = (await scoring.settings_for(corp_id)).holding_cap
+    previous = lead.owner_userid
+    async with corp_lock(redis, corp_id):
+        if (await holdings(corp_id, [userid]))[userid] >= cap:
+            raise CapReached(f"{userid} holds {cap} open leads already (holding cap)")
+        lead.owner_userid, lead.in_pool, lead.assigned_at = userid, False, now
+        lead.last_followup_at = lead.first_response_at = lead.recycle_warned_at = None
+        await lead.save(update_fields=[
+            "owner_userid", "in_pool", "assigned_at", "last_followup_at", "first_response_at",
+            "recycle_warned_at", "updated_at",
+        ])  # fmt: skip
+    await LeadActivity.create(
+        corp_id=corp_id,
+        lead_id=lead.id,
+        kind="assign",
+        actor=actor,
+        data={"owner": userid, "how": "manual", "from": previous},
+        at=now,
+    )

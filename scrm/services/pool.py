@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from scrm.models import Lead, LeadActivity
 from scrm.models.base import corp_pk
 from scrm.services import scoring
-from scrm.services.assignment import OPEN_STATUSES, holdings
+from scrm.services.assignment import OPEN_STATUSES, corp_lock, holdings
 
 
 class ClaimRefused(Exception):
@@ -23,21 +23,24 @@ async def claim(lead: Lead, userid: str, redis: Redis, now: datetime | None = No
     settings = await scoring.settings_for(corp_id)
     if not lead.in_pool or lead.merged_into_id is not None:
         raise ClaimRefused("the lead is not in the pool")
-    if (await holdings(corp_id, [userid]))[userid] >= settings.holding_cap:
-        raise ClaimRefused(f"holding cap of {settings.holding_cap} reached")
-    key = f"lead:claims:{corp_id}:{userid}:{now.date().isoformat()}"
-    used = int(await redis.incr(key))
-    await redis.expire(key, 2 * 86400)
-    if used > settings.claim_daily_limit:
-        await redis.decr(key)
-        raise ClaimRefused(f"daily claim limit of {settings.claim_daily_limit} reached")
-    # Conditional update: two members claiming at once, exactly one wins.
-    won = await Lead.filter(id=lead.id, in_pool=True).update(
-        in_pool=False, owner_userid=userid, assigned_at=now, last_followup_at=None
-    )
-    if not won:
-        await redis.decr(key)
-        raise ClaimRefused("someone claimed it first")
+    # Under the corp's assignment lock, like every owner change within the cap: a drain's
+    # batch or a hand-over cannot take the member's last place between the check and the write.
+    async with corp_lock(redis, corp_id):
+        if (await holdings(corp_id, [userid]))[userid] >= settings.holding_cap:
+            raise ClaimRefused(f"holding cap of {settings.holding_cap} reached")
+        key = f"lead:claims:{corp_id}:{userid}:{now.date().isoformat()}"
+        used = int(await redis.incr(key))
+        await redis.expire(key, 2 * 86400)
+        if used > settings.claim_daily_limit:
+            await redis.decr(key)
+            raise ClaimRefused(f"daily claim limit of {settings.claim_daily_limit} reached")
+        # Conditional update: two members claiming at once, exactly one wins.
+        won = await Lead.filter(id=lead.id, in_pool=True).update(
+            in_pool=False, owner_userid=userid, assigned_at=now, last_followup_at=None
+        )
+        if not won:
+            await redis.decr(key)
+            raise ClaimRefused("someone claimed it first")
     await LeadActivity.create(corp_id=corp_id, lead_id=lead.id, kind="claim", actor=userid, at=now)
     await lead.refresh_from_db()
     return lead
