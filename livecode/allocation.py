@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
 from tortoise.functions import Count
 
 from scrm.enums import InboxStatus
+from scrm.infra import clock
 from scrm.infra import schedule as sched
 from scrm.models import Corp, Inbox
 from scrm.models.livecode import LiveCode, LiveCodeAdd, LiveCodeMember
@@ -153,7 +153,7 @@ async def _adds_in_flight(code: LiveCode, day: str, userids: list[str]) -> dict[
     corp = await Corp.get_or_none(id=code.corp_id)  # type: ignore[attr-defined]
     if corp is None:
         return {}
-    zone = ZoneInfo(corp.timezone or "Asia/Shanghai")
+    zone = clock.zone(corp.timezone)
     start = datetime.combine(date.fromisoformat(day), time.min, zone)
     rows = await Inbox.filter(
         corp_id=corp.corp_id,

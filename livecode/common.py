@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
+from scrm.infra import clock
 from scrm.models import Corp
 from scrm.models.livecode import LiveCode, LiveCodeMember
 from wecom import errors
@@ -33,7 +33,7 @@ def _explain(exc: errors.WeComError) -> LiveCodeError:
 
 
 def local_now(corp: Corp, now: datetime | None = None) -> datetime:
-    return (now or datetime.now(UTC)).astimezone(ZoneInfo(corp.timezone or "Asia/Shanghai"))
+    return (now or datetime.now(UTC)).astimezone(clock.zone(corp.timezone))
 
 
 async def find_by_state(corp: Corp, state: str) -> LiveCode | None:

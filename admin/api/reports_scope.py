@@ -10,6 +10,7 @@ from aiohttp import web
 
 from admin.api.auth import actor
 from admin.api.common import query_instant
+from scrm.infra import clock
 from scrm.models import Corp, Staff
 from scrm.services.reports_common import Scope
 
@@ -61,5 +62,5 @@ async def scope_for(
         owners=owners,
         member=query_text(request, "member"),
         channel=query_text(request, "channel"),
-        tz=corp.timezone or "Asia/Shanghai",
+        tz=clock.zone(corp.timezone).key,
     )

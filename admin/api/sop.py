@@ -16,6 +16,7 @@ from admin.api.auth import actor, require
 from admin.api.common import corp_for, ok, owned, parse, query_int
 from admin.api.openapi import API
 from scrm.enums import GroupStatus
+from scrm.infra import clock
 from scrm.models import Corp, GroupChat, SopPlan, SopRun
 from scrm.sop import materialize
 from scrm.sop.schemas import PlanSpec
@@ -143,7 +144,7 @@ async def stats(request: web.Request) -> web.Response:
 
 
 def _zone(corp: Corp) -> ZoneInfo:
-    return ZoneInfo(corp.timezone or "Asia/Shanghai")
+    return clock.zone(corp.timezone)
 
 
 def _window(request: web.Request, zone: ZoneInfo) -> tuple[datetime, datetime]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 
 from scrm.compliance.alerts import raise_alert
+from scrm.infra import clock
 from scrm.models import ActionEvent, Alert, ComplianceRule, Corp, GroupChat, Staff
 from scrm.services import display_names
 
@@ -96,7 +96,7 @@ def window_of(corp: Corp, at: datetime, minutes: int) -> tuple[datetime, datetim
     """The fixed window holding `at`, aligned to the corp's wall clock: 1440 minutes is the
     local calendar day, 60 the clock hour. Fixed windows make "N in a window" one alert per
     window whatever order (or how many times) the events arrive."""
-    tz = ZoneInfo(corp.timezone or "Asia/Shanghai")
+    tz = clock.zone(corp.timezone)
     wall = at.astimezone(tz).replace(tzinfo=UTC)  # the local clock reading, counted as UTC
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
     index = int((wall - epoch).total_seconds() // (minutes * 60))

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from redis.asyncio import Redis
 
 from scrm.compliance.team_settings import settings_for
+from scrm.infra import clock
 from scrm.models import Alert, Corp, Staff
 from scrm.services import display_names, notify
 from wecom.client import WeComClient
@@ -86,7 +87,7 @@ async def send_queued(redis: Redis, client: WeComClient, corp: Corp, now: dateti
         # Named at sending, not raising: a sync since the alert may have brought the name.
         people = await display_names.customers(corp.id, {a.external_userid for a in alerts})
         customers = {ext: p.name for ext, p in people.items()}
-        tz = ZoneInfo(corp.timezone or "Asia/Shanghai")
+        tz = clock.zone(corp.timezone)
         if len(alerts) <= min(DIGEST_AT, RATE_LIMIT - used):
             texts = [single(a, names, tz, customers) for a in alerts]
         else:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from scrm.compliance.alerts import raise_alert
 from scrm.compliance.team_settings import settings_for, terms_for
-from scrm.infra import schedule
+from scrm.infra import clock, schedule
 from scrm.models import Alert, ChatMessage, Corp, Staff
 
 LOOKBACK = timedelta(days=7)  # covers a long weekend between the message and the deadline
@@ -98,7 +98,7 @@ async def scan(corp: Corp, now: datetime) -> list[Alert]:
         .values("msgid", "direction", "staff_userid", "external_userid", "msgtime", "text")
     )
     settings = await settings_for(corp.id)
-    tz = ZoneInfo(corp.timezone or "Asia/Shanghai")
+    tz = clock.zone(corp.timezone)
     candidates = [s for s in stretches(rows) if _waited(s, now) >= timedelta(minutes=1)]
     keys = [f"reply_timeout:{s.messages[0]['msgid']}" for s in candidates]
     done = set(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from scrm.infra import clock
 from scrm.models import Alert, Corp, Staff
 
 
@@ -51,7 +51,7 @@ async def summary(
 ) -> dict[str, Any]:
     """Alerts of the last `weeks` weeks; `owners` limits them to those staff members."""
     now = now or datetime.now(UTC)
-    tz = ZoneInfo(corp.timezone or "Asia/Shanghai")
+    tz = clock.zone(corp.timezone)
     q = Alert.filter(corp_id=corp.id, occurred_at__gte=now - timedelta(weeks=weeks))
     if owners is not None:
         q = q.filter(staff_userid__in=owners)

@@ -12,6 +12,8 @@ FORMAT_SECONDS = "%Y-%m-%d %H:%M:%S"
 
 
 def zone(name: str | None) -> ZoneInfo:
+    """A corp's zone from its `timezone`: empty or unknown is DEFAULT_ZONE (like the reports'
+    SQL funnel_zone), so a bad setting never stops a page or a job."""
     try:
         return ZoneInfo(name or DEFAULT_ZONE)
     except (ZoneInfoNotFoundError, ValueError):

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from scrm.infra import clock
+
 
 class Settings(BaseSettings):
     """All configuration. Names map to `SCRM_<FIELD>`; `.env.example` documents each one."""
@@ -87,7 +89,7 @@ class Settings(BaseSettings):
     sync_hour: int = Field(default=3, ge=0, le=23)
 
     # --- behaviour -----------------------------------------------------------------------
-    timezone: str = "Asia/Shanghai"
+    timezone: str = clock.DEFAULT_ZONE
     # 群发: how many 群发 one customer or group may receive a month (0: the month's days, WeCom's
     # default; set 4 or 7 if the corp changed it in 群发助手).
     mass_monthly_cap: int = 0

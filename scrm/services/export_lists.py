@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from scrm import labels
+from scrm.infra import clock
 from scrm.models import Alert, Customer, Lead, Opportunity
 from scrm.services import display_names, reports_display
 from scrm.services.reports_common import NOBODY, Scope
@@ -49,7 +49,7 @@ def masked(phone: str | None) -> str:
 
 
 def _local(value: datetime | None, tz: str) -> str:
-    return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M") if value else ""
+    return clock.when(value, tz)
 
 
 def leads_query(req: Request) -> QuerySet[Lead]:

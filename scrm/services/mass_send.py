@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from scrm.infra import clock
 from scrm.models import Corp, MassSend, MassSendRecipient, MassSendTask, Material
 from scrm.models.base import corp_pk
 from scrm.services import mass_send_resume, materials, radar
@@ -33,7 +34,7 @@ ROW_BATCH = 1000
 @dataclass(frozen=True)
 class RunOptions:
     base_url: str = ""  # where /r/{token} is served (雷达 links)
-    tz: str = "Asia/Shanghai"
+    tz: str = clock.DEFAULT_ZONE
     monthly_cap: int = 0  # 0: the month's number of days
 
 

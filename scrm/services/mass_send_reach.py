@@ -7,11 +7,11 @@ import calendar
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scrm.enums import GroupStatus
+from scrm.infra import clock
 from scrm.models import GroupChat, MassSendRecipient, Segment
 from scrm.services import segments
 from scrm.services.segment_rules import Conditions
@@ -55,7 +55,7 @@ class TargetError(ValueError):
 
 
 def month_start(now: datetime, tz: str) -> tuple[datetime, int]:
-    local = now.astimezone(ZoneInfo(tz))
+    local = now.astimezone(clock.zone(tz))
     start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     return start.astimezone(UTC), calendar.monthrange(local.year, local.month)[1]
 

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
+from scrm.infra import clock
+
 # Matches no owner: WeCom userids are ASCII (an empty scope must select nobody, not everyone).
 NOBODY = "∅"
 
@@ -29,7 +31,7 @@ class Scope:
     owners: list[str] | None = None
     member: str = ""
     channel: str = ""
-    tz: str = "Asia/Shanghai"
+    tz: str = clock.DEFAULT_ZONE
 
     def people(self) -> list[str] | None:
         """The owners to filter on, after the member filter (None: no filter)."""
@@ -42,7 +44,7 @@ class Scope:
         return people is None or owner in people
 
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.tz or "Asia/Shanghai")
+        return clock.zone(self.tz)
 
 
 def rate(part: float, whole: float) -> float | None:

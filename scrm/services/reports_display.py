@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from scrm import labels
+from scrm.infra import clock
 from scrm.models import Staff
 from scrm.services.reports_catalog import Column, Report
 
@@ -60,7 +60,7 @@ def cell(column: Column, value: Any, names: dict[str, str], tz: str) -> Any:
     if kind == "codes":
         return "、".join(CODES.get(v, v) for v in value)
     if kind == "time" and isinstance(value, datetime):
-        return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+        return clock.when(value, tz)
     if kind == "date" and isinstance(value, date):
         return value.isoformat()
     return value

@@ -6,8 +6,8 @@ import re
 from collections import defaultdict
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from scrm.infra import clock
 from scrm.models import ForecastSubmission, Opportunity, SalesTarget, Stage
 from scrm.models.base import corp_pk
 from scrm.services import deals
@@ -25,7 +25,7 @@ def month_range(month: str, tz: str) -> tuple[datetime, datetime, date, date]:
     year, mon = int(found[1]), int(found[2])
     first = date(year, mon, 1)
     after = date(year + mon // 12, mon % 12 + 1, 1)
-    zone = ZoneInfo(tz or "Asia/Shanghai")
+    zone = clock.zone(tz)
 
     def instant(d: date) -> datetime:
         return datetime(d.year, d.month, d.day, tzinfo=zone).astimezone(UTC)

@@ -9,6 +9,7 @@ from typing import Any
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from scrm.infra import clock
 from scrm.services.reports_common import NOBODY, Scope
 
 # The window's whole days in the corp's zone (as the roll-up's triggers count them):
@@ -203,7 +204,7 @@ async def week_counts(table: str, scope: Scope) -> list[tuple[str, str, int]]:
     """(person, week, rows) of follow_up (by userid, at) or task (by assignee, done_at) in
     the window and the scope's people."""
     who, at = WEEKLY[table]
-    params: list[Any] = [scope.corp_id, scope.since, scope.until, scope.tz or "Asia/Shanghai"]
+    params: list[Any] = [scope.corp_id, scope.since, scope.until, scope.tz or clock.DEFAULT_ZONE]
     filters = ""
     people = scope.people()
     if people is not None:

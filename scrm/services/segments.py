@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from tortoise.expressions import Q
 
 from scrm.enums import RelationStatus
+from scrm.infra import clock
 from scrm.infra.cache import TtlCache
 from scrm.models import Customer, FollowRelation, GroupMember, Lead, Segment, Staff
 from scrm.services.segment_rules import Conditions
@@ -43,13 +44,13 @@ async def evaluate(
     cond: Conditions,
     owners: list[str] | None,
     *,
-    tz: str = "Asia/Shanghai",
+    tz: str = clock.DEFAULT_ZONE,
     now: datetime | None = None,
 ) -> Match:
     """Relation conditions (owner, team, tags, channel, added) are met by one active relation
     in scope; customer conditions (lead, activity, groups, gender, phone) by the customer."""
     now = now or datetime.now(UTC)
-    zone = ZoneInfo(tz)
+    zone = clock.zone(tz)
     rel = FollowRelation.filter(corp_id=corp_id, status=RelationStatus.ACTIVE)
     if owners is not None:  # data scope: a manager's segment counts only their team
         rel = rel.filter(staff__userid__in=owners)
@@ -163,7 +164,7 @@ async def _with_senders(
 _counts: TtlCache[tuple[int, int, str, tuple[str, ...] | None], int] = TtlCache(60.0)
 
 
-async def count_of(seg: Segment, owners: list[str] | None, tz: str = "Asia/Shanghai") -> int:
+async def count_of(seg: Segment, owners: list[str] | None, tz: str = clock.DEFAULT_ZONE) -> int:
     corp_id = int(seg.corp_id)  # type: ignore[attr-defined]
     key = (corp_id, seg.id, seg.updated_at.isoformat(), None if owners is None else tuple(owners))
 

@@ -7,10 +7,10 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise import connections
 
+from scrm.infra import clock
 from scrm.models import Corp, SopPlan, SopRun
 from scrm.services import material_refs, radar
 from scrm.sop import variables
@@ -148,7 +148,7 @@ async def step_text(
         return text
     if isinstance(due, str):  # SQLite's raw rows carry the stored text
         due = datetime.fromisoformat(due)
-    values = variables.date_values(due, ZoneInfo(corp.timezone or "Asia/Shanghai"))
+    values = variables.date_values(due, clock.zone(corp.timezone))
     values["群主"] = await variables.staff_name(corp.id, owner)
     values["群名"] = await variables.group_name(corp.id, chat_id)
     return variables.render(text, values)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from scrm.infra import clock
 from scrm.models import Contract, Corp, Customer, Journey, JourneyRun, Lead, Opportunity
 from scrm.sop import journey_segments, journeys
 
@@ -33,7 +33,7 @@ async def enroll_due(now: datetime | None = None) -> int:
         if trigger.get("kind") != "date":
             continue
         corp = await Corp.get(id=journey.corp_id)  # type: ignore[attr-defined]
-        local = now.astimezone(ZoneInfo(corp.timezone or "Asia/Shanghai"))
+        local = now.astimezone(clock.zone(corp.timezone))
         when = local + timedelta(days=int(trigger.get("days_before", 0)))
         target = when.strftime("%m-%d")
         field = trigger["date_field"]

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time as clock
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 import aiohttp
 
+from scrm.infra import clock
 from scrm.infra.logging import get_logger
 from scrm.models import Corp, Journey
 from scrm.sop import journeys
@@ -37,7 +37,7 @@ async def _screen_all(claimed: list[Claimed]) -> None:
     for journey_id, group in by_journey.items():
         journey = await Journey.get(id=journey_id)
         corp = await Corp.get(id=journey.corp_id)  # type: ignore[attr-defined]
-        await screen(corp.id, journey, group, ZoneInfo(corp.timezone or "Asia/Shanghai"))
+        await screen(corp.id, journey, group, clock.zone(corp.timezone))
 
 
 class Lanes(Protocol):
@@ -110,7 +110,7 @@ async def run_live(
     set (the worker is shutting down) ends the claiming at once, like the budget."""
     counts: dict[str, int] = {}
     held: list[Claimed] = []
-    started = clock.monotonic()
+    started = time.monotonic()
     claiming = True
     kept: list[int] | None = None  # the lanes at the hand-over
     horizon: datetime | None = None  # the latest due time held at the hand-over
@@ -130,7 +130,7 @@ async def run_live(
         while True:
             now = datetime.now(UTC)
             if claiming and (
-                clock.monotonic() - started >= budget_s or (stop is not None and stop.is_set())
+                time.monotonic() - started >= budget_s or (stop is not None and stop.is_set())
             ):
                 await hand_over()
             fresh: list[Claimed] = []

@@ -6,8 +6,8 @@ import asyncio
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from scrm.infra import clock
 from scrm.models import JourneyTask
 from scrm.services import material_refs, radar
 from scrm.sop import journey_facts as facts
@@ -24,7 +24,7 @@ PARALLEL_TASKS = 16  # owners' tasks go to WeCom side by side (the client rate-l
 async def send(batch: Batch, node: dict[str, Any], runs: list[Claimed]) -> None:
     """One WeCom customer-message task per owner for every customer within the caps."""
     now, nxt = batch.now, node.get("next")
-    local = now.astimezone(ZoneInfo(batch.corp.timezone or "Asia/Shanghai"))
+    local = now.astimezone(clock.zone(batch.corp.timezone))
     if (until := facts.quiet_until(batch.journey, local)) is not None:
         for run in runs:
             batch.log(run, "quiet", until=until.isoformat())

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import aiohttp
 
+from scrm.infra import clock
 from scrm.models import Corp, Journey
 from scrm.services.bulk import Table
 from scrm.services.journey_enroll import send_due
@@ -105,7 +105,7 @@ class Batch:
         """The node's text with its variables filled ({客户昵称} only for one customer)."""
         if "{" not in text:
             return text
-        values = variables.date_values(self.now, ZoneInfo(self.corp.timezone or "Asia/Shanghai"))
+        values = variables.date_values(self.now, clock.zone(self.corp.timezone))
         values["员工姓名"] = await variables.staff_name(self.corp.id, owner)
         if len(runs) == 1:
             ext = runs[0].external_userid

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from scrm.enums import GroupStatus
+from scrm.infra import clock
 from scrm.models import Corp, GroupChat, SopPlan, SopRun
 from scrm.models.base import corp_pk
 from scrm.services.bulk import Table, insert_ignore
@@ -67,7 +68,7 @@ def runs_for(
 
 async def _zone(plan: SopPlan) -> ZoneInfo:
     corp = await Corp.get(id=corp_pk(plan))
-    return ZoneInfo(corp.timezone or "Asia/Shanghai")
+    return clock.zone(corp.timezone)
 
 
 async def materialize(

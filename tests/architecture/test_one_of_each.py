@@ -1,5 +1,5 @@
-"""One of each (issue 20), read from source (ast): one logging API and one `Strict` base;
-a second of either fails here."""
+"""One of each (issue 20), read from source (ast): one logging API, one `Strict` base and one
+corp clock (scrm/infra/clock.py: the default zone and the fallback); a second of any fails here."""
 
 from __future__ import annotations
 
@@ -18,6 +18,13 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("bot", "scrm", "livecode", "handlers", "admin", "wecom")
 LOGGING_HOME = "scrm/infra/logging.py"  # configures stdlib logging for everyone
 STRICT_HOME = "scrm/infra/schemas.py"
+CLOCK_HOME = "scrm/infra/clock.py"
+DEFAULT_ZONE = "Asia/Shanghai"
+# Where a zone is built or the default named without the clock, and why the clock cannot serve.
+ZONE_ALLOWED = {
+    "admin/api/admin_settings_corps.py": "validates an admin's input: unknown must be refused",
+    "scrm/models/corp.py": "the column default; models sit below scrm.infra",
+}
 
 
 def _trees(root: Path, packages: tuple[str, ...]) -> Iterator[tuple[str, ast.Module]]:
@@ -60,6 +67,24 @@ def strict_bases(root: Path, packages: tuple[str, ...]) -> list[str]:
     ]
 
 
+def zones_outside_the_clock(root: Path, packages: tuple[str, ...]) -> list[str]:
+    """`ZoneInfo(...)` calls and the default zone's name outside the clock (migrations keep
+    their history as it was written)."""
+    found: list[tuple[str, int]] = []
+    for name, tree in _trees(root, packages):
+        if name in (CLOCK_HOME, *ZONE_ALLOWED) or name.startswith("scrm/migrations/"):
+            continue
+        for node in ast.walk(tree):
+            called = isinstance(node, ast.Call) and (
+                (isinstance(node.func, ast.Name) and node.func.id == "ZoneInfo")
+                or (isinstance(node.func, ast.Attribute) and node.func.attr == "ZoneInfo")
+            )
+            named = isinstance(node, ast.Constant) and node.value == DEFAULT_ZONE
+            if called or named:
+                found.append((name, node.lineno))  # type: ignore[attr-defined]
+    return [f"{name}:{line}" for name, line in sorted(found)]
+
+
 def test_only_the_logging_module_uses_stdlib_loggers() -> None:
     assert stdlib_loggers(ROOT, PACKAGES) == []
 
@@ -68,12 +93,24 @@ def test_one_strict_base() -> None:
     assert [s.rpartition(":")[0] for s in strict_bases(ROOT, PACKAGES)] == [STRICT_HOME]
 
 
+def test_corp_zones_come_from_the_clock() -> None:
+    assert zones_outside_the_clock(ROOT, PACKAGES) == []
+
+
 def test_the_checks_catch_a_second_of_each(tmp_path: Path) -> None:
     files = {
         "pkg/__init__.py": "",
         "pkg/a.py": "import logging\nlog = logging.getLogger('pkg.a')\n",
         "pkg/b.py": "from logging import getLogger\n",
         "pkg/c.py": "from pydantic import BaseModel\n\n\nclass Strict(BaseModel):\n    pass\n",
+        "pkg/d.py": """
+            import zoneinfo
+            from zoneinfo import ZoneInfo
+            a = ZoneInfo(corp.timezone or "Asia/Shanghai")
+            b = zoneinfo.ZoneInfo(tz)
+            c = corp.timezone or "Asia/Shanghai"
+            d = clock.zone(corp.timezone)
+        """,
         "pkg/ok.py": "from scrm.infra.logging import get_logger\nlog = get_logger('pkg.ok')\n",
     }
     for name, text in files.items():
@@ -81,6 +118,13 @@ def test_the_checks_catch_a_second_of_each(tmp_path: Path) -> None:
         (tmp_path / name).write_text(textwrap.dedent(text))
     assert stdlib_loggers(tmp_path, ("pkg",)) == ["pkg/a.py:2", "pkg/b.py:1"]
     assert strict_bases(tmp_path, ("pkg",)) == ["pkg/c.py:4"]
+    # the call and its literal both count in a; b is a second way to build a zone
+    assert zones_outside_the_clock(tmp_path, ("pkg",)) == [
+        "pkg/d.py:4",
+        "pkg/d.py:4",
+        "pkg/d.py:5",
+        "pkg/d.py:6",
+    ]
 
 
 def test_wecom_logs_through_the_house_pipeline() -> None:

@@ -14,6 +14,7 @@ from admin.api import deal_views
 from admin.api.auth import Actor
 from admin.web.render import base_context, current, page
 from livecode.common import local_now
+from scrm.infra import clock
 from scrm.ints import parse_id
 from scrm.models import Corp, Opportunity, Staff
 from scrm.services import deals
@@ -143,7 +144,7 @@ async def opportunity(request: web.Request) -> dict[str, Any]:
     if opp is None or (owners is not None and opp.owner_userid not in owners):
         raise await _missing(request, "商机")
     deal = await deal_views.detail(opp)
-    tz = ZoneInfo(corp.timezone)
+    tz = clock.zone(corp.timezone)
     stages = await deals.ensure_stages(corp.id)
     # Every gate field any stage asks for, filled or not, so people see what is still to do.
     wanted = list(dict.fromkeys(f for s in stages for f in deals.required(s)))
@@ -205,7 +206,7 @@ def _line(line: dict[str, Any], currency: str) -> str:
 async def quotes_page(request: web.Request) -> dict[str, Any]:
     who = current(request)
     corp = await _corp(who)
-    tz = ZoneInfo(corp.timezone)
+    tz = clock.zone(corp.timezone)
     owners = who.owners()
     me = who.userid or who.name
     # The decision API lets a manager's login decide as a manager and an admin's as a director.

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from admin.api.auth import Actor
 from admin.api.reports_scope import scope_for
 from admin.web.render import current, page
+from scrm.infra import clock
 from scrm.models import Corp, Staff
 from scrm.services import reports_display, reports_drill, reports_forecast
 from scrm.services.reports_catalog import REPORTS, Report
@@ -48,7 +48,7 @@ def _day(raw: str) -> date | None:
 
 async def page_scope(request: web.Request, corp: Corp) -> tuple[Scope, dict[str, str]]:
     """The scope of the page's filters: whole local days from `since` to `until`."""
-    zone = ZoneInfo(corp.timezone or "Asia/Shanghai")
+    zone = clock.zone(corp.timezone)
     today = datetime.now(zone).date()
     last = _day(request.query.get("until", "")) or today
     first = _day(request.query.get("since", "")) or last - timedelta(days=29)

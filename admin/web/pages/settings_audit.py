@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -13,6 +12,7 @@ from admin.api.admin_settings_audit import audit_out, audit_query
 from admin.web.pages.settings_common import base, corp_of, local, routes
 from admin.web.render import page
 from scrm import labels
+from scrm.infra import clock
 from scrm.ints import parse_int
 from scrm.models import AuditLog, Corp, Staff
 
@@ -28,7 +28,7 @@ def _day(raw: str, corp: Corp, *, end: bool = False) -> datetime | None:
         day = date.fromisoformat(raw)
     except ValueError:
         return None
-    start = datetime.combine(day, time(), ZoneInfo(corp.timezone or "Asia/Shanghai"))
+    start = datetime.combine(day, time(), clock.zone(corp.timezone))
     return (start + timedelta(days=1) if end else start).astimezone(UTC)
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from admin.api.deal_labels import stage as stage_label
 from admin.web.pages.sop_plans import ROLE, STATUS_LABELS, corp_of, row_id, staff_names
 from admin.web.render import page
+from scrm.infra import clock
 from scrm.models import Corp, Journey, JourneyRun, Segment, Stage, Tag
 from scrm.services import display_names
 from scrm.sop.journey_schema import Node, Trigger
@@ -179,7 +180,7 @@ async def journey_detail(request: web.Request) -> dict[str, Any]:
             }
             for n in j.nodes
         ],
-        "timezone": corp.timezone or "Asia/Shanghai",
+        "timezone": clock.zone(corp.timezone).key,
         "staff": await staff_names(corp),
         "actions": ACTIONS,
         "tab": "journeys",

@@ -14,7 +14,7 @@ from tortoise.expressions import Q
 from admin.api.churn import lost_out
 from admin.web.render import current, page
 from scrm.enums import GroupStatus, RelationStatus
-from scrm.infra import keys
+from scrm.infra import clock, keys
 from scrm.models import (
     Corp,
     Customer,
@@ -66,10 +66,7 @@ async def _chat_names(corp_pk: int | None, rows: list[Handover]) -> dict[str, st
 
 async def _zone(corp_pk: int | None) -> ZoneInfo:
     corp = await Corp.get_or_none(id=corp_pk)
-    try:
-        return ZoneInfo(corp.timezone if corp and corp.timezone else "Asia/Shanghai")
-    except (ValueError, KeyError):
-        return ZoneInfo("Asia/Shanghai")
+    return clock.zone(corp.timezone if corp else None)
 
 
 async def _member_names(corp_pk: int | None) -> dict[str, str]:
