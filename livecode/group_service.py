@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from livecode.service import LiveCodeError, _explain, local_now
+from scrm.enums import GroupCodeStatus
 from scrm.models import Corp, GroupChat
 from scrm.models.livecode import GroupLiveCode, GroupLiveCodeJoin
 from scrm.services.upsert import get_or_create
@@ -109,10 +110,10 @@ async def rotate(code: GroupLiveCode, client: WeComClient) -> GroupLiveCode:
     chats = await _open_chats(code)
     if not chats:
         # With auto_create WeCom opens "{room_base_name}{n}" once the last group fills.
-        code.status = "active" if code.auto_create else "full"
+        code.status = GroupCodeStatus.ACTIVE if code.auto_create else GroupCodeStatus.FULL
         chats = code.chat_ids[-1:]
     else:
-        code.status = "active" if code.status != "paused" else code.status
+        code.status = GroupCodeStatus.ACTIVE if code.status != "paused" else code.status
     if chats != code.current_chat_ids:
         try:
             await client.update_join_way(

@@ -16,6 +16,7 @@ from livecode.common import (
 )
 from livecode.schemas import LiveCodeSpec
 from livecode.sync import _skip_verify, expand_departments, sync_code
+from scrm.enums import LiveCodeStatus
 from scrm.models import Corp
 from scrm.models.livecode import LiveCode, LiveCodeMember
 from wecom import errors
@@ -147,7 +148,7 @@ async def delete_live_code(code: LiveCode, client: WeComClient) -> None:
 
 
 async def set_paused(code: LiveCode, client: WeComClient, corp: Corp, paused: bool) -> LiveCode:
-    code.status = "paused" if paused else "active"
+    code.status = LiveCodeStatus.PAUSED if paused else LiveCodeStatus.ACTIVE
     await code.save(update_fields=["status", "updated_at"])
     await sync_code(code, client, corp)
     return code

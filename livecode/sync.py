@@ -8,6 +8,7 @@ from redis.asyncio import Redis
 
 from livecode.allocation import Allocator, eligible
 from livecode.common import _explain, local_now, members_of
+from scrm.enums import LiveCodeStatus
 from scrm.infra import schedule as sched
 from scrm.models import Corp
 from scrm.models.livecode import LiveCode, LiveCodeMember
@@ -55,7 +56,7 @@ async def sync_code(
     local = local_now(corp, now)
     if code.status != "paused":
         expired = code.expires_at is not None and code.expires_at <= local
-        code.status = "expired" if expired else code.status
+        code.status = LiveCodeStatus.EXPIRED if expired else code.status
     try:
         joined = await expand_departments(code, client)
         if joined and code.strategy != "native":  # new hires get their own QR on landing codes
@@ -82,7 +83,7 @@ async def sync_code(
         pool = [m for m in pool if not m.daily_quota or used.get(m.userid, 0) < m.daily_quota]
     backups = [m for m in members if m.backup and m.online]
     if code.status not in ("paused", "expired"):
-        code.status = "active" if pool or backups else "exhausted"
+        code.status = LiveCodeStatus.ACTIVE if pool or backups else LiveCodeStatus.EXHAUSTED
     try:
         if code.strategy == "native" and code.config_id:
             users = [m.userid for m in pool] or [m.userid for m in backups]

@@ -23,6 +23,7 @@ from admin.api.common import (
 from admin.api.openapi import API
 from scrm.compliance import review
 from scrm.compliance.alerts import mask_phones
+from scrm.enums import AlertKind, AlertStatus, Severity, members
 from scrm.infra.schemas import Strict
 from scrm.models import Alert, AlertComment, AuditLog, ChatMessage, Corp, Staff
 
@@ -87,9 +88,9 @@ async def list_alerts(request: web.Request) -> web.Response:
     require_reviewer(request)
     corp = await corp_for(request)
     q = Alert.filter(corp_id=corp.id)
-    for name in ("status", "severity", "kind"):
-        if request.query.get(name):
-            q = q.filter(**{f"{name}__in": request.query[name].split(",")})
+    for name, closed in (("status", AlertStatus), ("severity", Severity), ("kind", AlertKind)):
+        if request.query.get(name):  # values outside the set match no alert
+            q = q.filter(**{f"{name}__in": members(closed, request.query[name].split(","))})
     for name in ("staff_userid", "assignee", "word"):
         if name in request.query:
             q = q.filter(**{name: request.query[name]})

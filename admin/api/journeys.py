@@ -12,6 +12,7 @@ from admin.api import refs
 from admin.api.auth import require
 from admin.api.common import corp_for, error, ok, owned, parse, query_int
 from admin.api.openapi import API
+from scrm.enums import PlanStatus
 from scrm.models import Corp, Journey, JourneyLog, JourneyRun
 from scrm.models.base import corp_pk
 from scrm.services import display_names
@@ -73,7 +74,7 @@ async def get_journey(request: web.Request) -> web.Response:
     return ok(_out(await _journey(request)))
 
 
-async def _set(request: web.Request, status: str) -> web.Response:
+async def _set(request: web.Request, status: PlanStatus) -> web.Response:
     require(request, "ops")
     j = await _journey(request)
     j.status = status
@@ -110,12 +111,12 @@ async def edit(request: web.Request) -> web.Response:
 
 @API.route("POST", "/api/v1/journeys/{id}/pause", "Pause (customers wait where they are)", tag=TAG)
 async def pause(request: web.Request) -> web.Response:
-    return await _set(request, "paused")
+    return await _set(request, PlanStatus.PAUSED)
 
 
 @API.route("POST", "/api/v1/journeys/{id}/resume", "Resume: customers go on", tag=TAG)
 async def resume(request: web.Request) -> web.Response:
-    return await _set(request, "active")
+    return await _set(request, PlanStatus.ACTIVE)
 
 
 @API.route("GET", "/api/v1/journeys/{id}/stats", "Customers by status, actions by node", tag=TAG)

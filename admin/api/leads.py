@@ -10,6 +10,7 @@ from admin.api.auth import actor, in_scope, require
 from admin.api.common import corp_for, error, not_found, ok, owned, parse, query_int
 from admin.api.openapi import API
 from scrm import phones, storable
+from scrm.enums import Grade, LeadStatus, members
 from scrm.infra import keys
 from scrm.leads import schemas as s
 from scrm.models import Lead, LeadActivity, LeadSource
@@ -101,9 +102,12 @@ async def list_leads(request: web.Request) -> web.Response:
     owners = actor(request).owners()
     if owners is not None:  # staff: their own and the pool; managers: their team's too
         q = q.filter(Q(owner_userid__in=owners) | Q(in_pool=True))
-    for name in ("owner_userid", "status", "grade", "channel"):
+    for name in ("owner_userid", "channel"):
         if request.query.get(name):
             q = q.filter(**{name: request.query[name]})
+    for name, closed in (("status", LeadStatus), ("grade", Grade)):
+        if request.query.get(name):  # a value outside the set matches no lead
+            q = q.filter(**{f"{name}__in": members(closed, [request.query[name]])})
     if request.query.get("pool") in ("1", "true"):
         q = q.filter(in_pool=True)
     if request.query.get("mine") in ("1", "true"):

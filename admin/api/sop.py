@@ -15,7 +15,7 @@ from admin.api import refs
 from admin.api.auth import actor, require
 from admin.api.common import corp_for, ok, owned, parse, query_int
 from admin.api.openapi import API
-from scrm.enums import GroupStatus
+from scrm.enums import GroupStatus, PlanStatus
 from scrm.infra import clock
 from scrm.models import Corp, GroupChat, SopPlan, SopRun
 from scrm.sop import materialize
@@ -102,7 +102,7 @@ async def edit(request: web.Request) -> web.Response:
     return ok({**_out(plan), "planned_runs": await materialize.replan(plan)})
 
 
-async def _set(request: web.Request, status: str) -> web.Response:
+async def _set(request: web.Request, status: PlanStatus) -> web.Response:
     require(request, "ops")
     _, plan = await _plan(request)
     plan.status = status
@@ -116,12 +116,12 @@ async def _set(request: web.Request, status: str) -> web.Response:
     "POST", "/api/v1/sop-plans/{id}/pause", "Pause (runs due meanwhile are skipped)", tag=TAG
 )
 async def pause(request: web.Request) -> web.Response:
-    return await _set(request, "paused")
+    return await _set(request, PlanStatus.PAUSED)
 
 
 @API.route("POST", "/api/v1/sop-plans/{id}/resume", "Resume", tag=TAG)
 async def resume(request: web.Request) -> web.Response:
-    return await _set(request, "active")
+    return await _set(request, PlanStatus.ACTIVE)
 
 
 @API.route(

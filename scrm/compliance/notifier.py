@@ -134,7 +134,7 @@ def digest(
     shown: int = 10,
     customers: dict[str, str] | None = None,
 ) -> str:
-    counts = Counter(a.severity for a in alerts)
+    counts: Counter[str] = Counter(a.severity for a in alerts)
     by_severity = " · ".join(
         f"{label} {counts[key]}" for key, label in SEVERITY.items() if counts[key]
     )

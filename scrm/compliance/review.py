@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 
 from scrm import labels
 from scrm.compliance.team_settings import bump_words_version
+from scrm.enums import AlertStatus
 from scrm.models import Alert, AlertComment, AllowPhrase, AuditLog
 from scrm.models.base import corp_pk
 from scrm.services.upsert import get_or_create
@@ -23,10 +24,10 @@ ALLOWED_FROM = {
     "reopen": FINAL,
 }
 TARGET = {
-    "acknowledge": "acknowledged",
-    "resolve": "resolved",
-    "false_positive": "false_positive",
-    "reopen": "open",
+    "acknowledge": AlertStatus.ACKNOWLEDGED,
+    "resolve": AlertStatus.RESOLVED,
+    "false_positive": AlertStatus.FALSE_POSITIVE,
+    "reopen": AlertStatus.OPEN,
 }
 # A critical alert is closed with a written reason: the trail must say what was done.
 NOTE_REQUIRED = ("critical",)

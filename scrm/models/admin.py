@@ -7,6 +7,7 @@ from typing import Any
 
 from tortoise import fields
 
+from scrm.enums import QuickReplyKind, Role
 from scrm.models.base import CorpScopedModel, fk_index
 
 
@@ -17,7 +18,7 @@ class AdminUser(CorpScopedModel):
     username = fields.CharField(max_length=64, unique=True)
     display_name = fields.CharField(max_length=64, default="")
     password_hash = fields.CharField(max_length=255)
-    role = fields.CharField(max_length=16)  # staff | manager | ops | admin
+    role = fields.CharEnumField(Role, max_length=16)
     userid = fields.CharField(max_length=64, default="")
     team: fields.Field[list[str]] = fields.JSONField(default=list)
     active = fields.BooleanField(default=True)
@@ -44,7 +45,7 @@ class QuickReply(CorpScopedModel):
     category: fields.ForeignKeyRelation[QuickReplyCategory] = fields.ForeignKeyField(
         "models.QuickReplyCategory", related_name="replies", on_delete=fields.CASCADE
     )
-    kind = fields.CharField(max_length=8)  # text | image | link
+    kind = fields.CharEnumField(QuickReplyKind, max_length=8)
     title = fields.CharField(max_length=128)
     content = fields.TextField(default="")  # the text, or a link's description
     url = fields.CharField(max_length=1024, default="")  # image or link address

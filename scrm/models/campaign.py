@@ -8,6 +8,7 @@ from typing import Any
 
 from tortoise import fields
 
+from scrm.enums import ChatType, MassSendStatus, MaterialKind
 from scrm.models.base import CorpScopedModel, fk_index
 
 
@@ -25,7 +26,7 @@ class Segment(CorpScopedModel):
 class Material(CorpScopedModel):
     """素材库: one piece of content (text, image, link, mini program, file, video, poster)."""
 
-    kind = fields.CharField(max_length=16)
+    kind = fields.CharEnumField(MaterialKind, max_length=16)
     category = fields.CharField(max_length=32, default="")
     title = fields.CharField(max_length=128)
     content = fields.TextField(default="")  # the text, or a link's description
@@ -47,13 +48,14 @@ class Material(CorpScopedModel):
 class MassSend(CorpScopedModel):
     """A one-off 群发 to customers (single) or customer groups (group)."""
 
-    chat_type = fields.CharField(max_length=8, default="single")  # single|group
+    chat_type = fields.CharEnumField(ChatType, max_length=8, default=ChatType.SINGLE)
     name = fields.CharField(max_length=64)
     text = fields.TextField(default="")
     material_ids: fields.Field[list[int]] = fields.JSONField(default=list)
     target: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)
-    # scheduled → sending → sent (every task made) | failed | cancelled
-    status = fields.CharField(max_length=16, default="scheduled", db_index=True)
+    status = fields.CharEnumField(
+        MassSendStatus, max_length=16, default=MassSendStatus.SCHEDULED, db_index=True
+    )
     send_at = fields.DatetimeField(db_index=True)
     created_by = fields.CharField(max_length=64, default="")
     planned = fields.IntField(default=0)  # recipients when the tasks were made

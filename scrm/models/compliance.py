@@ -6,6 +6,7 @@ from typing import Any
 
 from tortoise import fields
 
+from scrm.enums import ActionKind, AlertKind, AlertStatus, Direction, Severity
 from scrm.models.base import CorpScopedModel, fk_index
 
 ALL_DIRECTIONS = ["staff_to_customer", "customer_to_staff", "group"]
@@ -18,7 +19,7 @@ class SensitiveWord(CorpScopedModel):
 
     word = fields.CharField(max_length=64)
     category = fields.CharField(max_length=32, default="")
-    severity = fields.CharField(max_length=16, default="medium")  # low|medium|high|critical
+    severity = fields.CharEnumField(Severity, max_length=16, default=Severity.MEDIUM)
     directions: fields.Field[list[str]] = fields.JSONField(default=list)
     scope_userids: fields.Field[list[str]] = fields.JSONField(default=list)
     scope_departments: fields.Field[list[int]] = fields.JSONField(default=list)
@@ -63,10 +64,10 @@ class ComplianceRule(CorpScopedModel):
     """A sensitive-action rule: `threshold` events of `kind` by one staff member within
     `window_minutes` raise an alert of `severity`."""
 
-    kind = fields.CharField(max_length=32)  # staff_deleted_customer|customer_deleted_staff|…
+    kind = fields.CharEnumField(ActionKind, max_length=32)
     threshold = fields.IntField(default=1)
     window_minutes = fields.IntField(default=1440)
-    severity = fields.CharField(max_length=16, default="medium")
+    severity = fields.CharEnumField(Severity, max_length=16, default=Severity.MEDIUM)
     enabled = fields.BooleanField(default=True)
 
     class Meta:
@@ -85,8 +86,7 @@ class ChatMessage(CorpScopedModel):
     msgtime = fields.DatetimeField(db_index=True)
     msgtype = fields.CharField(max_length=16, default="text")
     text = fields.TextField(default="")
-    # staff_to_customer|customer_to_staff|group|internal
-    direction = fields.CharField(max_length=24)
+    direction = fields.CharEnumField(Direction, max_length=24)
     staff_userid = fields.CharField(max_length=64, default="", db_index=True)
     external_userid = fields.CharField(max_length=64, default="", db_index=True)
 
@@ -109,7 +109,7 @@ class ArchiveCursor(CorpScopedModel):
 class ActionEvent(CorpScopedModel):
     """A sensitive action seen in a callback (deletion, transfer failure, group dismissed)."""
 
-    kind = fields.CharField(max_length=32)
+    kind = fields.CharEnumField(ActionKind, max_length=32)
     staff_userid = fields.CharField(max_length=64, default="")
     external_userid = fields.CharField(max_length=64, default="")
     chat_id = fields.CharField(max_length=64, default="")
@@ -125,8 +125,8 @@ class ActionEvent(CorpScopedModel):
 class Alert(CorpScopedModel):
     """A compliance alert for admins to review. `dedup_key` makes every source raise it once."""
 
-    kind = fields.CharField(max_length=16)  # word|action|reply_timeout
-    severity = fields.CharField(max_length=16, default="medium")
+    kind = fields.CharEnumField(AlertKind, max_length=16)
+    severity = fields.CharEnumField(Severity, max_length=16, default=Severity.MEDIUM)
     staff_userid = fields.CharField(max_length=64, default="", db_index=True)
     external_userid = fields.CharField(max_length=64, default="")
     chat_id = fields.CharField(max_length=64, default="")
@@ -136,7 +136,9 @@ class Alert(CorpScopedModel):
     rule_id = fields.BigIntField(null=True)
     context = fields.TextField(default="")  # the matched text in context, phone numbers masked
     details: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)
-    status = fields.CharField(max_length=16, default="open", db_index=True)
+    status = fields.CharEnumField(
+        AlertStatus, max_length=16, default=AlertStatus.OPEN, db_index=True
+    )
     assignee = fields.CharField(max_length=64, default="")
     occurred_at = fields.DatetimeField(db_index=True)
     resolved_at = fields.DatetimeField(null=True)

@@ -7,6 +7,14 @@ from typing import Any
 
 from tortoise import fields
 
+from scrm.enums import (
+    ApprovalLevel,
+    ContractStatus,
+    ForecastCategory,
+    LostReason,
+    QuoteStatus,
+    Role,
+)
 from scrm.models.base import CorpScopedModel, fk_index
 
 
@@ -19,8 +27,9 @@ class Stage(CorpScopedModel):
     is_won = fields.BooleanField(default=False)
     is_lost = fields.BooleanField(default=False)
     required_fields: fields.Field[list[str]] = fields.JSONField(default=list)
-    # pipeline | best_case | commit | closed | omitted; "" follows the seeds' mapping by name
-    forecast_category = fields.CharField(max_length=16, default="")
+    forecast_category = fields.CharEnumField(
+        ForecastCategory, max_length=16, default=ForecastCategory.UNSET
+    )
     stale_days = fields.IntField(default=7)  # no activity for this long: a stagnant deal
 
     class Meta:
@@ -42,9 +51,11 @@ class Opportunity(CorpScopedModel):
     expected_close: date | None = fields.DateField(null=True)
     next_step = fields.CharField(max_length=255, default="")
     next_step_date: date | None = fields.DateField(null=True)
-    forecast_category = fields.CharField(max_length=16, default="pipeline")
+    forecast_category = fields.CharEnumField(
+        ForecastCategory, max_length=16, default=ForecastCategory.PIPELINE
+    )
     values: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)  # stage-gate fields
-    lost_reason = fields.CharField(max_length=16, default="")
+    lost_reason = fields.CharEnumField(LostReason, max_length=16, default=LostReason.NONE)
     lost_note = fields.TextField(default="")
     stage_changed_at: datetime | None = fields.DatetimeField(null=True)
     closed_at: datetime | None = fields.DatetimeField(null=True)
@@ -87,8 +98,8 @@ class Quote(CorpScopedModel):
     gross = fields.BigIntField()  # list price × quantity, before any discount
     total = fields.BigIntField()
     discount_bp = fields.IntField()  # effective discount in basis points (1 % = 100)
-    approval_level = fields.CharField(max_length=16)  # self | manager | director
-    status = fields.CharField(max_length=16)  # pending_approval | approved | rejected
+    approval_level = fields.CharEnumField(ApprovalLevel, max_length=16)
+    status = fields.CharEnumField(QuoteStatus, max_length=16)
     lines: fields.Field[list[dict[str, Any]]] = fields.JSONField(default=list)
     requested_by = fields.CharField(max_length=64, default="")
     decided_by = fields.CharField(max_length=64, default="")
@@ -110,7 +121,7 @@ class Contract(CorpScopedModel):
     amount = fields.BigIntField()
     currency = fields.CharField(max_length=3, default="CNY")
     signed_at = fields.DatetimeField()
-    status = fields.CharField(max_length=16, default="signed")  # signed | paid
+    status = fields.CharEnumField(ContractStatus, max_length=16, default=ContractStatus.SIGNED)
 
     class Meta:
         table = "contract"
@@ -180,7 +191,7 @@ class ApiToken(CorpScopedModel):
 
     name = fields.CharField(max_length=64)
     token_hash = fields.CharField(max_length=64, unique=True)
-    role = fields.CharField(max_length=16)  # staff | manager | ops | admin
+    role = fields.CharEnumField(Role, max_length=16)
     userid = fields.CharField(max_length=64, default="")
     team: fields.Field[list[str]] = fields.JSONField(default=list)
     active = fields.BooleanField(default=True)

@@ -8,6 +8,14 @@ from typing import Any
 
 from tortoise import fields
 
+from scrm.enums import (
+    AssignmentStrategy,
+    Grade,
+    LeadEventStatus,
+    LeadStatus,
+    ScoringKind,
+    ScoringOp,
+)
 from scrm.models.base import CorpScopedModel, EncryptedTextField, fk_index
 
 
@@ -38,9 +46,8 @@ class LeadEvent(CorpScopedModel):
     message_id = fields.CharField(max_length=128)
     digest = fields.CharField(max_length=64, null=True)  # sha256 of the signed body
     body = EncryptedTextField()  # emptied after SCRM_LEAD_EVENT_RETENTION_DAYS once processed
-    # pending → processing → done|ignored; a failed try → retry (back to pending after a
-    # backoff) → dead after SCRM_INBOX_MAX_ATTEMPTS tries; `error` says why.
-    status = fields.CharField(max_length=16, default="pending")
+    # pending → processing → done|ignored; a failed try → retry → dead (`error` says why).
+    status = fields.CharEnumField(LeadEventStatus, max_length=16, default=LeadEventStatus.PENDING)
     attempts = fields.IntField(default=0)
     error = fields.TextField(default="")
     lead_id = fields.BigIntField(null=True)
@@ -73,8 +80,8 @@ class Lead(CorpScopedModel):
     behaviour_score = fields.IntField(default=0)
     rule_points: fields.Field[dict[str, int]] = fields.JSONField(default=dict)  # per rule, capped
     score = fields.IntField(default=0)
-    grade = fields.CharField(max_length=1, default="D")
-    status = fields.CharField(max_length=16, default="new")  # new|mql|sql|converted|lost
+    grade = fields.CharEnumField(Grade, max_length=1, default=Grade.D)
+    status = fields.CharEnumField(LeadStatus, max_length=16, default=LeadStatus.NEW)
     owner_userid = fields.CharField(max_length=64, default="", db_index=True)
     in_pool = fields.BooleanField(default=False)
     assigned_at: datetime | None = fields.DatetimeField(null=True)
@@ -110,9 +117,9 @@ class LeadActivity(CorpScopedModel):
 
 class ScoringRule(CorpScopedModel):
     name = fields.CharField(max_length=64)
-    kind = fields.CharField(max_length=16)  # attribute|behaviour
+    kind = fields.CharEnumField(ScoringKind, max_length=16)
     field = fields.CharField(max_length=64)  # lead attribute, or the behaviour's event name
-    op = fields.CharField(max_length=16, default="eq")  # eq|in|contains|gte|lte|exists|event
+    op = fields.CharEnumField(ScoringOp, max_length=16, default=ScoringOp.EQ)
     # JSON text, not a JSONField: tortoise reads a bare str given to a JSONField as JSON text.
     value_json = fields.TextField(default="null")
     points = fields.IntField()
@@ -133,9 +140,9 @@ class AssignmentRule(CorpScopedModel):
     conditions: fields.Field[dict[str, list[str]]] = fields.JSONField(default=dict)
     members: fields.Field[list[str]] = fields.JSONField(default=list)
     weights: fields.Field[dict[str, int]] = fields.JSONField(default=dict)
-    strategy = fields.CharField(
-        max_length=16, default="round_robin"
-    )  # …|weighted|least_loaded|pool
+    strategy = fields.CharEnumField(
+        AssignmentStrategy, max_length=16, default=AssignmentStrategy.ROUND_ROBIN
+    )
     active = fields.BooleanField(default=True)
 
     class Meta:

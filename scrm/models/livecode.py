@@ -7,6 +7,13 @@ from typing import Any
 
 from tortoise import fields
 
+from scrm.enums import (
+    GroupCodeStatus,
+    LiveCodeStatus,
+    LiveCodeStrategy,
+    SkipVerifyMode,
+    WelcomeResult,
+)
 from scrm.models.base import CorpScopedModel
 
 
@@ -19,7 +26,9 @@ class LiveCode(CorpScopedModel):
     # native: WeCom picks among the eligible members of one multi-member contact way;
     # round_robin / weighted / least_loaded: our /l/{id} page picks, then shows that
     # member's own single-member contact way (exact quotas, exact rotation).
-    strategy = fields.CharField(max_length=16, default="round_robin")
+    strategy = fields.CharEnumField(
+        LiveCodeStrategy, max_length=16, default=LiveCodeStrategy.ROUND_ROBIN
+    )
     config_id = fields.CharField(max_length=64, default="")
     qr_url = fields.CharField(max_length=512, default="")
     staff_userids: fields.Field[list[str]] = fields.JSONField(default=list)  # pool, in order
@@ -35,7 +44,9 @@ class LiveCode(CorpScopedModel):
     total_cap = fields.IntField(default=0)  # 0: no cap on the code's adds
     expires_at: datetime | None = fields.DatetimeField(null=True)
     skip_verify = fields.BooleanField(default=True)
-    skip_verify_mode = fields.CharField(max_length=8, default="always")  # always|window|never
+    skip_verify_mode = fields.CharEnumField(
+        SkipVerifyMode, max_length=8, default=SkipVerifyMode.ALWAYS
+    )
     skip_verify_windows: fields.Field[list[Any]] = fields.JSONField(default=list)
     welcome_text = fields.TextField(default="")
     welcome_attachments: fields.Field[list[Any]] = fields.JSONField(default=list)
@@ -46,7 +57,7 @@ class LiveCode(CorpScopedModel):
     tag_ids: fields.Field[list[str]] = fields.JSONField(default=list)
     remark_template = fields.CharField(max_length=64, default="")
     description_template = fields.CharField(max_length=255, default="")
-    status = fields.CharField(max_length=16, default="active")  # active|paused|exhausted|expired
+    status = fields.CharEnumField(LiveCodeStatus, max_length=16, default=LiveCodeStatus.ACTIVE)
     poster: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)  # PosterTemplate
     # The poster's uploaded background (PNG or JPEG, ≤ 1 MB), kept in the row like materials'
     # files so every process renders the same poster without a shared disk.
@@ -92,7 +103,9 @@ class LiveCodeAdd(CorpScopedModel):
     external_userid = fields.CharField(max_length=64)
     added_at = fields.DatetimeField()
     day: date = fields.DateField()  # in the corp's time zone
-    welcome = fields.CharField(max_length=16, default="")  # sent|spent|expired|skipped|failed|none
+    welcome = fields.CharEnumField(
+        WelcomeResult, max_length=16, default=WelcomeResult.NOT_RECORDED
+    )
     welcome_ms = fields.IntField(null=True)
     lost_at: datetime | None = fields.DatetimeField(null=True)
 
@@ -116,7 +129,7 @@ class GroupLiveCode(CorpScopedModel):
     welcome_template_id = fields.CharField(max_length=64, default="")
     config_id = fields.CharField(max_length=64, default="")
     qr_url = fields.CharField(max_length=512, default="")
-    status = fields.CharField(max_length=16, default="active")  # active|full|paused
+    status = fields.CharEnumField(GroupCodeStatus, max_length=16, default=GroupCodeStatus.ACTIVE)
     last_error = fields.TextField(default="")
     active = fields.BooleanField(default=True)
 

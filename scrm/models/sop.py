@@ -8,15 +8,23 @@ from typing import Any
 
 from tortoise import fields
 
+from scrm.enums import (
+    JourneyAction,
+    JourneyRunStatus,
+    JourneyTaskStatus,
+    PlanStatus,
+    SopKind,
+    SopRunStatus,
+)
 from scrm.models.base import CorpScopedModel, fk_index
 
 
 class SopPlan(CorpScopedModel):
     name = fields.CharField(max_length=64)
-    kind = fields.CharField(max_length=16, default="group")  # group (customer journeys later)
+    kind = fields.CharEnumField(SopKind, max_length=16, default=SopKind.GROUP)
     target: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)
     steps: fields.Field[list[dict[str, Any]]] = fields.JSONField(default=list)
-    status = fields.CharField(max_length=16, default="active")  # active | paused
+    status = fields.CharEnumField(PlanStatus, max_length=16, default=PlanStatus.ACTIVE)
     version = fields.IntField(default=1)
     starts_at = fields.DatetimeField()  # no run is planned before this (no backfill)
     remind_after_minutes = fields.IntField(default=30)
@@ -37,7 +45,9 @@ class SopRun(CorpScopedModel):
     target_id = fields.CharField(max_length=64)  # chat id
     owner_userid = fields.CharField(max_length=64)
     due_at = fields.DatetimeField(db_index=True)
-    status = fields.CharField(max_length=16, default="planned", db_index=True)
+    status = fields.CharEnumField(
+        SopRunStatus, max_length=16, default=SopRunStatus.PLANNED, db_index=True
+    )
     msgid = fields.CharField(max_length=64, default="")
     fired_at: datetime | None = fields.DatetimeField(null=True)
     sent_at: datetime | None = fields.DatetimeField(null=True)
@@ -61,7 +71,7 @@ class Journey(CorpScopedModel):
     per_week_cap = fields.IntField(default=3)
     quiet_start = fields.CharField(max_length=5, default="21:00")
     quiet_end = fields.CharField(max_length=5, default="08:00")
-    status = fields.CharField(max_length=16, default="active")
+    status = fields.CharEnumField(PlanStatus, max_length=16, default=PlanStatus.ACTIVE)
     # A customer carrying one of these tags (退订, 投诉…) leaves the journey at their next step.
     exit_tags: fields.Field[list[str]] = fields.JSONField(default=list)
     # Sends wait for the end of a window of this many minutes, so customers who reach a send
@@ -101,7 +111,7 @@ class JourneyRun(CorpScopedModel):
     owner_userid = fields.CharField(max_length=64)
     node_id = fields.CharField(max_length=16)
     due_at = fields.DatetimeField(db_index=True)
-    status = fields.CharField(max_length=16, default="active")  # active|running|done|exited
+    status = fields.CharEnumField(JourneyRunStatus, max_length=16, default=JourneyRunStatus.ACTIVE)
     entry = fields.CharField(max_length=32, default="")
     lane = fields.SmallIntField(default=0, db_default=0)  # DEFAULT 0: added to full tables
     # The worker whose scanner claimed it (`running`): when that worker is dead its runs are
@@ -121,7 +131,7 @@ class JourneyLog(CorpScopedModel):
     )
     external_userid = fields.CharField(max_length=64, db_index=True)
     node_id = fields.CharField(max_length=16)
-    action = fields.CharField(max_length=16)  # sent|capped|quiet|reminded|tagged|branch|task|exit
+    action = fields.CharEnumField(JourneyAction, max_length=16)
     at = fields.DatetimeField()
     data: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)
 
@@ -142,7 +152,9 @@ class JourneyTask(CorpScopedModel):
     owner_userid = fields.CharField(max_length=64)
     msgid = fields.CharField(max_length=64)
     customers = fields.IntField(default=1)
-    status = fields.CharField(max_length=16, default="fired", db_index=True)  # fired|sent|expired
+    status = fields.CharEnumField(
+        JourneyTaskStatus, max_length=16, default=JourneyTaskStatus.FIRED, db_index=True
+    )
     fired_at = fields.DatetimeField()
     sent_at: datetime | None = fields.DatetimeField(null=True)
     reminded_at: datetime | None = fields.DatetimeField(null=True)

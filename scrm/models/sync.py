@@ -7,15 +7,16 @@ from typing import Any
 
 from tortoise import fields
 
+from scrm.enums import SyncStatus, SyncStep, SyncTrigger
 from scrm.models.base import CorpScopedModel
 
 
 class SyncRun(CorpScopedModel):
     """One sync of a corp (all steps or one), what it changed and what went wrong."""
 
-    trigger = fields.CharField(max_length=16, default="cli")  # cli, admin, first, nightly
-    only = fields.CharField(max_length=16, default="")  # empty: every step
-    status = fields.CharField(max_length=16, default="running")  # running, done, failed
+    trigger = fields.CharEnumField(SyncTrigger, max_length=16, default=SyncTrigger.CLI)
+    only = fields.CharEnumField(SyncStep, max_length=16, default=SyncStep.EVERY)
+    status = fields.CharEnumField(SyncStatus, max_length=16, default=SyncStatus.RUNNING)
     finished_at: datetime | None = fields.DatetimeField(null=True)
     # {"customers": {"added": n, "changed": n, "ended": n}, …} per kind
     counts: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)
@@ -36,7 +37,7 @@ class SyncCursor(CorpScopedModel):
     Kept until the whole sync ends well, so the next run skips what is done and continues a
     member from its saved page."""
 
-    step = fields.CharField(max_length=16)
+    step = fields.CharEnumField(SyncStep, max_length=16)
     key = fields.CharField(max_length=64)  # member userid, or "list" for the group list
     cursor = fields.CharField(max_length=512, default="")
     done = fields.BooleanField(default=False)

@@ -7,6 +7,7 @@ from typing import Any
 
 from tortoise import fields
 
+from scrm.enums import HandoverKind, HandoverStatus
 from scrm.models.base import CorpScopedModel
 
 
@@ -14,14 +15,13 @@ class Handover(CorpScopedModel):
     """One customer (or one group) handed from one member to another, tracked until WeCom
     reports it done, refused or failed. The row stays as the history of who owned what."""
 
-    kind = fields.CharField(max_length=16)  # onjob | resigned
+    kind = fields.CharEnumField(HandoverKind, max_length=16)
     batch = fields.CharField(max_length=32, db_index=True)
     handover_userid = fields.CharField(max_length=64, db_index=True)
     takeover_userid = fields.CharField(max_length=64, db_index=True)
     external_userid = fields.CharField(max_length=64, default="", db_index=True)
     chat_id = fields.CharField(max_length=64, default="")  # set for a group hand-over
-    # pending → waiting → done | refused | limit | failed
-    status = fields.CharField(max_length=16, default="pending")
+    status = fields.CharEnumField(HandoverStatus, max_length=16, default=HandoverStatus.PENDING)
     errcode = fields.IntField(default=0)
     reason = fields.CharField(max_length=255, default="")
     message = fields.CharField(max_length=255, default="")  # transfer_success_msg

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 from tortoise.expressions import Q
 
+from scrm.enums import ForecastCategory, LeadStatus
 from scrm.models import Customer, Lead, Opportunity, Stage, StageChange
 from scrm.models.base import corp_pk
 from scrm.services import journey_enroll
@@ -30,13 +31,13 @@ WON_NEEDS = ("amount", "contract")
 # Seeds (预测管理): Qualification/Discovery=Pipeline, Solution=Best Case,
 # Proposal/Negotiation=Commit, Closed=Closed. A stage's own setting wins over this.
 FORECAST_BY_STAGE = {
-    "Qualification": "pipeline",
-    "Discovery": "pipeline",
-    "Solution": "best_case",
-    "Proposal": "commit",
-    "Negotiation": "commit",
-    "Won": "closed",
-    "Lost": "omitted",
+    "Qualification": ForecastCategory.PIPELINE,
+    "Discovery": ForecastCategory.PIPELINE,
+    "Solution": ForecastCategory.BEST_CASE,
+    "Proposal": ForecastCategory.COMMIT,
+    "Negotiation": ForecastCategory.COMMIT,
+    "Won": ForecastCategory.CLOSED,
+    "Lost": ForecastCategory.OMITTED,
 }
 FORECAST_CATEGORIES = ("pipeline", "best_case", "commit", "closed", "omitted")
 
@@ -69,21 +70,23 @@ async def ensure_stages(corp_id: int) -> list[Stage]:
     return await Stage.filter(corp_id=corp_id).order_by("sequence")
 
 
-def forecast_for(probability: int, won: bool) -> str:
+def forecast_for(probability: int, won: bool) -> ForecastCategory:
     """The category by probability alone, for a stage the seeds' mapping does not name."""
     if won:
-        return "closed"
-    return "commit" if probability >= 60 else "best_case" if probability >= 40 else "pipeline"
+        return ForecastCategory.CLOSED
+    if probability >= 60:
+        return ForecastCategory.COMMIT
+    return ForecastCategory.BEST_CASE if probability >= 40 else ForecastCategory.PIPELINE
 
 
-def category_for(stage: Stage) -> str:
+def category_for(stage: Stage) -> ForecastCategory:
     """The stage's configured category, else the seeds' mapping, else by probability."""
     if stage.forecast_category in FORECAST_CATEGORIES:
         return stage.forecast_category
     if stage.is_lost:
-        return "omitted"
+        return ForecastCategory.OMITTED
     if stage.is_won:
-        return "closed"
+        return ForecastCategory.CLOSED
     return FORECAST_BY_STAGE.get(stage.name) or forecast_for(stage.probability, False)
 
 
@@ -164,7 +167,7 @@ async def create(
         corp_id=corp_id, opportunity_id=opp.id, to_stage=first.name, actor=actor, at=now
     )
     if lead is not None and lead.status in ("new", "mql", "sql"):
-        lead.status = "converted"  # the lead became an opportunity (Odoo's conversion)
+        lead.status = LeadStatus.CONVERTED  # the lead became an opportunity (Odoo's conversion)
         await lead.save(update_fields=["status", "updated_at"])
     return opp
 

@@ -11,6 +11,7 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from scrm import labels
+from scrm.enums import Grade, LeadStatus, members
 from scrm.infra import clock
 from scrm.models import Alert, Customer, Lead, Opportunity
 from scrm.services import display_names, reports_display
@@ -57,9 +58,11 @@ def leads_query(req: Request) -> QuerySet[Lead]:
     owners = req.scope.people()
     if owners is not None:  # as GET /api/v1/leads: their own, their team's, and the pool
         q = q.filter(Q(owner_userid__in=owners or [NOBODY]) | Q(in_pool=True))
-    for name in ("status", "grade", "channel"):
-        if req.params.get(name):
-            q = q.filter(**{name: req.params[name]})
+    if req.params.get("channel"):
+        q = q.filter(channel=req.params["channel"])
+    for name, closed in (("status", LeadStatus), ("grade", Grade)):
+        if req.params.get(name):  # a value outside the set matches no lead
+            q = q.filter(**{f"{name}__in": members(closed, [req.params[name]])})
     return q
 
 

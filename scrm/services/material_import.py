@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
+from scrm.enums import QuickReplyKind
 from scrm.models import Material, QuickReply, QuickReplyCategory
 
 
@@ -31,7 +32,7 @@ async def quick_replies(corp_id: int) -> dict[str, int]:
                 cover_url=str(reply.extra.get("img_url", ""))[:1024],
                 uses=reply.uses,
             )
-            reply.kind = "material"
+            reply.kind = QuickReplyKind.MATERIAL
             reply.extra = {**reply.extra, "material_id": material.id}
             await reply.save(update_fields=["kind", "extra", "updated_at"])
         moved += 1

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from pydantic import BaseModel, Field
 
+from scrm.enums import ContractStatus, QuoteStatus
 from scrm.models import Contract, Opportunity, Payment, Quote
 from scrm.models.base import corp_pk
 from scrm.services import deals
@@ -90,7 +91,7 @@ async def decide(
         )
     if approver == quote.requested_by:
         raise QuoteError("nobody approves their own quote")
-    quote.status = "approved" if approve else "rejected"
+    quote.status = QuoteStatus.APPROVED if approve else QuoteStatus.REJECTED
     quote.decided_by, quote.decided_at, quote.note = approver, datetime.now(UTC), note
     await quote.save()
     return quote
@@ -136,6 +137,6 @@ async def add_payment(
         paid_at=paid_at,
     )
     if paid + amount == contract.amount:
-        contract.status = "paid"
+        contract.status = ContractStatus.PAID
         await contract.save(update_fields=["status", "updated_at"])
     return payment

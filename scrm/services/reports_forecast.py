@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 from typing import Any
 
+from scrm.enums import ForecastCategory
 from scrm.infra import clock
 from scrm.models import ForecastSubmission, Opportunity, SalesTarget, Stage
 from scrm.models.base import corp_pk
@@ -154,7 +155,7 @@ async def configure_stage(stage: Stage, *, category: str | None, stale_days: int
     if category is not None:
         if category not in deals.FORECAST_CATEGORIES:
             raise ValueError(f"category must be one of {', '.join(deals.FORECAST_CATEGORIES)}")
-        stage.forecast_category = category
+        stage.forecast_category = ForecastCategory(category)
     if stale_days is not None:
         stage.stale_days = stale_days
     await stage.save()

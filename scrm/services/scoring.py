@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from scrm.enums import Grade, LeadStatus
 from scrm.infra.cache import TtlCache
 from scrm.models import Lead, LeadSettings, ScoringRule
 
@@ -67,11 +68,11 @@ def matches(rule: ScoringRule, values: dict[str, Any]) -> bool:
     return number >= float(rule.value) if rule.op == "gte" else number <= float(rule.value)
 
 
-def grade_for(score: int, bands: dict[str, int]) -> str:
+def grade_for(score: int, bands: dict[str, int]) -> Grade:
     for grade, floor in sorted(bands.items(), key=lambda kv: -kv[1]):
         if score >= floor:
-            return grade
-    return "D"
+            return Grade(grade)
+    return Grade.D
 
 
 def recompute(
@@ -133,9 +134,9 @@ def _finish(lead: Lead, settings: LeadSettings) -> None:
     lead.grade = grade_for(lead.score, settings.grade_bands)
     if lead.status in STATUS_ORDER:
         target = (
-            "sql"
+            LeadStatus.SQL
             if lead.score >= settings.sql_threshold
-            else ("mql" if lead.score >= settings.mql_threshold else "new")
+            else (LeadStatus.MQL if lead.score >= settings.mql_threshold else LeadStatus.NEW)
         )
         if STATUS_ORDER.index(target) > STATUS_ORDER.index(lead.status):
             lead.status = target

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from scrm.enums import JourneyAction
 from scrm.infra.logging import get_logger
 from scrm.models import Corp, JourneyLog, JourneyRun, JourneyTask
 from scrm.models.sop import journey_owner
@@ -52,7 +53,7 @@ async def replan_fired(
             node_id=row.node_id, status="active", due_at=at, **journey_owner(new)
         )
         if moved:
-            row.action = "replanned"
+            row.action = JourneyAction.REPLANNED
             row.data = {**row.data, "handover_to": new}
             await row.save(update_fields=["action", "data", "updated_at"])
             replanned.append(run_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+from scrm.enums import HandoverStatus
 from scrm.infra.logging import get_logger
 from scrm.models import Corp, Handover
 from scrm.services import transfer_moves
@@ -36,7 +37,7 @@ async def finish(
     """Record the end of a hand-over; done moves the records (once), anything else nothing."""
     if row.status != "waiting":
         return
-    row.status, row.finished_at, row.next_check_at = status, at, None
+    row.status, row.finished_at, row.next_check_at = HandoverStatus(status), at, None
     row.reason = REASONS.get(status, "")
     fields = ["status", "finished_at", "next_check_at", "reason", "updated_at"]
     await row.save(update_fields=fields)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from scrm.enums import RelationStatus
+from scrm.enums import HandoverStatus, RelationStatus
 from scrm.models import Corp, FollowRelation, GroupChat, Handover, Staff
 from scrm.services import transfer_moves
 from wecom import errors
@@ -151,11 +151,12 @@ async def start_customers(
         for ext, row in rows.items():
             code = codes.get(ext, 0)
             if code:
-                row.status, row.errcode, row.reason = "failed", code, reason_for(code)
+                row.status, row.errcode = HandoverStatus.FAILED, code
+                row.reason = reason_for(code)
                 row.finished_at = now
                 outcome.blocked.append({"external_userid": ext, "reason": row.reason})
             else:
-                row.status, row.started_at = "waiting", now
+                row.status, row.started_at = HandoverStatus.WAITING, now
                 row.next_check_at = now + FIRST_CHECK
                 outcome.started.append(ext)
             await row.save()

@@ -10,6 +10,7 @@ from typing import Any
 
 from tortoise import connections
 
+from scrm.enums import SopRunStatus
 from scrm.infra import clock
 from scrm.models import Corp, SopPlan, SopRun
 from scrm.services import material_refs, radar
@@ -164,7 +165,8 @@ async def reconcile(client_for: ClientFor, now: datetime) -> int:
         step = next(s for s in plan.steps if s["id"] == run.step_id)
         corp = await Corp.get(id=run.corp_id)  # type: ignore[attr-defined]
         if step.get("action", "message") != "message":
-            run.status = "planned"  # a reminder sent twice is harmless; one never sent is not
+            # A reminder sent twice is harmless; one never sent is not.
+            run.status = SopRunStatus.PLANNED
         else:
             fired = run.fired_at or now
             found = await client_for(corp).get_groupmsg_list(
@@ -184,7 +186,9 @@ async def reconcile(client_for: ClientFor, now: datetime) -> int:
                 (m for m in found.group_msg_list if (m.text.content if m.text else "") == text),
                 None,
             )
-            run.status, run.msgid = ("fired", match.msgid) if match else ("planned", "")
+            run.status, run.msgid = (
+                (SopRunStatus.FIRED, match.msgid) if match else (SopRunStatus.PLANNED, "")
+            )
         await run.save(update_fields=["status", "msgid", "updated_at"])
         fixed += 1
     return fixed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from scrm.enums import LeadStatus, members
 from scrm.infra import clock
 from scrm.models import Contract, Corp, Customer, Journey, JourneyRun, Lead, Opportunity
 from scrm.sop import journey_segments, journeys
@@ -99,6 +100,8 @@ async def _attribute(journey: Journey, now: datetime) -> int:
     query = Lead.filter(corp_id=corp_id, merged_into_id=None).exclude(external_userid="")
     field, values = str(journey.trigger.get("field", "")), journey.trigger.get("values") or []
     if field in LEAD_COLUMNS and values:  # narrowed in SQL, checked again below
+        if field == "status":  # a closed set: a value outside it is in no row
+            values = members(LeadStatus, values)
         query = query.filter(**{f"{field}__in": values})
     for lead in await query:
         if lead.external_userid in already or not lead.owner_userid:

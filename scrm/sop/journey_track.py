@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+from scrm.enums import JourneyTaskStatus
 from scrm.models import Corp, Journey, JourneyTask, Staff
 from scrm.services import notify
 from scrm.sop.execute import ClientFor
@@ -33,7 +34,7 @@ async def track(client_for: ClientFor, now: datetime | None = None) -> dict[str,
         client = client_for(corp)
         sent = await sent_at(client, task.msgid, task.owner_userid, now)
         if sent is not None:
-            task.status, task.sent_at = "sent", sent
+            task.status, task.sent_at = JourneyTaskStatus.SENT, sent
             await task.save(update_fields=["status", "sent_at", "updated_at"])
             counts["sent"] += 1
             continue
@@ -46,7 +47,7 @@ async def track(client_for: ClientFor, now: datetime | None = None) -> dict[str,
             escalated=task.escalated_at is not None,
         )
         if step == "expired":
-            task.status = "expired"
+            task.status = JourneyTaskStatus.EXPIRED
         elif step == "escalated":
             member = await Staff.get_or_none(corp_id=corp.id, userid=task.owner_userid)
             who = (member.name if member else "") or task.owner_userid  # a name, not an id

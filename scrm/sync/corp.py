@@ -8,6 +8,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from scrm.enums import SyncStatus
 from scrm.infra import locks, progress
 from scrm.infra.logging import get_logger
 from scrm.models import Corp, SyncCursor, SyncRun
@@ -105,12 +106,12 @@ async def _run(
             await _step(step, corp, ctx, op_id or progress.new_id())
     except Exception as exc:
         ctx.counts.errors.append(_reason(exc))
-        await _finish(run, ctx, "failed", started)
+        await _finish(run, ctx, SyncStatus.FAILED, started)
         log.warning("corp_sync.failed", corp_id=corp.corp_id, run=run.id, error=_reason(exc))
         raise
     # A finished sync starts the next one from the top.
     await SyncCursor.filter(corp_id=corp_pk, step__in=list(steps)).delete()
-    await _finish(run, ctx, "done", started)
+    await _finish(run, ctx, SyncStatus.DONE, started)
     log.info(
         "corp_sync.done",
         corp_id=corp.corp_id,
@@ -140,7 +141,7 @@ def _reason(exc: Exception) -> str:
     return str(exc) if isinstance(exc, SyncRefused) else f"{type(exc).__name__}: {exc}"[:500]
 
 
-async def _finish(run: SyncRun, ctx: SyncContext, status: str, started: float) -> None:
+async def _finish(run: SyncRun, ctx: SyncContext, status: SyncStatus, started: float) -> None:
     run.status = status
     run.finished_at = datetime.now(UTC)
     run.counts = ctx.counts.as_dict()
