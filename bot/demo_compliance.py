@@ -97,7 +97,7 @@ async def demo_compliance(
     people = await display_names.customers(corp.id, [a["external_userid"] for a in alerts])
     members = dict(await Staff.filter(corp_id=corp.id).values_list("userid", "name"))
     severity = {"critical": "严重", "high": "高", "medium": "中", "low": "低"}
-    kinds = {"word": "敏感词", "action": "违规行为", "timeout": "回复超时"}
+    kinds = {"word": "敏感词", "action": "违规行为", "reply_timeout": "回复超时"}
     rows = [
         [
             severity.get(a["severity"], a["severity"]),
