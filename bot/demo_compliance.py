@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.term_table import table
+from scrm import labels
 from scrm.infra.settings import Settings
 from scrm.models import Corp, Staff
 from scrm.services import display_names
@@ -96,12 +97,10 @@ async def demo_compliance(
         await asyncio.sleep(1)
     people = await display_names.customers(corp.id, [a["external_userid"] for a in alerts])
     members = dict(await Staff.filter(corp_id=corp.id).values_list("userid", "name"))
-    severity = {"critical": "严重", "high": "高", "medium": "中", "low": "低"}
-    kinds = {"word": "敏感词", "action": "违规行为", "reply_timeout": "回复超时"}
     rows = [
         [
-            severity.get(a["severity"], a["severity"]),
-            kinds.get(a["kind"], a["kind"]),
+            labels.label(a["severity"], "severity"),
+            labels.label(a["kind"], "alert_kind"),
             members.get(a["staff_userid"]) or a["staff_userid"],
             people[a["external_userid"]].name if a["external_userid"] in people else "—",
             a["context"],

@@ -132,6 +132,9 @@ ALERT_STATUS = {
     "resolved": "已解决",
     "false_positive": "误报",
 }
+# Compliance alerts: what raised them, and how grave they are.
+ALERT_KIND = {"word": "敏感词", "action": "敏感行为", "reply_timeout": "回复超时"}
+SEVERITY = {"low": "低", "medium": "中", "high": "高", "critical": "严重"}
 ROLES = {"staff": "员工", "manager": "主管", "ops": "运营", "admin": "管理员"}
 # Forecast categories (seeds, 预测管理): Pipeline / Best case / Commit / Closed.
 FORECAST = {
@@ -153,6 +156,8 @@ TABLES: dict[str, dict[str, str]] = {
     "quote_status": QUOTE_STATUS,
     "approval": APPROVAL_LEVELS,
     "alert_status": ALERT_STATUS,
+    "alert_kind": ALERT_KIND,
+    "severity": SEVERITY,
     "forecast": FORECAST,
 }
 

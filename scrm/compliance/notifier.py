@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
 
+from scrm import labels
 from scrm.compliance.team_settings import settings_for
 from scrm.infra import clock
 from scrm.models import Alert, Corp, Staff
@@ -24,8 +25,9 @@ RATE_LIMIT = 5  # app messages per recipient per window (WeCom drops >30/min sil
 RATE_WINDOW = 600  # seconds
 DIGEST_AT = 3  # more alerts than this waiting for one person: one digest instead
 MAX_BYTES = 2048  # message/send text limit
-SEVERITY = {"critical": "严重", "high": "高", "medium": "中", "low": "低"}
-KIND = {"word": "敏感词", "action": "敏感行为", "reply_timeout": "回复超时"}
+SEVERITY = labels.SEVERITY
+WORST_FIRST = ("critical", "high", "medium", "low")
+KIND = labels.ALERT_KIND
 LIVE = ("open", "acknowledged")
 
 
@@ -136,10 +138,10 @@ def digest(
 ) -> str:
     counts: Counter[str] = Counter(a.severity for a in alerts)
     by_severity = " · ".join(
-        f"{label} {counts[key]}" for key, label in SEVERITY.items() if counts[key]
+        f"{SEVERITY[key]} {counts[key]}" for key in WORST_FIRST if counts[key]
     )
     lines = [f"【合规告警汇总】共 {len(alerts)} 条待处理（{by_severity}）"]
-    order = list(SEVERITY)
+    order = list(WORST_FIRST)
     worst_first = sorted(
         alerts, key=lambda a: order.index(a.severity) if a.severity in order else 9
     )

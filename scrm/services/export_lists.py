@@ -137,8 +137,8 @@ HEADERS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 FORECAST = labels.FORECAST
-ALERT_KIND = {"word": "敏感词", "action": "敏感行为", "reply_timeout": "回复超时"}
-SEVERITY = {"low": "低", "medium": "中", "high": "高", "critical": "严重"}
+ALERT_KIND = labels.ALERT_KIND
+SEVERITY = labels.SEVERITY
 
 
 @dataclass

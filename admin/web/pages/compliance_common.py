@@ -11,6 +11,7 @@ from aiohttp import web
 
 from admin.api.auth import Actor
 from admin.web.render import base_context, current
+from scrm import labels
 from scrm.compliance.actions import KINDS as ACTION_KINDS
 from scrm.infra import clock
 from scrm.models import Corp, Staff
@@ -21,8 +22,8 @@ STATUS = {
     "resolved": "已解决",
     "false_positive": "误报",
 }
-KIND = {"word": "敏感词", "action": "敏感行为", "reply_timeout": "回复超时"}
-SEVERITY = {"low": "低", "medium": "中", "high": "高", "critical": "严重"}
+KIND = labels.ALERT_KIND
+SEVERITY = labels.SEVERITY
 DIRECTION = {"staff_to_customer": "员工→客户", "customer_to_staff": "客户→员工", "group": "群聊"}
 REVIEW_ACTIONS = {
     "acknowledge": "确认",
