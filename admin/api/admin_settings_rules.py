@@ -155,7 +155,7 @@ async def rescore_with_progress(corp_pk: int, redis: Redis, op_id: str) -> dict[
 async def rescore(request: web.Request) -> web.Response:
     require(request, "admin")
     corp = await corp_for(request)
-    redis = request.app[keys.ARQ]
+    redis = request.config_dict[keys.ARQ]
 
     async def work(op_id: str) -> None:
         await rescore_with_progress(corp.id, redis, op_id)
