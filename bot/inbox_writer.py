@@ -14,6 +14,7 @@ INBOX = Table(
         "corp_id",
         "kind",
         "payload",
+        "parsed",
         "status",
         "attempts",
         "replays",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from livecode.service import LiveCodeError, _explain, local_now
 from scrm.enums import GroupCodeStatus
+from scrm.infra.schemas import Strict
 from scrm.models import Corp, GroupChat
 from scrm.models.livecode import GroupLiveCode, GroupLiveCodeJoin
 from scrm.services.upsert import get_or_create
@@ -21,9 +22,7 @@ from wecom.client.models.messages import GroupWelcomeTemplate
 MAX_CHATS_PER_WAY = 5  # WeCom's limit for chat_id_list
 
 
-class GroupLiveCodeSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class GroupLiveCodeSpec(Strict):
     name: str = Field(min_length=1, max_length=64)
     chat_ids: list[str] = Field(min_length=1, max_length=100)
     threshold: int = Field(default=200, ge=2, le=500)

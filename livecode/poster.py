@@ -11,9 +11,10 @@ from functools import lru_cache
 import qrcode
 import qrcode.image.svg
 from PIL import Image, ImageDraw, ImageFont
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from livecode import poster_fast, qr
+from scrm.infra.schemas import Strict
 
 # Installed by ./scripts/*.sh (Debian fonts-wqy-microhei); SCRM_POSTER_FONT overrides.
 FONT_CANDIDATES = (
@@ -26,9 +27,7 @@ FONT_CANDIDATES = (
 DEFAULT_AVATAR_Y = 300  # where the fast path (poster_fast) draws the avatar
 
 
-class PosterTemplate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PosterTemplate(Strict):
     width: int = Field(default=750, ge=200, le=2000)
     height: int = Field(default=1334, ge=200, le=3000)
     background: str = Field(default="#FFF4E5", pattern=r"^#[0-9A-Fa-f]{6}$")

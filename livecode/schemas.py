@@ -6,18 +6,17 @@ import re
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from scrm.infra import schedule as sched
+from scrm.infra.schemas import Strict
 from wecom.client.models.common import Attachment
 
 Strategy = Literal["native", "round_robin", "weighted", "least_loaded"]
 _STATE = re.compile(r"^[A-Za-z0-9_\-]{1,30}$")
 
 
-class MemberSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MemberSpec(Strict):
     userid: str = Field(min_length=1, max_length=64)
     weight: int = Field(default=1, ge=1, le=100)
     daily_quota: int = Field(default=0, ge=0, description="0 = unlimited")
@@ -27,10 +26,8 @@ class MemberSpec(BaseModel):
     welcome_text: str = ""
 
 
-class WelcomeVariant(BaseModel):
+class WelcomeVariant(Strict):
     """A time-sliced welcome: used when the add happens on these weekdays inside the window."""
-
-    model_config = ConfigDict(extra="forbid")
 
     weekdays: list[int] = Field(default=[1, 2, 3, 4, 5, 6, 7])
     start: str = "00:00"
@@ -46,9 +43,7 @@ class WelcomeVariant(BaseModel):
         return self
 
 
-class LiveCodeSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class LiveCodeSpec(Strict):
     name: str = Field(min_length=1, max_length=64)
     channel: str = Field(default="", max_length=64)
     campaign: str = Field(default="", max_length=64)

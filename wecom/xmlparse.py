@@ -14,7 +14,8 @@ class XmlError(ValueError):
 
 # No DTD loading, no entity expansion, no network: XXE and billion-laughs bodies cannot do
 # anything; a DOCTYPE is refused outright below. lxml is ~4x faster than defusedxml here,
-# and this runs twice on every callback's ack path.
+# and this runs on every callback's ack path (the event; the envelope only when it is not in
+# WeCom's exact shape). Its result is stored with the event, so the jobs do not parse again.
 _PARSER = etree.XMLParser(
     resolve_entities=False,
     no_network=True,
@@ -74,6 +75,12 @@ def parse_xml(data: bytes | str) -> dict[str, Any]:
         raise XmlError(f"unexpected root element <{root.tag}>")
     out: dict[str, Any] = {}
     for child in root:
-        if isinstance(child.tag, str):  # skip entity references and other node types
-            out[child.tag] = _value(child)
+        tag = child.tag
+        if not isinstance(tag, str):  # skip entity references and other node types
+            continue
+        if len(child):
+            out[tag] = _value(child)
+        else:  # a leaf, as _value reads it: inline, since nearly every field is one
+            text = child.text
+            out[tag] = text if text and not text.isspace() else ""
     return out

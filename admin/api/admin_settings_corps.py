@@ -19,6 +19,7 @@ from admin.api.openapi import API
 from scrm.infra import keys
 from scrm.infra.job_names import CORP_SYNC, first_sync_job_id
 from scrm.infra.logging import get_logger
+from scrm.infra.schemas import Strict
 from scrm.models import Corp
 from wecom.crypto import aes_key_from_encoding_key
 
@@ -29,10 +30,10 @@ CORP_ID = r"^w[wx][0-9A-Za-z]{16}$"  # WeCom corp ids: "ww" (or legacy "wx") and
 API_BASE_REFUSED = "api_base 是部署配置（SCRM_WECOM_API_BASE），不能通过接口修改"
 
 
-class CorpUpdate(BaseModel):
+class CorpUpdate(Strict):
     """An edit; a secret left out or empty keeps the stored one (the page never has it)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     corp_id: str | None = Field(default=None, pattern=CORP_ID)
     name: str | None = Field(default=None, max_length=128)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from admin.api.auth import require
 from admin.api.common import corp_for, error, not_found, ok, parse, path_id
 from admin.api.openapi import API
 from scrm.infra import keys
+from scrm.infra.schemas import Strict
 from scrm.models import Corp, Tag, TagGroup
 from scrm.services import tags as mirror
 from wecom import errors
@@ -20,10 +21,8 @@ from wecom.client.models.tags import AddCorpTag, NewTag, TagGroupInfo
 TAG = "settings"
 
 
-class TagIn(BaseModel):
+class TagIn(Strict):
     """New tags in an existing group (`group_id`, our id) or in a group made by name."""
-
-    model_config = ConfigDict(extra="forbid")
 
     group_id: int | None = None
     group_name: str = Field(default="", max_length=30)

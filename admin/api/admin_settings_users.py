@@ -15,14 +15,15 @@ from admin.api.auth import actor, require
 from admin.api.common import corp_for, error, not_found, ok, parse, path_id
 from admin.api.openapi import API
 from scrm.infra import keys
+from scrm.infra.schemas import Strict
 from scrm.models import AdminUser, Corp, Staff
 
 TAG = "settings"
 ROLE = "^(" + "|".join(ROLES) + ")$"
 
 
-class UserIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class UserIn(Strict):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     username: str = Field(pattern=r"^[A-Za-z0-9_.@-]{2,64}$")
     password: str = Field(max_length=128)
@@ -32,8 +33,8 @@ class UserIn(BaseModel):
     team: list[str] = Field(default=[], max_length=500)
 
 
-class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class UserUpdate(Strict):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     role: str | None = Field(default=None, pattern=ROLE)
     display_name: str | None = Field(default=None, max_length=64)
@@ -42,9 +43,7 @@ class UserUpdate(BaseModel):
     active: bool | None = None
 
 
-class PasswordIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PasswordIn(Strict):
     password: str = Field(max_length=128)
 
 

@@ -6,22 +6,22 @@ import json
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from admin.api.auth import actor, in_scope, require
 from admin.api.common import corp_for, not_found, ok, parse, query_int
 from admin.api.openapi import API
 from scrm.enums import GroupStatus
+from scrm.infra.schemas import Strict
 from scrm.models import GroupChat
 from scrm.sop import materialize
 
 TAG = "customer groups"
 
 
-class TagsIn(BaseModel):
+class TagsIn(Strict):
     """The group's whole tag list (replaces the old one)."""
 
-    model_config = ConfigDict(extra="forbid")
     tags: list[str] = Field(max_length=50)
 
     @field_validator("tags")

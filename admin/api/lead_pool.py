@@ -10,6 +10,7 @@ from admin.api.common import error, ok, parse
 from admin.api.leads import TAG, lead_out, scoped_lead
 from admin.api.openapi import API
 from scrm.infra import keys
+from scrm.infra.schemas import Strict
 from scrm.leads import schemas as s
 from scrm.models import Lead, Staff
 from scrm.models.base import corp_pk
@@ -17,7 +18,7 @@ from scrm.services import assignment, leads, pool
 from scrm.services.assignment import OPEN_STATUSES
 
 
-class LeadAssignIn(s.Strict):
+class LeadAssignIn(Strict):
     userid: str = Field(min_length=1, max_length=64, description="the member who gets the lead")
 
 

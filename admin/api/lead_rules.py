@@ -6,7 +6,6 @@ import json
 from typing import Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict
 
 from admin.api.admin_settings_rules import rule_out
 from admin.api.auth import require
@@ -16,6 +15,7 @@ from admin.api.openapi import API
 from scrm.infra import keys
 from scrm.infra.enqueue import kick_drain
 from scrm.infra.job_names import RESCORE_LEADS
+from scrm.infra.schemas import Strict
 from scrm.leads import schemas as s
 from scrm.models import AssignmentRule, LeadSettings, ScoringRule
 from scrm.services import lead_sources, scoring
@@ -99,9 +99,7 @@ async def get_settings(request: web.Request) -> web.Response:
     )
 
 
-class ReplayIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ReplayIn(Strict):
     ids: list[int] = []
     status: Literal["failed", "ignored", "done", "dead", "retry"] | None = None
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from admin.api.auth import actor, require, who
 from admin.api.common import corp_for, error, ok, owned, parse, query_int, utc
@@ -15,6 +15,7 @@ from admin.api.openapi import API
 from scrm.infra import keys
 from scrm.infra.job_names import MASS_SEND_RUN
 from scrm.infra.logging import get_logger
+from scrm.infra.schemas import Strict
 from scrm.models import MassSend, Material, Segment
 from scrm.services import mass_send_track
 from scrm.services.mass_send_reach import Target, TargetError, reach
@@ -24,8 +25,7 @@ PER_PAGE = 20
 log = get_logger("admin.api.mass_send")
 
 
-class ReachIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ReachIn(Strict):
     chat_type: Literal["single", "group"] = "single"
     target: Target
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 from tortoise.expressions import Q
 
 from admin.api import quick_replies
@@ -14,6 +14,7 @@ from admin.api.auth import require
 from admin.api.common import corp_for, error, ok, owned, parse, query_int
 from admin.api.openapi import API
 from scrm.infra import keys
+from scrm.infra.schemas import Strict
 from scrm.models import Material
 from scrm.services import materials_media, radar
 from scrm.services.materials import KIND_LABELS, KINDS
@@ -23,8 +24,8 @@ TAG = "materials"
 PER_PAGE = 50
 
 
-class MaterialIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class MaterialIn(Strict):
+    model_config = ConfigDict(str_strip_whitespace=True)
     kind: Literal["text", "image", "link", "miniprogram", "file", "video", "poster"]
     category: str = Field(default="", max_length=32)
     title: str = Field(min_length=1, max_length=128)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 from tortoise.expressions import F
 
 from admin.api import quick_reply_categories as categories
@@ -19,6 +19,7 @@ from admin.api.auth import actor, require
 from admin.api.common import corp_for, error, not_found, ok, owned, parse
 from admin.api.openapi import API
 from scrm.infra import keys
+from scrm.infra.schemas import Strict
 from scrm.models import Corp, Material, QuickReply, QuickReplyCategory
 from scrm.services import material_import, materials
 from wecom import errors
@@ -27,8 +28,8 @@ TAG = "quick-replies"
 MAX_UPLOAD = 2 << 20  # media/uploadimg takes JPG/PNG up to 2 MB
 
 
-class ReplyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class ReplyIn(Strict):
+    model_config = ConfigDict(str_strip_whitespace=True)
     category_id: int
     kind: Literal["text", "image", "link", "material"]
     title: str = Field(min_length=1, max_length=128)

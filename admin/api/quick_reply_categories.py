@@ -5,27 +5,27 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from admin.api.auth import require
 from admin.api.common import corp_for, error, ok, owned, parse
 from admin.api.openapi import API
+from scrm.infra.schemas import Strict
 from scrm.models import QuickReply, QuickReplyCategory
 
 TAG = "quick-replies"
 STEP = 10  # sort values are renumbered 10, 20, 30… so a hand-typed one fits between
 
 
-class CategoryIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class CategoryIn(Strict):
+    model_config = ConfigDict(str_strip_whitespace=True)
     name: str = Field(min_length=1, max_length=64)
     sort: int = Field(default=0, ge=-1_000_000, le=1_000_000)
 
 
-class MoveIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class MoveIn(Strict):
     direction: Literal["up", "down"]
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from admin.api import customer_query
 from admin.api.auth import actor, require, who
 from admin.api.common import corp_for, ok, owned, parse, query_int
 from admin.api.openapi import API
 from scrm.infra import keys
+from scrm.infra.schemas import Strict
 from scrm.models import Customer, Segment
 from scrm.services import segments
 from scrm.services.segment_rules import Conditions
@@ -21,8 +22,8 @@ TAG = "segments"
 PREVIEW = 20
 
 
-class SegmentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class SegmentIn(Strict):
+    model_config = ConfigDict(str_strip_whitespace=True)
     name: str = Field(min_length=1, max_length=64)
     conditions: Conditions
 

@@ -5,19 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from admin.api.auth import require
 from admin.api.common import corp_for, error, ok, owned, parse
 from admin.api.openapi import API
+from scrm.infra.schemas import Strict
 from scrm.models import Staff, TransferRule
 
 TAG = "transfers"
 
 
-class RuleIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RuleIn(Strict):
     name: str = Field(min_length=1, max_length=32)
     takeover_userids: list[str] = Field(default_factory=list, max_length=100)
     to_manager: bool = False

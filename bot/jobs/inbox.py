@@ -14,7 +14,6 @@ from scrm.infra.dispatch import UNHANDLED, Dispatcher
 from scrm.infra.logging import get_logger
 from scrm.infra.settings import Settings
 from scrm.models import Corp, Inbox
-from wecom.events import parse_event
 
 log = get_logger("bot.jobs.inbox")
 
@@ -34,7 +33,7 @@ async def process_inbox(ctx: dict[str, Any], inbox_id: int) -> str:
     try:
         if corp is None:
             raise LookupError(f"corp {row.corp_id} no longer exists")
-        event = parse_event(row.payload.encode())
+        event = inbox.stored_event(row)  # the edge's parse: the XML is not read again
         # Dependencies handlers may name as parameters (aiogram-style injection).
         result = await dispatcher.feed(
             event,

@@ -18,7 +18,7 @@ from livecode.welcome_add import welcome_add
 from scrm.enums import InboxStatus
 from scrm.infra.logging import get_logger
 from scrm.models import Inbox
-from wecom.events import AddExternalContact, parse_event
+from wecom.events import AddExternalContact
 
 log = get_logger("bot.jobs.welcome")
 
@@ -40,7 +40,7 @@ async def _welcome(ctx: dict[str, Any], row: Inbox) -> str:
     corp = await load_corp(row.corp_id)
     if corp is None:
         return "no corp"
-    event = parse_event(row.payload.encode())
+    event = inbox.stored_event(row)
     if not isinstance(event, AddExternalContact) or not event.state or not event.welcome_code:
         return "no welcome"
     code = await service.find_by_state(corp, event.state)

@@ -8,10 +8,11 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from scrm.enums import GroupStatus
 from scrm.infra import clock
+from scrm.infra.schemas import Strict
 from scrm.models import GroupChat, MassSendRecipient, Segment
 from scrm.services import segments
 from scrm.services.segment_rules import Conditions
@@ -19,10 +20,9 @@ from scrm.services.segment_rules import Conditions
 MAX_CUSTOMERS, MAX_CHATS = 10_000, 2_000  # per add_msg_template call
 
 
-class GroupTarget(BaseModel):
+class GroupTarget(Strict):
     """客户群群发: groups by owner, group tag or name (all given conditions hold)."""
 
-    model_config = ConfigDict(extra="forbid")
     owners: list[str] = Field(default_factory=list, max_length=500)
     tags: list[str] = Field(default_factory=list, max_length=50)
     name: str = Field(default="", max_length=64, description="part of the group's name")
@@ -34,10 +34,9 @@ class GroupTarget(BaseModel):
         return self
 
 
-class Target(BaseModel):
+class Target(Strict):
     """A segment, or an inline filter (a tag filter is `conditions.tags`), or groups."""
 
-    model_config = ConfigDict(extra="forbid")
     segment_id: int | None = Field(default=None, ge=1, le=2**62)
     conditions: Conditions | None = None
     groups: GroupTarget | None = None

@@ -5,22 +5,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from scrm.infra.schemas import Strict
 
 Id = Annotated[int, Field(ge=0, le=2**31)]
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 1, 1)
 
 
-class TagCondition(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TagCondition(Strict):
     mode: Literal["any", "all", "none"] = "any"
     ids: list[str] = Field(default_factory=list, max_length=100)
 
 
-class Conditions(BaseModel):
+class Conditions(Strict):
     """Every set condition must hold (AND); a list condition matches any of its values."""
 
-    model_config = ConfigDict(extra="forbid")
     tags: TagCondition | None = None
     owners: list[str] = Field(default_factory=list, max_length=500, description="staff userids")
     departments: list[Id] = Field(default_factory=list, max_length=100)
