@@ -59,7 +59,7 @@ async def _stale_deals(
         if not await redis.set(key, "1", nx=True, ex=2 * 86400):
             continue
         told += 1
-        await _tell(
+        await notify.tell_member(
             clients,
             corp,
             opp.owner_userid,
@@ -68,13 +68,8 @@ async def _stale_deals(
     return told
 
 
-async def _tell(clients: WeComClients | None, corp: Corp, userid: str, text: str) -> None:
-    if clients is not None:  # a worker without WeCom clients (a test's) tells nobody
-        await notify.tell(clients.for_corp(corp), corp, userid, text)
-
-
 async def _notify(clients: WeComClients | None, corp: Corp, owner: str, due: list[Lead]) -> None:
     names = "、".join(lead.name or f"线索#{lead.id}" for lead in due[:5])
-    await _tell(
+    await notify.tell_member(
         clients, corp, owner, f"您有 {len(due)} 条线索即将回收到公海：{names}。请尽快跟进。"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scrm.infra.clients import WeComClients
 from scrm.infra.logging import get_logger
 from scrm.models import Corp
 from wecom import errors
@@ -26,3 +27,9 @@ async def tell(client: WeComClient, corp: Corp, userid: str, text: str) -> bool:
         log.warning("notify.failed", userid=userid, errcode=exc.errcode)
         return False
     return True
+
+
+async def tell_member(clients: WeComClients | None, corp: Corp, userid: str, text: str) -> bool:
+    """`tell` through the corp's client; a process without WeCom clients (a test's worker)
+    tells nobody."""
+    return clients is not None and await tell(clients.for_corp(corp), corp, userid, text)

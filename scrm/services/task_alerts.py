@@ -24,7 +24,9 @@ async def remind_due(clients: WeComClients | None, now: datetime) -> int:
         task.reminded_at = now
         await task.save(update_fields=["reminded_at", "updated_at"])
         when = f"（截止 {clock.when(task.due_at, corp.timezone)}）" if task.due_at else ""
-        sent += await _tell(clients, corp, task.assignee, f"任务提醒：{task.title}{when}")
+        sent += await notify.tell_member(
+            clients, corp, task.assignee, f"任务提醒：{task.title}{when}"
+        )
     return sent
 
 
@@ -55,16 +57,10 @@ async def watch_sla(clients: WeComClients | None, now: datetime) -> int:
                 at=now,
                 data={"minutes": settings.sla_minutes},
             )
-            told += await _tell(
+            told += await notify.tell_member(
                 clients,
                 corp,
                 lead.owner_userid,
                 f"线索「{lead.name or lead.id}」分配已超 {settings.sla_minutes} 分钟未首次跟进",
             )
     return told
-
-
-async def _tell(clients: WeComClients | None, corp: Corp, userid: str, text: str) -> int:
-    if clients is None:  # a worker without WeCom clients (a test's) tells nobody
-        return 0
-    return int(await notify.tell(clients.for_corp(corp), corp, userid, text))
