@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from tortoise.expressions import Q
 
 from admin.api import quick_replies
@@ -14,7 +14,7 @@ from admin.api.auth import require
 from admin.api.common import corp_for, error, ok, owned, parse, query_int
 from admin.api.openapi import API
 from scrm.infra import keys
-from scrm.infra.schemas import Strict
+from scrm.infra.schemas import HttpText, Strict
 from scrm.models import Material
 from scrm.services import materials_media, radar
 from scrm.services.materials import KIND_LABELS, KINDS
@@ -30,18 +30,11 @@ class MaterialIn(Strict):
     category: str = Field(default="", max_length=32)
     title: str = Field(min_length=1, max_length=128)
     content: str = Field(default="", max_length=4000, description="text, or a link's summary")
-    url: str = Field(default="", max_length=1024, description="picture, file or link address")
-    cover_url: str = Field(default="", max_length=1024)
+    url: HttpText = Field(default="", max_length=1024, description="picture, file or link address")
+    cover_url: HttpText = Field(default="", max_length=1024)
     appid: str = Field(default="", max_length=64, description="mini program appid")
     page: str = Field(default="", max_length=256, description="mini program page path")
     tracked: bool = False
-
-    @field_validator("url", "cover_url")
-    @classmethod
-    def _http(cls, value: str) -> str:
-        if value and not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) address")
-        return value
 
     @model_validator(mode="after")
     def _complete(self) -> MaterialIn:

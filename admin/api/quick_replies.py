@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from tortoise.expressions import F
 
 from admin.api import quick_reply_categories as categories
@@ -19,7 +19,7 @@ from admin.api.auth import actor, require
 from admin.api.common import corp_for, error, not_found, ok, owned, parse
 from admin.api.openapi import API
 from scrm.infra import keys
-from scrm.infra.schemas import Strict
+from scrm.infra.schemas import HttpText, Strict
 from scrm.models import Corp, Material, QuickReply, QuickReplyCategory
 from scrm.services import material_import, materials
 from wecom import errors
@@ -37,16 +37,11 @@ class ReplyIn(Strict):
         default=None, ge=1, le=2**63 - 1, description="kind material: the 素材库 item"
     )
     content: str = Field(default="", max_length=4000, description="the text, or a link's summary")
-    url: str = Field(default="", max_length=1024, description="the picture's or link's address")
-    img_url: str = Field(default="", max_length=1024, description="a link's cover picture")
+    url: HttpText = Field(
+        default="", max_length=1024, description="the picture's or link's address"
+    )
+    img_url: HttpText = Field(default="", max_length=1024, description="a link's cover picture")
     sort: int = Field(default=0, ge=-1_000_000, le=1_000_000)
-
-    @field_validator("url", "img_url")
-    @classmethod
-    def _http(cls, value: str) -> str:
-        if value and not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) address")
-        return value
 
     @model_validator(mode="after")
     def _complete(self) -> ReplyIn:
