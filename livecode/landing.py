@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from html import escape
+from pathlib import Path
 
+import jinja2
 from aiohttp import web
 from redis.exceptions import RedisError
 
@@ -21,15 +22,17 @@ log = get_logger("livecode.landing")
 
 RETRY_SECONDS = 5
 
-_PAGE = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>{title}</title>
-<style>body{{font-family:sans-serif;text-align:center;margin:2em}}img{{width:70vw;max-width:320px}}</style>
-<h2>{title}</h2>{body}</html>"""
+# livecode's own templates (it sits below admin, whose jinja environment it must not use);
+# autoescaped: a code's name and a member's name are typed by people.
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True
+)
 
 
-def _page(title: str, body: str, status: int = 200) -> web.Response:
+def _page(title: str, status: int = 200, **context: str) -> web.Response:
+    """The landing page: a member's QR code (`name`, `qr_url`) or a `message`."""
     return web.Response(
-        text=_PAGE.format(title=escape(title), body=body),
+        text=_TEMPLATES.get_template("landing.html").render(title=title, **context),
         status=status,
         content_type="text/html",
         charset="utf-8",
@@ -68,13 +71,13 @@ async def landing(request: web.Request) -> web.Response:
         if wants_json:
             body = {"error": "unavailable", "message": "服务繁忙，请稍后再试"}
             return web.json_response(body, status=503, headers=headers)
-        page = _page(code.name, "<p>服务繁忙，请稍后再扫码。</p>", status=503)
+        page = _page(code.name, status=503, message="服务繁忙，请稍后再扫码。")
         page.headers.update(headers)
         return page
     if choice is None:
         if wants_json:
             return web.json_response({"error": "exhausted", "status": code.status}, status=410)
-        return _page(code.name, "<p>当前暂无可添加的顾问，请稍后再试。</p>", status=410)
+        return _page(code.name, status=410, message="当前暂无可添加的顾问，请稍后再试。")
     member = next(m for m in members if m.userid == choice.userid)
     if wants_json:
         return web.json_response(
@@ -87,8 +90,4 @@ async def landing(request: web.Request) -> web.Response:
         )
     staff = await Staff.get_or_none(corp_id=corp.id, userid=choice.userid)
     name = staff.name if staff and staff.name else choice.userid
-    return _page(
-        code.name,
-        f"<p>长按识别二维码，添加顾问 {escape(name)}</p>"
-        f'<img src="{escape(member.qr_url)}" alt="QR">',
-    )
+    return _page(code.name, name=name, qr_url=member.qr_url)
