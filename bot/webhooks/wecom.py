@@ -6,6 +6,7 @@ import time
 from datetime import UTC, datetime
 
 from aiohttp import web
+from prometheus_client import Counter
 
 from bot import inbox
 from scrm import storable
@@ -21,6 +22,18 @@ routes = web.RouteTableDef()
 
 
 MAX_CORP_ID = 64  # Corp.corp_id is a 64-character column
+
+# labels() checks its arguments and takes a lock on every call; the ack path looks each kind's
+# counter up once (WeCom has a short list of kinds, and prometheus keeps every child anyway).
+_received: dict[str, Counter] = {}
+
+
+def _count_received(kind: str) -> None:
+    counter = _received.get(kind)
+    if counter is None:
+        counter = _received[kind] = metrics.CALLBACKS_RECEIVED.labels(kind=kind)
+    counter.inc()
+
 
 def _refuse(status: int, reason: str, corp_id: str) -> web.Response:
     metrics.CALLBACKS_REFUSED.labels(reason=reason).inc()
@@ -131,7 +144,7 @@ async def receive(request: web.Request) -> web.Response:
         log.info("callback.duplicate", corp_id=corp_id, kind=inbox.event_kind(fields))
     else:
         row_id, kind, key = stored
-        metrics.CALLBACKS_RECEIVED.labels(kind=kind).inc()
+        _count_received(kind)
         # The event is durable now; enqueueing after the ack (batched with other requests')
         # keeps Redis off the ack path, and the sweeper covers a process that dies in between.
         welcome = inbox.wants_welcome(fields)

@@ -17,6 +17,9 @@ class Inbox(Model):
     corp_id = fields.CharField(max_length=64, db_index=True)
     kind = fields.CharField(max_length=96, default="")  # e.g. change_external_contact.add_...
     payload = fields.TextField()  # the decrypted XML exactly as WeCom sent it
+    # The edge's parse of `payload` as JSON, so its jobs need not parse the XML again. Null on
+    # rows stored before migration 0035 (and on rows written by hand): the job parses `payload`.
+    parsed: str | None = fields.TextField(null=True)
     status = fields.CharEnumField(InboxStatus, max_length=16, default=InboxStatus.PENDING)
     attempts = fields.IntField(default=0)
     replays = fields.IntField(default=0)  # operator replays; part of the job id, see jobs.names

@@ -88,7 +88,7 @@ async def main():
     before = await schema(conn)
     await Tortoise.close_connections()
 
-    await migrate(config=config)
+    await migrate(config=config, target="models.0034_closed_sets")
     await Tortoise.init(config=config)
     conn = Tortoise.get_connection("default")
     applied = await conn.execute_query_dict(
@@ -96,6 +96,10 @@ async def main():
     )
     print("applied", len(applied))
     print("schema same", before == await schema(conn))
+    await Tortoise.close_connections()
+    await migrate(config=config)  # the later migrations too, for the models' own reads
+    await Tortoise.init(config=config)
+    conn = Tortoise.get_connection("default")
     from scrm.models import Handover, Lead, LeadEvent, SyncRun
     models = {"lead": Lead, "lead_event": LeadEvent, "handover": Handover, "sync_run": SyncRun}
     for table, stored in ROWS:
