@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from scrm.infra import locks
-from scrm.infra.logging import get_logger
-from scrm.models import SopPlan
-from scrm.sop import execute, journey_lanes, journey_scanner, journey_track, materialize, track
 from scrm.sop import journey_dates as journey_dates_mod
-
-log = get_logger("bot.jobs.sop")
-
-
-SCAN_LOCK = "scrm:sop:scan"
-SCAN_LOCK_SECONDS = 60  # the cron's timeout is 55 s: a dead worker's lock expires by itself
+from scrm.sop import journey_lanes, journey_scanner, journey_track, track
+from scrm.sop import scan as sop_scan_service
 
 
 async def sop_scan(ctx: dict[str, Any]) -> int:
     """Rows are the truth: whatever is due and still planned fires now, even after a restart
-    or a Redis outage (the scan is only the trigger)."""
-    # One scan at a time, across seconds and workers: a scan still firing when the next
-    # second's starts would split an owner's groups between two tasks (seen in the bench:
-    # 600 tasks for 500 owner-steps). A scan that finds the lock taken does nothing.
-    async with locks.try_hold(ctx["redis"], SCAN_LOCK, ttl=SCAN_LOCK_SECONDS) as held:
-        if held is None:
-            return 0
-        now = datetime.now(UTC)
-        await execute.skip_paused(now)
-        # Claim everything due first, then fire: one WeCom task per owner and step, not one
-        # per claim batch (members confirm each task by hand).
-        runs: list[dict[str, Any]] = []
-        while batch := await execute.claim_due(now):
-            runs.extend(batch)
-        base_url = getattr(ctx.get("settings"), "public_url", "")
-        fired = await execute.fire(runs, ctx["clients"].for_corp, now, base_url) if runs else 0
-        await execute.reconcile(ctx["clients"].for_corp, now)
-        return fired
+    or a Redis outage (the scan is only the trigger; scrm/sop/scan.py)."""
+    base_url = getattr(ctx.get("settings"), "public_url", "")
+    return await sop_scan_service.fire_due(ctx["redis"], ctx["clients"].for_corp, base_url)
 
 
 # This process's journey lanes and heartbeat when the caller brings none (tests).
@@ -83,9 +59,4 @@ async def sop_track(ctx: dict[str, Any]) -> dict[str, int]:
 
 
 async def sop_plan(ctx: dict[str, Any]) -> int:
-    written = 0
-    for plan in await SopPlan.filter(status="active"):
-        written += await materialize.materialize(plan)
-    if written:
-        log.info("sop.planned", runs=written)
-    return written
+    return await sop_scan_service.plan_active()

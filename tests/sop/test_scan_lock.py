@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.jobs.sop import SCAN_LOCK, sop_scan
+from bot.jobs.sop import sop_scan
 from scrm.infra import keys
 from scrm.models import SopRun
+from scrm.sop.scan import SCAN_LOCK
 from tests.sop.conftest import Linked
 from tests.sop.test_execution import groups, plan
 
