@@ -132,6 +132,15 @@ ALERT_STATUS = {
     "resolved": "已解决",
     "false_positive": "误报",
 }
+# Why a deal was lost (Opportunity.lost_reason).
+LOST_REASONS = {
+    "price": "价格因素",
+    "feature": "功能不满足",
+    "timing": "时机未到",
+    "competitor": "选择了竞争对手",
+    "no_budget": "没有预算",
+    "other": "其他",
+}
 # Compliance alerts: what raised them, and how grave they are.
 ALERT_KIND = {"word": "敏感词", "action": "敏感行为", "reply_timeout": "回复超时"}
 SEVERITY = {"low": "低", "medium": "中", "high": "高", "critical": "严重"}

@@ -27,14 +27,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "lost_note": ("输单说明", "textarea"),
     "contract": ("合同编号", "text"),
 }
-LOST = {
-    "price": "价格因素",
-    "feature": "功能不满足",
-    "timing": "时机未到",
-    "competitor": "选择了竞争对手",
-    "no_budget": "没有预算",
-    "other": "其他",
-}
+LOST = labels.LOST_REASONS
 QUOTE_STATUS = labels.QUOTE_STATUS
 LEVELS = labels.APPROVAL_LEVELS
 FORECAST = labels.FORECAST

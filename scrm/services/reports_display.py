@@ -17,13 +17,7 @@ CODES = {
     **labels.LEAD_STATUS,
     **labels.QUOTE_STATUS,
     **labels.APPROVAL_LEVELS,
-    # lost reasons
-    "price": "价格因素",
-    "feature": "功能不满足",
-    "timing": "时机未到",
-    "competitor": "选择了竞争对手",
-    "no_budget": "没有预算",
-    "other": "其他",
+    **labels.LOST_REASONS,
     # measures, dimensions, risks
     "lead_to_won": "线索到赢单",
     "opportunity_to_won": "商机到赢单",
