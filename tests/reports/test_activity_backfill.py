@@ -3,11 +3,9 @@ of creation, stage change, follow-ups and tasks done, on the suite's database ba
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-from tests.conftest import BACKEND, PG_ADMIN_URL, PG_TEST_DB, _pg_url
-from tests.migrating import run_script
+from tests.migrating import empty_database, run_script
 
 # Runs in a child process: tortoise keeps one global context per process (decision 0003).
 SCRIPT = r"""
@@ -74,22 +72,7 @@ asyncio.run(main())
 """
 
 
-async def _fresh_pg(name: str) -> str:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return _pg_url(name)
-
-
 def test_migration_backfills_last_activity(tmp_path: Path) -> None:
-    if BACKEND == "postgres":
-        url = asyncio.run(_fresh_pg(f"{PG_TEST_DB}_backfill"))
-    else:
-        url = f"sqlite://{tmp_path / 'backfill.db'}"
+    url = empty_database("backfill", tmp_path)
     out = run_script(SCRIPT, url, tmp_path)
     assert out.split("\n")[:3] == ["1 2026-01-09", "2 2026-01-20", "3 2026-01-01"]

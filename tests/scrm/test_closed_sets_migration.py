@@ -5,11 +5,9 @@ too), and the migration state matches the models (nothing left for makemigration
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-from tests.conftest import BACKEND, PG_ADMIN_URL, PG_TEST_DB, _pg_url
-from tests.migrating import run_script
+from tests.migrating import empty_database, run_script
 
 # A child process: tortoise keeps one global context per process (decision 0003).
 SCRIPT = r"""
@@ -116,23 +114,8 @@ asyncio.run(main())
 """
 
 
-async def _fresh_pg(name: str) -> str:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return _pg_url(name)
-
-
 def test_0034_changes_no_column_and_old_rows_read_as_members(tmp_path: Path) -> None:
-    if BACKEND == "postgres":
-        url = asyncio.run(_fresh_pg(f"{PG_TEST_DB}_closed_sets"))
-    else:
-        url = f"sqlite://{tmp_path / 'closed_sets.db'}"
+    url = empty_database("closed_sets", tmp_path)
     lines = run_script(SCRIPT, url, tmp_path).strip().split("\n")
     assert lines == [
         "applied 1",

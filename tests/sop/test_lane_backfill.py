@@ -3,13 +3,10 @@ database backend (runs of one owner share a lane; the lane is the one enrolment 
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from scrm.models.sop import journey_lane
-from tests.conftest import BACKEND, PG_TEST_DB
-from tests.migrating import run_script
-from tests.reports.test_activity_backfill import _fresh_pg
+from tests.migrating import empty_database, run_script
 
 # Runs in a child process: tortoise keeps one global context per process (decision 0003).
 SCRIPT = r"""
@@ -58,10 +55,7 @@ asyncio.run(main())
 
 
 def test_migration_deals_existing_runs_to_their_owners_lanes(tmp_path: Path) -> None:
-    if BACKEND == "postgres":
-        url = asyncio.run(_fresh_pg(f"{PG_TEST_DB}_lanes"))
-    else:
-        url = f"sqlite://{tmp_path / 'lanes.db'}"
+    url = empty_database("lanes", tmp_path)
     out = run_script(SCRIPT, url, tmp_path)
     got = dict(line.split(" ") for line in out.strip().split("\n"))
     owners = ["zhangsan", "lisi", "wangwu", "赵六"]
